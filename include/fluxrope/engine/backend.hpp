@@ -1,0 +1,36 @@
+#pragma once
+// Backends run the dense phase-space kernels. The physics is the same
+// host/device function on every backend; a backend only decides where the loop
+// over work items runs (DESIGN.md). Chosen at run time: auto | cpu | cuda.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fluxrope/equilibrium/shape_kernel.hpp"
+
+namespace fluxrope {
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  // "cpu (N threads)" or "cuda (device name)".
+  virtual std::string name() const = 0;
+  // out[item * N_SHAPE_MOMENTS + m] = shape_item(p, item) for every item of p.
+  // The problem's arrays are host pointers; a device backend copies them.
+  virtual void shape_partials(const ShapeProblem& p, std::vector<double>& out) = 0;
+};
+
+std::unique_ptr<Backend> make_cpu_backend();
+
+// True when this build compiled the CUDA kernels (nvcc was found at configure time).
+bool cuda_compiled();
+// Number of CUDA devices that answer (0 without CUDA, without a driver or device).
+int cuda_device_count();
+// Throws fluxrope::Error when CUDA is not compiled in or no device answers.
+std::unique_ptr<Backend> make_cuda_backend();
+
+// "cpu", "cuda" or "auto" (cuda when a device answers, else cpu). 'note' receives a
+// one-line message when auto fell back to the CPU. Unknown names are an Error.
+std::unique_ptr<Backend> make_backend(const std::string& which, std::string* note = nullptr);
+
+}  // namespace fluxrope

@@ -1,0 +1,43 @@
+#pragma once
+// Run configuration: built-in presets, TOML files and --set overrides, merged and
+// validated into SI structs in one place (DESIGN.md "Config"). Key names are a
+// contract (README "Configuration").
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fluxrope/equilibrium/solver.hpp"
+#include "fluxrope/model/params.hpp"
+
+namespace fluxrope {
+
+struct PresetInfo {
+  std::string name;
+  std::string description;
+};
+// Built-in presets, the default first.
+std::vector<PresetInfo> presets();
+inline constexpr const char* DEFAULT_PRESET = "yang2022";
+
+// Where the configuration comes from, applied in this order: preset, file, --set.
+struct ConfigSources {
+  std::string preset = DEFAULT_PRESET;
+  std::optional<std::string> file;
+  std::vector<std::string> sets;  // "table.key=value", value in TOML syntax (bare words = strings)
+};
+
+struct RunConfig {
+  std::string model_form;  // "normalized" or "physical": the form the user gave
+  NormalizedParams normalized;  // valid when model_form == "normalized"
+  PhysicalParams physical;      // valid when model_form == "physical"
+  ModelParams model;            // SI, validated
+  SolverSettings solver;        // validated
+};
+
+// Throws fluxrope::Error with one message naming the file, key or value at fault.
+RunConfig load_config(const ConfigSources& src);
+
+// The complete configuration as commented TOML (show-config; stored in every output file).
+std::string render_toml(const RunConfig& cfg);
+
+}  // namespace fluxrope

@@ -1,0 +1,65 @@
+#pragma once
+// A small RAII layer over the HDF5 C API: what fluxrope writes (double arrays with a
+// `units` and an `axes` attribute, scalar and string attributes, groups) and reads
+// back (tests, later tools). Every failure is a fluxrope::Error naming the file and
+// the object.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fluxrope {
+
+class H5File {
+ public:
+  enum class Mode { Create, Read };
+  H5File(const std::string& path, Mode mode);
+  ~H5File();
+  H5File(const H5File&) = delete;
+  H5File& operator=(const H5File&) = delete;
+
+  const std::string& path() const { return path_; }
+
+  // Creates the group (and parents) if missing. "/" always exists.
+  void group(const std::string& name);
+  // Writes a dataset of doubles with the given shape (row-major) and attributes
+  // units (always) and axes (comma-separated axis names, when given).
+  void write(const std::string& name, const std::vector<double>& data, const std::vector<uint64_t>& shape,
+             const std::string& units, const std::string& axes = "");
+  void write(const std::string& name, const std::vector<double>& data, const std::string& units,
+             const std::string& axes = "") {
+    write(name, data, {data.size()}, units, axes);
+  }
+  void attr(const std::string& object, const std::string& name, const std::string& value);
+  void attr(const std::string& object, const std::string& name, double value);
+  void attr(const std::string& object, const std::string& name, int64_t value);
+
+  std::vector<double> read(const std::string& name, std::vector<uint64_t>* shape = nullptr) const;
+  std::string read_string_attr(const std::string& object, const std::string& name) const;
+  double read_double_attr(const std::string& object, const std::string& name) const;
+  int64_t read_int_attr(const std::string& object, const std::string& name) const;
+  bool exists(const std::string& name) const;
+
+ private:
+  std::string path_;
+  int64_t id_ = -1;
+};
+
+// Output written to a temporary file beside the target and renamed into place on
+// commit(), so a failed run leaves no half-written file. The constructor fails
+// early (before any computation) when the target directory is not writable.
+class AtomicOutput {
+ public:
+  explicit AtomicOutput(const std::string& target);
+  ~AtomicOutput();  // removes the temporary file unless committed
+  AtomicOutput(const AtomicOutput&) = delete;
+  AtomicOutput& operator=(const AtomicOutput&) = delete;
+  const std::string& temp_path() const { return temp_; }
+  const std::string& target() const { return target_; }
+  void commit();
+
+ private:
+  std::string target_, temp_;
+  bool committed_ = false;
+};
+
+}  // namespace fluxrope

@@ -1,0 +1,16 @@
+#pragma once
+// The solve product in HDF5 (names are a contract; README "Output"): /profile,
+// /solver and the root attributes. SI -> output units happens here, once.
+#include <string>
+
+#include "fluxrope/equilibrium/solver.hpp"
+#include "fluxrope/io/config.hpp"
+#include "fluxrope/io/hdf5_file.hpp"
+
+namespace fluxrope {
+
+void write_root_attributes(H5File& f, const RunConfig& cfg);
+void write_profile(H5File& f, const RadialProfile& p);
+void write_solver_history(H5File& f, const SolveResult& r, const SolverSettings& s, const std::string& backend);
+
+}  // namespace fluxrope

@@ -1,0 +1,94 @@
+#pragma once
+// The electron distribution of MODEL.md section 3 as host/device physics.
+// Everything here takes small POD structs by value and is compiled by g++ for
+// the CPU backend and by nvcc for the CUDA backend: one kernel body.
+#include <cmath>
+
+#include "fluxrope/core/constants.hpp"
+#include "fluxrope/core/hd.hpp"
+
+namespace fluxrope {
+
+// Population indices, in the order of MODEL.md: background, rotating, axial.
+enum Population : int { POP_B = 0, POP_R = 1, POP_Z = 2, N_POP = 3 };
+
+// One electron population s (MODEL.md section 3), SI.
+struct PopulationView {
+  double weight = 0.0;  // w_s (signed: w_r = -alpha_r)
+  double T = 0.0;       // T_s [J]
+  double b = 0.0;       // b_s [T]
+  double C = 0.0;       // C_s = 1 - b_s / B_0
+};
+
+// What a kernel needs of the model: the three populations and the drift parameters.
+struct ModelView {
+  PopulationView pop[N_POP];
+  double Omega = 0.0;  // [1/s], drift of the rotating population u_r = Omega rho phi_hat
+  double V = 0.0;      // [m/s], drift of the axial population u_z = V z_hat
+};
+
+// Drift velocity of population s at radius rho, in the local (rho, phi, z) basis:
+// u_b = 0, u_r = Omega rho phi_hat, u_z = V z_hat.
+FLUXROPE_HD inline void drift(const ModelView& m, int s, double rho, double& u_phi, double& u_z) {
+  u_phi = (s == POP_R) ? m.Omega * rho : 0.0;
+  u_z = (s == POP_Z) ? m.V : 0.0;
+}
+
+// Radial field B_z(rho), B_phi(rho) tabulated on a uniform grid rho_j = j h, j = 0..n-1,
+// as values and derivatives, interpolated by cubic Hermite polynomials (error
+// O(h^4)). Beyond the edge rho_e = (n-1) h the field continues current-free
+// (MODEL.md section 5): B_z = B_z(rho_e), B_phi = B_phi(rho_e) rho_e / rho.
+// table layout: 4 doubles per node: B_z, dB_z/drho, B_phi, dB_phi/drho (SI).
+struct FieldView {
+  const double* table = nullptr;
+  int n = 0;
+  double h = 0.0;
+
+  FLUXROPE_HD double rho_edge() const { return (n - 1) * h; }
+
+  FLUXROPE_HD void eval(double rho, double& Bz, double& Bphi) const {
+    const double t = rho / h;
+    if (t >= n - 1) {
+      const double* e = table + 4 * (n - 1);
+      Bz = e[0];
+      Bphi = e[2] * rho_edge() / rho;
+      return;
+    }
+    int j = static_cast<int>(t);
+    const double s = t - j;
+    const double* a = table + 4 * j;
+    const double* b = a + 4;
+    const double s2 = s * s, om = 1.0 - s, om2 = om * om;
+    const double h00 = (1.0 + 2.0 * s) * om2;
+    const double h10 = s * om2 * h;
+    const double h01 = s2 * (3.0 - 2.0 * s);
+    const double h11 = -s2 * om * h;
+    Bz = h00 * a[0] + h10 * a[1] + h01 * b[0] + h11 * b[1];
+    Bphi = h00 * a[2] + h10 * a[3] + h01 * b[2] + h11 * b[3];
+  }
+};
+
+// v_perp^2 / |B(R)| for an electron at radius rho (local field B_z, B_phi there)
+// with velocity (v_rho, v_phi, v_z) in the particle's local basis, where R is its
+// gyro-centre (MODEL.md section 3):
+//   R = r - (m / (e |B(r)|^2)) v x B(r),
+//   R_x = rho - kappa (B_z v_phi - B_phi v_z),  R_y = kappa B_z v_rho,
+//   B(R) = B_phi(rho_c) (-sin th_c, cos th_c, 0) + B_z(rho_c) z_hat,
+// and v_perp is v minus its component along B(R). mu = m/2 * this.
+FLUXROPE_HD inline double vperp2_over_B_gyrocentre(const FieldView& f, double rho, double Bz,
+                                                    double Bphi, double vr, double vp, double vz) {
+  const double kappa = constants::M_ELECTRON / (constants::E_CHARGE * (Bz * Bz + Bphi * Bphi));
+  const double Rx = rho - kappa * (Bz * vp - Bphi * vz);
+  const double Ry = kappa * Bz * vr;
+  const double rho_c = sqrt(Rx * Rx + Ry * Ry);
+  double Bzc, Bphic;
+  f.eval(rho_c, Bzc, Bphic);
+  // (-sin th_c, cos th_c) = (-Ry, Rx) / rho_c; at rho_c = 0, B_phi = 0 anyway.
+  const double inv = rho_c > 0.0 ? 1.0 / rho_c : 0.0;
+  const double vdotB = Bphic * (Rx * vp - Ry * vr) * inv + Bzc * vz;
+  const double B2 = Bzc * Bzc + Bphic * Bphic;
+  const double v2 = vr * vr + vp * vp + vz * vz;
+  return (v2 - vdotB * vdotB / B2) / sqrt(B2);
+}
+
+}  // namespace fluxrope

@@ -1,0 +1,72 @@
+// CUDA backend: thin launch code around the host/device kernel bodies in
+// include/fluxrope (nothing physics-specific lives only here).
+#include <string>
+
+#include "cuda_check.cuh"
+#include "device_buffer.cuh"
+#include "fluxrope/engine/backend.hpp"
+#include "parallel_for.cuh"
+
+namespace fluxrope {
+
+namespace {
+
+class CudaBackend final : public Backend {
+ public:
+  CudaBackend() {
+    FLUXROPE_CUDA_CHECK(cudaGetDevice(&device_));
+    cudaDeviceProp prop{};
+    FLUXROPE_CUDA_CHECK(cudaGetDeviceProperties(&prop, device_));
+    name_ = std::string("cuda (") + prop.name + ", device " + std::to_string(device_) + ")";
+  }
+  std::string name() const override { return name_; }
+
+  void shape_partials(const ShapeProblem& p, std::vector<double>& out) override {
+    DeviceBuffer<double> rho(p.rho, p.n_rho);
+    DeviceBuffer<double> xpar(p.x_par, p.n_par), wpar(p.w_par, p.n_par);
+    DeviceBuffer<double> xhalf(p.x_half, p.n_half), whalf(p.w_half, p.n_half);
+    DeviceBuffer<double> xperp(p.x_perp, p.n_perp), wperp(p.w_perp, p.n_perp);
+    DeviceBuffer<double> table(p.field.table, static_cast<size_t>(4) * p.field.n);
+    ShapeProblem d = p;
+    d.rho = rho.get();
+    d.x_par = xpar.get();
+    d.w_par = wpar.get();
+    d.x_half = xhalf.get();
+    d.w_half = whalf.get();
+    d.x_perp = xperp.get();
+    d.w_perp = wperp.get();
+    d.field.table = table.get();
+    const long n = p.n_items();
+    DeviceBuffer<double> result(static_cast<size_t>(n) * N_SHAPE_MOMENTS);
+    double* r = result.get();
+    parallel_for_cuda(n, [d, r] __device__(long item) { shape_item(d, item, r + item * N_SHAPE_MOMENTS); });
+    FLUXROPE_CUDA_CHECK(cudaDeviceSynchronize());
+    result.copy_to(out);
+  }
+
+ private:
+  int device_ = 0;
+  std::string name_;
+};
+
+}  // namespace
+
+bool cuda_compiled() { return true; }
+
+int cuda_device_count() {
+  int n = 0;
+  if (cudaGetDeviceCount(&n) != cudaSuccess) {
+    cudaGetLastError();  // clear the sticky "no driver / no device" error
+    return 0;
+  }
+  return n;
+}
+
+std::unique_ptr<Backend> make_cuda_backend() {
+  if (cuda_device_count() <= 0) {
+    throw Error("backend cuda: no CUDA device answers on this machine (use --backend cpu or auto)");
+  }
+  return std::make_unique<CudaBackend>();
+}
+
+}  // namespace fluxrope

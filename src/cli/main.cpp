@@ -1,0 +1,147 @@
+// fluxrope: one tool, subcommands (DESIGN.md "Interfaces users touch").
+//   fluxrope presets                      list the built-in parameter sets
+//   fluxrope show-config [--preset NAME]  print a complete TOML config to start from
+//   fluxrope solve [options]              solve the equilibrium, write HDF5, print a summary
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+
+#include "fluxrope/core/constants.hpp"
+#include "fluxrope/core/error.hpp"
+#include "fluxrope/engine/backend.hpp"
+#include "fluxrope/equilibrium/solver.hpp"
+#include "fluxrope/io/config.hpp"
+#include "fluxrope/io/hdf5_file.hpp"
+#include "fluxrope/io/profile_io.hpp"
+#include "fluxrope/version.hpp"
+
+using namespace fluxrope;
+using namespace fluxrope::constants;
+
+namespace {
+
+struct CommonOptions {
+  ConfigSources src;
+  std::string config_file;
+  int passes = -1;
+  std::string output;
+  std::string backend = "auto";
+};
+
+void add_config_options(CLI::App* cmd, CommonOptions& o) {
+  cmd->add_option("--config", o.config_file, "TOML configuration file");
+  cmd->add_option("--preset", o.src.preset, "built-in parameter set (see `fluxrope presets`)");
+  cmd->add_option("--set", o.src.sets, "override one key, e.g. --set model.tau_z=0.5 (repeatable)");
+}
+
+void add_run_options(CLI::App* cmd, CommonOptions& o, const std::string& default_output) {
+  add_config_options(cmd, o);
+  cmd->add_option("--passes", o.passes, "gyro-centre passes after pass 0 (0 = iterate to convergence)");
+  o.output = default_output;
+  cmd->add_option("-o,--output", o.output, "output HDF5 file")->capture_default_str();
+  cmd->add_option("--backend", o.backend, "auto | cpu | cuda")->capture_default_str();
+}
+
+RunConfig resolve(CommonOptions& o) {
+  if (!o.config_file.empty()) o.src.file = o.config_file;
+  if (o.passes >= 0) o.src.sets.push_back(fmt::format("solver.passes={}", o.passes));
+  else if (o.passes != -1) throw Error(fmt::format("--passes {} must be >= 0", o.passes));
+  return load_config(o.src);
+}
+
+void print_summary(const SolveResult& r) {
+  const RadialProfile& p = r.profile;
+  const size_t n = p.size();
+  const auto mn = std::min_element(p.Bphi.begin(), p.Bphi.end()) - p.Bphi.begin();
+  const auto [ne_lo, ne_hi] = std::minmax_element(p.ne.begin(), p.ne.end());
+  fmt::print("\nprofile (x = rho / L_st, L_st = {:.4f} km, B_st = {:.4f} nT, n_e = {:.6f} cm^-3)\n",
+             p.scales.L_st / KM_TO_SI, p.scales.B_st / NT_TO_SI, p.n_e / CM3_TO_SI);
+  fmt::print("  B_z on the axis     {:12.6f} nT\n", p.Bz[0] / NT_TO_SI);
+  fmt::print("  B_z at the edge     {:12.6f} nT   (x = {:g})\n", p.Bz[n - 1] / NT_TO_SI, p.x[n - 1]);
+  fmt::print("  min B_phi           {:12.6f} nT   (x = {:.3f})\n", p.Bphi[mn] / NT_TO_SI, p.x[mn]);
+  fmt::print("  n_e range           {:12.6f} .. {:.6f} cm^-3\n", *ne_lo / CM3_TO_SI, *ne_hi / CM3_TO_SI);
+  fmt::print("  T_zz on the axis    {:12.6f} eV\n", p.T_zz[0] / EV_TO_SI);
+}
+
+int cmd_solve(CommonOptions& o) {
+  const RunConfig cfg = resolve(o);
+  AtomicOutput out(o.output);  // fails now, before any work, if the file cannot be written
+  std::string note;
+  auto backend = make_backend(o.backend, &note);
+  if (!note.empty()) fmt::print("{}\n", note);
+  fmt::print("fluxrope {} solve: {} form, backend {}\n", VERSION, cfg.model_form, backend->name());
+  fmt::print("{:>5} {:>16} {:>14} {:>10}\n", "pass", "max|dB| [nT]", "n_e [cm^-3]", "time [s]");
+  const SolveResult r = solve_equilibrium(cfg.model, cfg.solver, *backend, [](const PassRecord& p) {
+    fmt::print("{:>5} {:>16} {:>14.9f} {:>10.4f}\n", p.pass,
+               std::isnan(p.max_dB_nT) ? std::string("(closed form)") : fmt::format("{:.3e}", p.max_dB_nT),
+               p.n_e / CM3_TO_SI, p.seconds);
+    std::fflush(stdout);
+  });
+  if (cfg.solver.passes == 0) {
+    if (r.converged)
+      fmt::print("converged: max|dB| < {:g} nT after {} passes\n", cfg.solver.tol_nT, r.history.size() - 1);
+    else
+      fmt::print(stderr, "warning: not converged to {:g} nT within solver.max_passes = {}\n", cfg.solver.tol_nT,
+                 cfg.solver.max_passes);
+  } else {
+    fmt::print("stopped after {} passes as asked (converged to {:g} nT: {})\n", cfg.solver.passes,
+               cfg.solver.tol_nT, r.converged ? "yes" : "no");
+  }
+  print_summary(r);
+  {
+    H5File f(out.temp_path(), H5File::Mode::Create);
+    write_root_attributes(f, cfg);
+    write_profile(f, r.profile);
+    write_solver_history(f, r, cfg.solver, backend->name());
+  }
+  out.commit();
+  fmt::print("\nwrote {}\n", o.output);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{fmt::format("fluxrope {}: kinetic flux-rope equilibria (Vinogradov et al. 2016, Yang et al. 2022)",
+                           VERSION)};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(VERSION));
+
+  auto* presets_cmd = app.add_subcommand("presets", "list the built-in parameter sets");
+  CommonOptions show_opts;
+  auto* show_cmd = app.add_subcommand("show-config", "print a complete TOML configuration to start from");
+  add_config_options(show_cmd, show_opts);
+  CommonOptions solve_opts;
+  auto* solve_cmd = app.add_subcommand("solve", "solve the self-consistent equilibrium and write HDF5");
+  add_run_options(solve_cmd, solve_opts, "fluxrope_solve.h5");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  try {
+    if (*presets_cmd) {
+      for (const auto& p : presets())
+        fmt::print("{:<16} {}{}\n", p.name, p.description, p.name == DEFAULT_PRESET ? " [default]" : "");
+      return 0;
+    }
+    if (*show_cmd) {
+      fmt::print("{}", render_toml(resolve(show_opts)));
+      return 0;
+    }
+    if (*solve_cmd) return cmd_solve(solve_opts);
+  } catch (const Error& e) {
+    fmt::print(stderr, "fluxrope: error: {}\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "fluxrope: internal error: {}\n", e.what());
+    return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,99 @@
+#include "fluxrope/equilibrium/quadrature.hpp"
+
+#include <Eigen/Eigenvalues>
+#include <cmath>
+#include <stdexcept>
+
+#include "fluxrope/core/constants.hpp"
+
+namespace fluxrope {
+
+GaussRule gauss_hermite(int n) {
+  if (n < 1) throw std::invalid_argument("gauss_hermite: n must be >= 1");
+  // He_{k+1} = x He_k - k He_{k-1}: symmetric Jacobi matrix with off-diagonal sqrt(k).
+  Eigen::MatrixXd J = Eigen::MatrixXd::Zero(n, n);
+  for (int k = 1; k < n; ++k) J(k, k - 1) = J(k - 1, k) = std::sqrt(static_cast<double>(k));
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(J);
+  GaussRule r;
+  r.x.resize(n);
+  r.w.resize(n);
+  for (int k = 0; k < n; ++k) {
+    r.x[k] = es.eigenvalues()(k);
+    const double v0 = es.eigenvectors()(0, k);
+    r.w[k] = v0 * v0;
+  }
+  // Enforce exact symmetry (the eigensolver leaves ~1e-16 asymmetries).
+  for (int k = 0; k < n / 2; ++k) {
+    const int m = n - 1 - k;
+    const double xs = 0.5 * (r.x[m] - r.x[k]);
+    const double ws = 0.5 * (r.w[m] + r.w[k]);
+    r.x[k] = -xs;
+    r.x[m] = xs;
+    r.w[k] = r.w[m] = ws;
+  }
+  if (n % 2 == 1) r.x[n / 2] = 0.0;
+  double sum = 0.0;
+  for (double w : r.w) sum += w;
+  for (double& w : r.w) w /= sum;
+  return r;
+}
+
+GaussRule even_half(const GaussRule& full) {
+  GaussRule h;
+  for (size_t k = 0; k < full.x.size(); ++k) {
+    if (full.x[k] > 0.0) {
+      h.x.push_back(full.x[k]);
+      h.w.push_back(2.0 * full.w[k]);
+    } else if (full.x[k] == 0.0) {
+      h.x.push_back(0.0);
+      h.w.push_back(full.w[k]);
+    }
+  }
+  return h;
+}
+
+ChebyshevGrid::ChebyshevGrid(int n, double a, double b) {
+  if (n < 2) throw std::invalid_argument("ChebyshevGrid: need at least 2 nodes");
+  x_.resize(n);
+  lambda_.resize(n);
+  for (int k = 0; k < n; ++k) {
+    x_[k] = 0.5 * (a + b) - 0.5 * (b - a) * std::cos(constants::PI * k / (n - 1));
+    lambda_[k] = (k % 2 == 0 ? 1.0 : -1.0) * ((k == 0 || k == n - 1) ? 0.5 : 1.0);
+  }
+  x_.front() = a;
+  x_.back() = b;
+}
+
+void ChebyshevGrid::weights_at(double t, double* c) const {
+  const int n = size();
+  double sum = 0.0;
+  for (int k = 0; k < n; ++k) {
+    const double d = t - x_[k];
+    if (d == 0.0) {
+      for (int j = 0; j < n; ++j) c[j] = (j == k) ? 1.0 : 0.0;
+      return;
+    }
+    c[k] = lambda_[k] / d;
+    sum += c[k];
+  }
+  for (int k = 0; k < n; ++k) c[k] /= sum;
+}
+
+std::vector<double> ChebyshevGrid::derivative(const std::vector<double>& f) const {
+  // D_ij = (lambda_j / lambda_i) / (x_i - x_j), D_ii = -sum_{j != i} D_ij.
+  const int n = size();
+  std::vector<double> d(n, 0.0);
+  for (int i = 0; i < n; ++i) {
+    double diag = 0.0, acc = 0.0;
+    for (int j = 0; j < n; ++j) {
+      if (j == i) continue;
+      const double D = (lambda_[j] / lambda_[i]) / (x_[i] - x_[j]);
+      diag -= D;
+      acc += D * f[j];
+    }
+    d[i] = acc + diag * f[i];
+  }
+  return d;
+}
+
+}  // namespace fluxrope

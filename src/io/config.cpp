@@ -1,0 +1,365 @@
+#include "fluxrope/io/config.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "fluxrope/core/error.hpp"
+
+namespace fluxrope {
+
+namespace {
+
+// ---------------------------------------------------------------------------
+// Key tables: name, kind, accessor and the comment show-config prints.
+// ---------------------------------------------------------------------------
+enum class Kind { Number, Integer };
+
+template <class S>
+struct Key {
+  const char* name;
+  Kind kind;
+  std::function<double&(S&)> number;
+  std::function<int&(S&)> integer;
+  const char* comment;
+};
+
+template <class S>
+Key<S> num(const char* name, double S::*m, const char* comment) {
+  return {name, Kind::Number, [m](S& s) -> double& { return s.*m; }, nullptr, comment};
+}
+template <class S>
+Key<S> integer(const char* name, int S::*m, const char* comment) {
+  return {name, Kind::Integer, nullptr, [m](S& s) -> int& { return s.*m; }, comment};
+}
+
+const std::vector<Key<NormalizedParams>>& normalized_keys() {
+  using P = NormalizedParams;
+  static const std::vector<Key<P>> k = {
+      num("alpha_r", &P::alpha_r, "rotating population weight (w_r = -alpha_r)"),
+      num("alpha_z", &P::alpha_z, "axial population weight (w_z = alpha_z)"),
+      num("gamma", &P::gamma, "V / (Omega L_st)"),
+      num("epsilon", &P::epsilon, "Omega / (e B_st / m_e)"),
+      num("B0_nT", &P::B0_nT, "B_z on the axis [nT]"),
+      num("n_i_cm3", &P::n_i_cm3, "ion density n_i [cm^-3]"),
+      num("b_b", &P::b_b, "mu coefficient of the background population, b_b / B_st"),
+      num("b_r", &P::b_r, "mu coefficient of the rotating population, b_r / B_st"),
+      num("b_z", &P::b_z, "mu coefficient of the axial population, b_z / B_st"),
+      num("T_b_eV", &P::T_b_eV, "background temperature T_b [eV]"),
+      num("tau_b", &P::tau_b, "T_b / T_e (reference T_e = T_r)"),
+      num("tau", &P::tau, "T_i / T_e"),
+      num("tau_z", &P::tau_z, "T_z / T_e"),
+  };
+  return k;
+}
+
+const std::vector<Key<PhysicalParams>>& physical_keys() {
+  using P = PhysicalParams;
+  static const std::vector<Key<P>> k = {
+      num("alpha_r", &P::alpha_r, "rotating population weight (w_r = -alpha_r)"),
+      num("alpha_z", &P::alpha_z, "axial population weight (w_z = alpha_z)"),
+      num("B0_nT", &P::B0_nT, "B_z on the axis [nT]"),
+      num("n_i_cm3", &P::n_i_cm3, "ion density n_i [cm^-3]"),
+      num("T_b_eV", &P::T_b_eV, "background temperature [eV]"),
+      num("T_r_eV", &P::T_r_eV, "rotating population temperature = reference T_e [eV]"),
+      num("T_z_eV", &P::T_z_eV, "axial population temperature [eV]"),
+      num("T_i_eV", &P::T_i_eV, "ion temperature [eV]"),
+      num("Omega_per_s", &P::Omega_per_s, "rotation rate Omega [1/s]"),
+      num("V_km_s", &P::V_km_s, "axial drift V [km/s]"),
+      num("b_b_nT", &P::b_b_nT, "mu coefficient of the background population [nT]"),
+      num("b_r_nT", &P::b_r_nT, "mu coefficient of the rotating population [nT]"),
+      num("b_z_nT", &P::b_z_nT, "mu coefficient of the axial population [nT]"),
+  };
+  return k;
+}
+
+const std::vector<Key<SolverSettings>>& solver_keys() {
+  using S = SolverSettings;
+  static const std::vector<Key<S>> k = {
+      num("x_max", &S::x_max, "domain edge in L_st"),
+      integer("n_rho", &S::n_rho, "radial grid points over [0, x_max] (output and field tables)"),
+      integer("passes", &S::passes, "gyro-centre passes after pass 0; 0 = iterate to convergence"),
+      num("tol_nT", &S::tol_nT, "convergence: max |B(k) - B(k-1)| [nT]"),
+      integer("max_passes", &S::max_passes, "limit when iterating to convergence"),
+      integer("n_shape", &S::n_shape, "Chebyshev nodes in rho for the shape integrals"),
+      integer("quad_par", &S::quad_par, "Gauss-Hermite nodes along b"),
+      integer("quad_perp", &S::quad_perp, "Gauss-Hermite nodes per perpendicular direction"),
+      num("ode_rtol", &S::ode_rtol, "Dormand-Prince relative tolerance"),
+  };
+  return k;
+}
+
+template <class S>
+std::string key_list(const std::vector<Key<S>>& keys) {
+  std::string s;
+  for (const auto& k : keys) s += (s.empty() ? "" : ", ") + std::string(k.name);
+  return s;
+}
+
+// ---------------------------------------------------------------------------
+// Presets
+// ---------------------------------------------------------------------------
+NormalizedParams yang2022() {
+  // MODEL.md section 4: exactly the released run (n_i = 40, tau_b = T_b/T_r = 1.05).
+  NormalizedParams p;
+  p.alpha_r = 0.75;
+  p.alpha_z = 0.35;
+  p.gamma = 2.0;
+  p.epsilon = 0.002;
+  p.B0_nT = 22.0;
+  p.n_i_cm3 = 40.0;
+  p.b_b = -0.07;
+  p.b_r = 0.0;
+  p.b_z = 0.53;
+  p.T_b_eV = 34.8;
+  p.tau_b = 1.05;
+  p.tau = 3.7;
+  p.tau_z = 0.4;
+  return p;
+}
+
+NormalizedParams preset_params(const std::string& name) {
+  if (name == "yang2022") return yang2022();
+  if (name == "vinogradov2016") {
+    NormalizedParams p = yang2022();  // the same rope without the mu terms (b_s = 0)
+    p.b_b = p.b_r = p.b_z = 0.0;
+    return p;
+  }
+  if (name == "uniform") {
+    NormalizedParams p = yang2022();  // no current-carrying populations: B = B0, Phi = 0
+    p.alpha_r = p.alpha_z = 0.0;
+    p.b_b = p.b_r = p.b_z = 0.0;
+    return p;
+  }
+  std::string names;
+  for (const auto& pi : presets()) names += (names.empty() ? "" : ", ") + pi.name;
+  throw Error(fmt::format("unknown preset '{}' (available: {})", name, names));
+}
+
+// ---------------------------------------------------------------------------
+// Merging: values keyed by name, typed as TOML gives them.
+// ---------------------------------------------------------------------------
+struct Value {
+  bool is_integer = false;
+  double number = 0.0;
+  long long integer = 0;
+  std::string where;  // for messages: "file.toml" or "--set"
+};
+
+struct Merged {
+  std::string form = "normalized";
+  std::map<std::string, Value> model, solver;
+};
+
+std::string type_name(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    default: return "a date/time";
+  }
+}
+
+bool known(const std::string& form, const std::string& key) {
+  auto has = [&](const auto& keys) {
+    for (const auto& k : keys)
+      if (key == k.name) return true;
+    return false;
+  };
+  return form == "physical" ? has(physical_keys()) : has(normalized_keys());
+}
+
+void apply(Merged& m, const std::string& table, const std::string& key, const toml::node& node,
+           const std::string& where) {
+  if (table == "model" && key == "form") {
+    const auto s = node.value<std::string>();
+    if (!s) throw Error(fmt::format("model.form in {} must be a string (\"normalized\" or \"physical\"), got {}", where, type_name(node)));
+    if (*s != "normalized" && *s != "physical")
+      throw Error(fmt::format("model.form = \"{}\" in {} is not a form (expected \"normalized\" or \"physical\")", *s, where));
+    if (*s != m.form) m.model.clear();  // switching form: every key of the new form must be given
+    m.form = *s;
+    return;
+  }
+  std::map<std::string, Value>* dest = nullptr;
+  if (table == "model") {
+    if (!known(m.form, key))
+      throw Error(fmt::format("unknown key model.{} in {} (form = \"{}\" accepts: form, {})", key, where, m.form,
+                              m.form == "physical" ? key_list(physical_keys()) : key_list(normalized_keys())));
+    dest = &m.model;
+  } else if (table == "solver") {
+    bool ok = false;
+    for (const auto& k : solver_keys()) ok = ok || key == k.name;
+    if (!ok) throw Error(fmt::format("unknown key solver.{} in {} (accepts: {})", key, where, key_list(solver_keys())));
+    dest = &m.solver;
+  } else {
+    throw Error(fmt::format("unknown table [{}] in {} (accepts: [model], [solver])", table, where));
+  }
+  Value v;
+  v.where = where;
+  if (node.is_integer()) {
+    v.is_integer = true;
+    v.integer = *node.value<long long>();
+    v.number = static_cast<double>(v.integer);
+  } else if (node.is_floating_point()) {
+    v.number = *node.value<double>();
+  } else {
+    throw Error(fmt::format("{}.{} in {} must be a number, got {}", table, key, where, type_name(node)));
+  }
+  (*dest)[key] = v;
+}
+
+void apply_table(Merged& m, const toml::table& root, const std::string& where) {
+  for (const auto& [tname, tnode] : root) {
+    const std::string t(tname.str());
+    const toml::table* tab = tnode.as_table();
+    if (!tab) throw Error(fmt::format("unknown top-level key '{}' in {} (expected tables [model], [solver])", t, where));
+    if (t != "model" && t != "solver")
+      throw Error(fmt::format("unknown table [{}] in {} (accepts: [model], [solver])", t, where));
+    // form first, so the other keys are checked against the right form
+    if (t == "model" && tab->contains("form")) apply(m, t, "form", *tab->get("form"), where);
+    for (const auto& [k, n] : *tab) {
+      const std::string key(k.str());
+      if (t == "model" && key == "form") continue;
+      apply(m, t, key, n, where);
+    }
+  }
+}
+
+template <class S>
+void fill(S& s, const std::vector<Key<S>>& keys, const std::map<std::string, Value>& vals,
+          const char* table, bool all_required, const std::string& form) {
+  for (const auto& k : keys) {
+    auto it = vals.find(k.name);
+    if (it == vals.end()) {
+      if (all_required)
+        throw Error(fmt::format("missing key {}.{} (form = \"{}\" needs all of: {})", table, k.name, form, key_list(keys)));
+      continue;
+    }
+    const Value& v = it->second;
+    if (k.kind == Kind::Integer) {
+      if (!v.is_integer)
+        throw Error(fmt::format("{}.{} in {} must be an integer, got {:g}", table, k.name, v.where, v.number));
+      if (v.integer < -1000000000LL || v.integer > 1000000000LL)
+        throw Error(fmt::format("{}.{} = {} in {} is out of range", table, k.name, v.integer, v.where));
+      k.integer(s) = static_cast<int>(v.integer);
+    } else {
+      if (!std::isfinite(v.number))
+        throw Error(fmt::format("{}.{} = {} in {} is not finite", table, k.name, v.number, v.where));
+      k.number(s) = v.number;
+    }
+  }
+}
+
+template <class S>
+void seed(std::map<std::string, Value>& vals, S s, const std::vector<Key<S>>& keys) {
+  for (const auto& k : keys) {
+    Value v;
+    v.where = "the preset";
+    if (k.kind == Kind::Integer) {
+      v.is_integer = true;
+      v.integer = k.integer(s);
+      v.number = static_cast<double>(v.integer);
+    } else {
+      v.number = k.number(s);
+    }
+    vals[k.name] = v;
+  }
+}
+
+toml::table parse_set_value(const std::string& key, const std::string& value) {
+  try {
+    return toml::parse("v = " + value);
+  } catch (const toml::parse_error&) {
+    // A bare word is a string: --set model.form=physical
+    toml::table t;
+    t.insert("v", value);
+    return t;
+  }
+  (void)key;
+}
+
+template <class S>
+void render_keys(std::ostringstream& o, S s, const std::vector<Key<S>>& keys) {
+  for (const auto& k : keys) {
+    const std::string val = k.kind == Kind::Integer ? fmt::format("{}", k.integer(s)) : fmt::format("{}", k.number(s));
+    o << fmt::format("{:<12}= {:<24}# {}\n", k.name, val, k.comment);
+  }
+}
+
+}  // namespace
+
+std::vector<PresetInfo> presets() {
+  return {
+      {"yang2022", "Yang et al. 2022 reconstruction of the 2015-10-19 MMS flux rope (released run, normalized form)"},
+      {"vinogradov2016", "the yang2022 rope without magnetic-moment terms (b_s = 0): Vinogradov et al. 2016 model"},
+      {"uniform", "alpha_r = alpha_z = 0, b_s = 0: uniform plasma, B = B0, Phi = 0 (a check)"},
+  };
+}
+
+RunConfig load_config(const ConfigSources& src) {
+  Merged m;
+  seed(m.model, preset_params(src.preset), normalized_keys());
+  seed(m.solver, SolverSettings{}, solver_keys());
+
+  if (src.file) {
+    std::ifstream probe(*src.file);
+    if (!probe) throw Error(fmt::format("cannot read config file '{}' (missing or not readable)", *src.file));
+    toml::table root;
+    try {
+      root = toml::parse_file(*src.file);
+    } catch (const toml::parse_error& e) {
+      throw Error(fmt::format("config file '{}' is not valid TOML: {} (line {}, column {})", *src.file,
+                              e.description(), e.source().begin.line, e.source().begin.column));
+    }
+    apply_table(m, root, fmt::format("'{}'", *src.file));
+  }
+
+  for (const std::string& s : src.sets) {
+    const auto eq = s.find('=');
+    const auto dot = s.find('.');
+    if (eq == std::string::npos || dot == std::string::npos || dot > eq)
+      throw Error(fmt::format("--set '{}': expected table.key=value, e.g. --set model.tau_z=0.5", s));
+    const std::string table = s.substr(0, dot), key = s.substr(dot + 1, eq - dot - 1), value = s.substr(eq + 1);
+    const toml::table t = parse_set_value(key, value);
+    apply(m, table, key, *t.get("v"), fmt::format("--set {}", s));
+  }
+
+  RunConfig cfg;
+  cfg.model_form = m.form;
+  if (m.form == "physical") {
+    fill(cfg.physical, physical_keys(), m.model, "model", true, m.form);
+    cfg.model = to_model(cfg.physical);
+  } else {
+    fill(cfg.normalized, normalized_keys(), m.model, "model", true, m.form);
+    cfg.model = to_model(cfg.normalized);
+  }
+  fill(cfg.solver, solver_keys(), m.solver, "solver", false, m.form);
+  validate(cfg.model);
+  validate(cfg.solver);
+  return cfg;
+}
+
+std::string render_toml(const RunConfig& cfg) {
+  std::ostringstream o;
+  o << "# fluxrope configuration. Units are part of the key names; see README \"Configuration\".\n";
+  o << "# Either form of [model] may be used; both describe the same physics (MODEL.md section 4).\n\n";
+  o << "[model]\n";
+  o << fmt::format("{:<12}= {:<24}# \"normalized\" or \"physical\"\n", "form", "\"" + cfg.model_form + "\"");
+  if (cfg.model_form == "physical")
+    render_keys(o, cfg.physical, physical_keys());
+  else
+    render_keys(o, cfg.normalized, normalized_keys());
+  o << "\n[solver]\n";
+  render_keys(o, cfg.solver, solver_keys());
+  return o.str();
+}
+
+}  // namespace fluxrope

@@ -1,0 +1,80 @@
+#include "fluxrope/io/profile_io.hpp"
+
+#include <cmath>
+
+#include "fluxrope/core/constants.hpp"
+#include "fluxrope/version.hpp"
+
+namespace fluxrope {
+
+using namespace constants;
+
+namespace {
+std::vector<double> scaled(const std::vector<double>& v, double factor) {
+  std::vector<double> out(v.size());
+  for (size_t i = 0; i < v.size(); ++i) out[i] = v[i] * factor;
+  return out;
+}
+}  // namespace
+
+void write_root_attributes(H5File& f, const RunConfig& cfg) {
+  f.attr("/", "fluxrope_version", std::string(VERSION));
+  f.attr("/", "config_toml", render_toml(cfg));
+}
+
+void write_profile(H5File& f, const RadialProfile& p) {
+  f.group("/profile");
+  const std::string ax = "rho";
+  auto w = [&](const char* name, const std::vector<double>& v, double si_per_unit, const char* units) {
+    f.write(std::string("/profile/") + name, scaled(v, 1.0 / si_per_unit), units, ax);
+  };
+  w("x", p.x, 1.0, "L_st");
+  w("rho_km", p.rho, KM_TO_SI, "km");
+  w("Bz_nT", p.Bz, NT_TO_SI, "nT");
+  w("Bphi_nT", p.Bphi, NT_TO_SI, "nT");
+  w("Er_mV_m", p.Er, MV_M_TO_SI, "mV/m");
+  w("Phi_V", p.Phi, 1.0, "V");
+  w("Aphi_nT_km", p.Aphi, NT_TO_SI * KM_TO_SI, "nT km");
+  w("Az_nT_km", p.Az, NT_TO_SI * KM_TO_SI, "nT km");
+  w("psi", p.psi, 1.0, "1");
+  w("ne_cm3", p.ne, CM3_TO_SI, "cm^-3");
+  w("ni_cm3", p.ni, CM3_TO_SI, "cm^-3");
+  w("ne_b_cm3", p.ne_pop[POP_B], CM3_TO_SI, "cm^-3");
+  w("ne_r_cm3", p.ne_pop[POP_R], CM3_TO_SI, "cm^-3");
+  w("ne_z_cm3", p.ne_pop[POP_Z], CM3_TO_SI, "cm^-3");
+  w("Ve_phi_km_s", p.Ve_phi, KM_S_TO_SI, "km/s");
+  w("Ve_z_km_s", p.Ve_z, KM_S_TO_SI, "km/s");
+  w("j_phi_nA_m2", p.j_phi, NA_M2_TO_SI, "nA/m^2");
+  w("j_z_nA_m2", p.j_z, NA_M2_TO_SI, "nA/m^2");
+  w("T_rr_eV", p.T_rr, EV_TO_SI, "eV");
+  w("T_pp_eV", p.T_pp, EV_TO_SI, "eV");
+  w("T_zz_eV", p.T_zz, EV_TO_SI, "eV");
+  w("T_par_eV", p.T_par, EV_TO_SI, "eV");
+  w("T_perp_eV", p.T_perp, EV_TO_SI, "eV");
+  f.attr("/profile", "L_st_km", p.scales.L_st / KM_TO_SI);
+  f.attr("/profile", "B_st_nT", p.scales.B_st / NT_TO_SI);
+  f.attr("/profile", "n_e_cm3", p.n_e / CM3_TO_SI);
+  f.attr("/profile", "T_e_eV", p.scales.T_e / EV_TO_SI);
+  f.attr("/profile", "v0e_km_s", p.scales.v0e / KM_S_TO_SI);
+}
+
+void write_solver_history(H5File& f, const SolveResult& r, const SolverSettings& s, const std::string& backend) {
+  f.group("/solver");
+  std::vector<double> dB, ne, secs;
+  for (const PassRecord& p : r.history) {
+    dB.push_back(p.max_dB_nT);
+    ne.push_back(p.n_e / CM3_TO_SI);
+    secs.push_back(p.seconds);
+  }
+  f.write("/solver/max_dB_nT", dB, "nT", "pass");
+  f.write("/solver/n_e_cm3", ne, "cm^-3", "pass");
+  f.write("/solver/pass_seconds", secs, "s", "pass");
+  f.attr("/solver/max_dB_nT", "description",
+         std::string("max over rho of |B(pass k) - B(pass k-1)|; entry 0 (pass 0, closed form) is NaN"));
+  f.attr("/solver", "passes", static_cast<int64_t>(r.history.size()) - 1);
+  f.attr("/solver", "converged", static_cast<int64_t>(r.converged ? 1 : 0));
+  f.attr("/solver", "tol_nT", s.tol_nT);
+  f.attr("/solver", "backend", backend);
+}
+
+}  // namespace fluxrope
