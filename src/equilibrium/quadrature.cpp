@@ -17,12 +17,35 @@ GaussRule gauss_hermite(int n) {
   GaussRule r;
   r.x.resize(n);
   r.w.resize(n);
-  for (int k = 0; k < n; ++k) {
-    r.x[k] = es.eigenvalues()(k);
-    const double v0 = es.eigenvectors()(0, k);
-    r.w[k] = v0 * v0;
+  // Polish each node with Newton steps on the orthonormal polynomial p_n and take the
+  // Christoffel weights w = 1 / sum_{k<n} p_k(x)^2 (accurate to round-off even for the
+  // tiny outer weights, unlike squared eigenvector components).
+  for (int i = 0; i < n; ++i) {
+    double x = es.eigenvalues()(i);
+    double sum = 0.0;
+    for (int it = 0; it < 3; ++it) {
+      double p0 = 1.0, p1 = x;  // orthonormal p_k = He_k / sqrt(k!)
+      sum = 1.0;
+      if (n == 1) {
+        p1 = x;
+      } else {
+        sum += x * x;
+        for (int k = 1; k < n - 1; ++k) {
+          const double p2 = (x * p1 - std::sqrt(static_cast<double>(k)) * p0) / std::sqrt(k + 1.0);
+          p0 = p1;
+          p1 = p2;
+          sum += p1 * p1;
+        }
+      }
+      // here p1 = p_{n-1}, p0 = p_{n-2}; p_n and p_n' = sqrt(n) p_{n-1}
+      const double pn = n == 1 ? x : (x * p1 - std::sqrt(n - 1.0) * p0) / std::sqrt(static_cast<double>(n));
+      const double dpn = std::sqrt(static_cast<double>(n)) * (n == 1 ? 1.0 : p1);
+      x -= pn / dpn;
+    }
+    r.x[i] = x;
+    r.w[i] = 1.0 / sum;
   }
-  // Enforce exact symmetry (the eigensolver leaves ~1e-16 asymmetries).
+  // Enforce exact symmetry.
   for (int k = 0; k < n / 2; ++k) {
     const int m = n - 1 - k;
     const double xs = 0.5 * (r.x[m] - r.x[k]);
@@ -94,6 +117,20 @@ std::vector<double> ChebyshevGrid::derivative(const std::vector<double>& f) cons
     d[i] = acc + diag * f[i];
   }
   return d;
+}
+
+PanelGrid::PanelGrid(std::vector<ChebyshevGrid> panels) : panels_(std::move(panels)) {
+  offset_.push_back(0);
+  for (const auto& g : panels_) {
+    nodes_.insert(nodes_.end(), g.nodes().begin(), g.nodes().end());
+    offset_.push_back(offset_.back() + g.size());
+  }
+}
+
+int PanelGrid::locate(double t) const {
+  for (int p = 0; p + 1 < panels(); ++p)
+    if (t <= panels_[p].nodes().back()) return p;
+  return panels() - 1;
 }
 
 }  // namespace fluxrope

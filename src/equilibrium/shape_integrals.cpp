@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "fluxrope/core/constants.hpp"
@@ -43,40 +44,46 @@ FieldTable make_field_table(const std::vector<double>& Bz, const std::vector<dou
   return f;
 }
 
-ShapeTable::ShapeTable(ChebyshevGrid grid, std::vector<double> K)
-    : grid_(std::move(grid)), K_(std::move(K)) {
+PanelGrid shape_panels(int n_nodes, double rho_e, double L_st) {
+  const double edge = std::min(L_st, 0.25 * rho_e);
+  return PanelGrid({ChebyshevGrid(n_nodes, 0.0, rho_e - edge), ChebyshevGrid((n_nodes + 1) / 2, rho_e - edge, rho_e)});
+}
+
+ShapeTable::ShapeTable(PanelGrid grid, std::vector<double> K) : grid_(std::move(grid)), K_(std::move(K)) {
   const int n = grid_.size();
   dKn_.resize(N_POP * n);
   for (int s = 0; s < N_POP; ++s) {
-    std::vector<double> f(K_.begin() + (s * N_SHAPE_MOMENTS + K_N) * n,
-                          K_.begin() + (s * N_SHAPE_MOMENTS + K_N + 1) * n);
-    const std::vector<double> d = grid_.derivative(f);
-    std::copy(d.begin(), d.end(), dKn_.begin() + s * n);
+    for (int p = 0; p < grid_.panels(); ++p) {
+      const int o = grid_.offset(p), np = grid_.panel(p).size();
+      const double* k = K_.data() + (s * N_SHAPE_MOMENTS + K_N) * n + o;
+      const std::vector<double> d = grid_.panel(p).derivative(std::vector<double>(k, k + np));
+      std::copy(d.begin(), d.end(), dKn_.begin() + s * n + o);
+    }
   }
 }
 
 void ShapeTable::at(double rho, double out[N_POP][N_SHAPE_MOMENTS]) const {
-  const int n = grid_.size();
+  const int n = grid_.size(), p = grid_.locate(rho), o = grid_.offset(p), np = grid_.panel(p).size();
   thread_local std::vector<double> c;
-  c.resize(n);
-  grid_.weights_at(rho, c.data());
+  c.resize(np);
+  grid_.panel(p).weights_at(rho, c.data());
   for (int s = 0; s < N_POP; ++s) {
     for (int m = 0; m < N_SHAPE_MOMENTS; ++m) {
-      const double* k = K_.data() + (s * N_SHAPE_MOMENTS + m) * n;
+      const double* k = K_.data() + (s * N_SHAPE_MOMENTS + m) * n + o;
       double acc = 0.0;
-      for (int i = 0; i < n; ++i) acc += c[i] * k[i];
+      for (int i = 0; i < np; ++i) acc += c[i] * k[i];
       out[s][m] = acc;
     }
   }
 }
 
 void ShapeTable::density_derivative_at(double rho, double out[N_POP]) const {
-  const int n = grid_.size();
-  std::vector<double> c(n);
-  grid_.weights_at(rho, c.data());
+  const int n = grid_.size(), p = grid_.locate(rho), o = grid_.offset(p), np = grid_.panel(p).size();
+  std::vector<double> c(np);
+  grid_.panel(p).weights_at(rho, c.data());
   for (int s = 0; s < N_POP; ++s) {
     double acc = 0.0;
-    for (int i = 0; i < n; ++i) acc += c[i] * dKn_[s * n + i];
+    for (int i = 0; i < np; ++i) acc += c[i] * dKn_[s * n + o + i];
     out[s] = acc;
   }
 }
@@ -102,7 +109,7 @@ void check_normalizable(const ModelParams& m, const FieldTable& f) {
 }
 
 ShapeTable compute_shape_table(const ModelParams& m, const FieldTable& field,
-                               const ChebyshevGrid& grid, const ShapeQuadrature& q, Backend& backend) {
+                               const PanelGrid& grid, const ShapeQuadrature& q, Backend& backend) {
   check_normalizable(m, field);
   const GaussRule par = gauss_hermite(q.n_par);
   const GaussRule perp = gauss_hermite(q.n_perp);

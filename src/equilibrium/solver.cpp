@@ -314,7 +314,7 @@ SolveResult solve_equilibrium(const ModelParams& model, const SolverSettings& se
   for (int j = 0; j < n; ++j) x[j] = settings.x_max * j / (n - 1);
   const double h = settings.x_max * sc.L_st / (n - 1);
   const double rho_e = settings.x_max * sc.L_st;
-  const ChebyshevGrid cheb(settings.n_shape, 0.0, rho_e);
+  const PanelGrid cheb = shape_panels(settings.n_shape, rho_e, sc.L_st);
   const ShapeQuadrature quad{settings.quad_par, settings.quad_perp};
 
   SolveResult result;

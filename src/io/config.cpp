@@ -86,7 +86,7 @@ const std::vector<Key<SolverSettings>>& solver_keys() {
       integer("passes", &S::passes, "gyro-centre passes after pass 0; 0 = iterate to convergence"),
       num("tol_nT", &S::tol_nT, "convergence: max |B(k) - B(k-1)| [nT]"),
       integer("max_passes", &S::max_passes, "limit when iterating to convergence"),
-      integer("n_shape", &S::n_shape, "Chebyshev nodes in rho for the shape integrals"),
+      integer("n_shape", &S::n_shape, "Chebyshev nodes in rho for the shape integrals (edge panel: half)"),
       integer("quad_par", &S::quad_par, "Gauss-Hermite nodes along b"),
       integer("quad_perp", &S::quad_perp, "Gauss-Hermite nodes per perpendicular direction"),
       num("ode_rtol", &S::ode_rtol, "Dormand-Prince relative tolerance"),
@@ -330,6 +330,19 @@ RunConfig load_config(const ConfigSources& src) {
     const std::string table = s.substr(0, dot), key = s.substr(dot + 1, eq - dot - 1), value = s.substr(eq + 1);
     const toml::table t = parse_set_value(key, value);
     apply(m, table, key, *t.get("v"), fmt::format("--set {}", s));
+  }
+
+  // Physical meaning first, in the user's own key names (MODEL.md section 8): a
+  // non-positive temperature, density, field or rotation rate is named as given.
+  static const std::map<std::string, const char*> positive = {
+      {"T_b_eV", "temperature"}, {"T_r_eV", "temperature"}, {"T_z_eV", "temperature"},
+      {"T_i_eV", "temperature"}, {"tau_b", "temperature ratio T_b/T_e"}, {"tau", "temperature ratio T_i/T_e"},
+      {"tau_z", "temperature ratio T_z/T_e"}, {"n_i_cm3", "density"}, {"B0_nT", "field on the axis"},
+      {"epsilon", "normalized rotation rate; it sets L_st"}, {"Omega_per_s", "rotation rate; it sets L_st"}};
+  for (const auto& [key, v] : m.model) {
+    auto it = positive.find(key);
+    if (it != positive.end() && !(v.number > 0.0))
+      throw Error(fmt::format("model.{} = {} in {} must be positive ({})", key, v.number, v.where, it->second));
   }
 
   RunConfig cfg;

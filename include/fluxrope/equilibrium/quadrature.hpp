@@ -33,4 +33,25 @@ class ChebyshevGrid {
   std::vector<double> x_, lambda_;
 };
 
+// Piecewise Chebyshev grid: panels [a_0, a_1], [a_1, a_2], ... each with its own nodes
+// (shared end points appear in both panels). Used so that a non-smooth feature in one
+// panel (the kink of the current-free continuation at the domain edge) does not spoil
+// the spectral accuracy of the others.
+class PanelGrid {
+ public:
+  PanelGrid() = default;
+  explicit PanelGrid(std::vector<ChebyshevGrid> panels);
+  int panels() const { return static_cast<int>(panels_.size()); }
+  const ChebyshevGrid& panel(int p) const { return panels_[p]; }
+  int offset(int p) const { return offset_[p]; }  // index of panel p's first node
+  int size() const { return offset_.back(); }
+  const std::vector<double>& nodes() const { return nodes_; }  // all panels, concatenated
+  int locate(double t) const;  // panel holding t (the last one beyond the edge)
+
+ private:
+  std::vector<ChebyshevGrid> panels_;
+  std::vector<int> offset_;
+  std::vector<double> nodes_;
+};
+
 }  // namespace fluxrope

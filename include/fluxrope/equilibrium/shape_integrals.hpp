@@ -32,12 +32,16 @@ struct ShapeQuadrature {
   int n_perp = 24;  // Gauss-Hermite nodes per perpendicular direction
 };
 
+// The radial panels of the shape integrals on [0, rho_e]: an interior panel and an
+// edge panel of width min(L_st, rho_e / 4) holding the continuation's kink (docs/physics.md).
+PanelGrid shape_panels(int n_nodes, double rho_e, double L_st);
+
 class ShapeTable {
  public:
   ShapeTable() = default;
-  ShapeTable(ChebyshevGrid grid, std::vector<double> K);
-  const ChebyshevGrid& grid() const { return grid_; }
-  // K_s^m at Chebyshev node k.
+  ShapeTable(PanelGrid grid, std::vector<double> K);
+  const PanelGrid& grid() const { return grid_; }
+  // K_s^m at node k (all panels' nodes, concatenated).
   double node(int s, int m, int k) const { return K_[(s * N_SHAPE_MOMENTS + m) * grid_.size() + k]; }
   // All 3 x 7 moments at radius rho (barycentric interpolation).
   void at(double rho, double out[N_POP][N_SHAPE_MOMENTS]) const;
@@ -45,7 +49,7 @@ class ShapeTable {
   void density_derivative_at(double rho, double out[N_POP]) const;
 
  private:
-  ChebyshevGrid grid_;
+  PanelGrid grid_;
   std::vector<double> K_;     // [(s*7+m)*n + k]
   std::vector<double> dKn_;   // [s*n + k]
 };
@@ -56,6 +60,6 @@ class ShapeTable {
 void check_normalizable(const ModelParams& m, const FieldTable& f);
 
 ShapeTable compute_shape_table(const ModelParams& m, const FieldTable& field,
-                               const ChebyshevGrid& grid, const ShapeQuadrature& q, Backend& backend);
+                               const PanelGrid& grid, const ShapeQuadrature& q, Backend& backend);
 
 }  // namespace fluxrope

@@ -24,7 +24,7 @@ struct SolverSettings {
   int passes = 0;        // gyro-centre passes after pass 0; 0 = iterate to convergence
   double tol_nT = 1e-6;  // convergence: max |B^(k) - B^(k-1)| [nT]
   int max_passes = 50;   // safety limit when iterating to convergence
-  int n_shape = 97;      // Chebyshev nodes in rho for the shape integrals
+  int n_shape = 65;      // Chebyshev nodes in rho (interior panel; the edge panel gets half)
   int quad_par = 16;     // Gauss-Hermite nodes along b_hat
   int quad_perp = 16;    // Gauss-Hermite nodes per perpendicular direction
   double ode_rtol = 1e-12;  // Dormand-Prince relative (and scaled absolute) tolerance

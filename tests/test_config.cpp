@@ -1,0 +1,133 @@
+// Configuration: presets, files, --set, and every bad input of issue 2 item 3 as a
+// clear error naming the key, value or file.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "fluxrope/core/error.hpp"
+#include "fluxrope/io/config.hpp"
+
+using namespace fluxrope;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  const fs::path p = fs::temp_directory_path() / ("fluxrope_test_" + name);
+  std::ofstream(p) << text;
+  return p.string();
+}
+
+// Expects load_config to throw an Error whose message contains every fragment.
+void expect_error(const ConfigSources& src, std::initializer_list<const char*> fragments) {
+  try {
+    load_config(src);
+    FAIL() << "expected a config error";
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    for (const char* f : fragments) EXPECT_NE(msg.find(f), std::string::npos) << "'" << f << "' not in: " << msg;
+  }
+}
+
+ConfigSources with_sets(std::vector<std::string> sets) {
+  ConfigSources s;
+  s.sets = std::move(sets);
+  return s;
+}
+
+ConfigSources with_file(const std::string& name, const std::string& text) {
+  ConfigSources s;
+  s.file = write_temp(name, text);
+  return s;
+}
+
+}  // namespace
+
+TEST(Config, DefaultIsTheYang2022Preset) {
+  const RunConfig c = load_config({});
+  EXPECT_EQ(c.model_form, "normalized");
+  EXPECT_DOUBLE_EQ(c.normalized.alpha_r, 0.75);
+  EXPECT_DOUBLE_EQ(c.normalized.tau_z, 0.4);
+  EXPECT_DOUBLE_EQ(c.normalized.n_i_cm3, 40.0);
+  EXPECT_EQ(c.solver.passes, 0);
+  EXPECT_DOUBLE_EQ(c.solver.tol_nT, 1e-6);
+  EXPECT_DOUBLE_EQ(c.solver.x_max, 8.0);
+}
+
+TEST(Config, RenderedTomlLoadsBackToTheSameConfig) {
+  const RunConfig a = load_config(with_sets({"model.tau_z=0.5", "solver.passes=3"}));
+  ConfigSources src;
+  src.file = write_temp("roundtrip.toml", render_toml(a));
+  const RunConfig b = load_config(src);
+  EXPECT_EQ(render_toml(a), render_toml(b));
+  EXPECT_DOUBLE_EQ(b.normalized.tau_z, 0.5);
+  EXPECT_EQ(b.solver.passes, 3);
+}
+
+TEST(Config, FileOverridesPresetAndSetOverridesFile) {
+  ConfigSources src = with_file("override.toml", "[model]\ntau_z = 0.45\n[solver]\nn_rho = 401\n");
+  src.sets = {"model.tau_z=0.5"};
+  const RunConfig c = load_config(src);
+  EXPECT_DOUBLE_EQ(c.normalized.tau_z, 0.5);
+  EXPECT_EQ(c.solver.n_rho, 401);
+  EXPECT_DOUBLE_EQ(c.normalized.alpha_r, 0.75);  // untouched keys keep the preset's values
+}
+
+TEST(Config, PresetsAreListedAndSelectable) {
+  const auto list = presets();
+  ASSERT_GE(list.size(), 3u);
+  EXPECT_EQ(list.front().name, DEFAULT_PRESET);
+  ConfigSources s;
+  s.preset = "vinogradov2016";
+  EXPECT_DOUBLE_EQ(load_config(s).normalized.b_z, 0.0);
+}
+
+TEST(ConfigErrors, UnknownKey) {
+  expect_error(with_file("unknown.toml", "[model]\ntau_zz = 0.4\n"), {"unknown key model.tau_zz", "unknown.toml"});
+  expect_error(with_sets({"solver.passs=3"}), {"unknown key solver.passs"});
+  expect_error(with_file("table.toml", "[modle]\nalpha_r = 1\n"), {"unknown table [modle]"});
+}
+
+TEST(ConfigErrors, WrongType) {
+  expect_error(with_file("type.toml", "[model]\ntau_z = \"hot\"\n"), {"model.tau_z", "must be a number", "string"});
+  expect_error(with_sets({"solver.passes=2.5"}), {"solver.passes", "must be an integer"});
+  expect_error(with_sets({"model.form=3"}), {"model.form", "must be a string"});
+}
+
+TEST(ConfigErrors, MalformedToml) {
+  expect_error(with_file("bad.toml", "[model\nalpha_r = \n"), {"bad.toml", "not valid TOML", "line"});
+}
+
+TEST(ConfigErrors, MissingFile) {
+  ConfigSources s;
+  s.file = "/nonexistent/fluxrope.toml";
+  expect_error(s, {"/nonexistent/fluxrope.toml", "cannot read"});
+}
+
+TEST(ConfigErrors, UnknownPreset) {
+  ConfigSources s;
+  s.preset = "yang2023";
+  expect_error(s, {"unknown preset 'yang2023'", "yang2022"});
+}
+
+TEST(ConfigErrors, NonPositiveTemperatureDensityField) {
+  expect_error(with_sets({"model.T_b_eV=-5"}), {"T_b_eV", "-5", "positive"});
+  expect_error(with_sets({"model.tau_z=0"}), {"model.tau_z", "positive"});
+  expect_error(with_sets({"model.n_i_cm3=0"}), {"n_i_cm3", "positive"});
+  expect_error(with_sets({"model.B0_nT=-22"}), {"B0_nT", "-22", "positive"});
+  expect_error(with_sets({"model.epsilon=0"}), {"model.epsilon", "positive"});
+  expect_error(with_sets({"model.alpha_r=-0.1"}), {"alpha_r", "-0.1"});
+  expect_error(with_sets({"model.alpha_z=3"}), {"1 + alpha_r - alpha_z"});
+  expect_error(with_sets({"solver.x_max=-1"}), {"solver.x_max", "-1"});
+}
+
+TEST(ConfigErrors, NonNormalizableOnTheAxis) {
+  // b_z >= B0: C_z = 1 - b_z/B0 <= 0, population z not normalizable at rho = 0.
+  expect_error(with_sets({"model.b_z=1.5"}), {"axial population", "rho = 0 km", "not normalizable"});
+}
+
+TEST(ConfigErrors, SwitchingFormNeedsEveryKeyOfTheNewForm) {
+  expect_error(with_sets({"model.form=physical", "model.alpha_r=0.75"}), {"missing key model.", "physical"});
+  expect_error(with_sets({"model.form=kinetic"}), {"model.form", "kinetic"});
+}

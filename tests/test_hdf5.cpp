@@ -1,0 +1,76 @@
+// HDF5 round trip: what `fluxrope solve` writes reads back with its units.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "fluxrope/core/constants.hpp"
+#include "fluxrope/core/error.hpp"
+#include "fluxrope/io/hdf5_file.hpp"
+#include "fluxrope/io/profile_io.hpp"
+#include "fluxrope/version.hpp"
+#include "test_util.hpp"
+
+using namespace fluxrope;
+using namespace fluxrope::constants;
+namespace fs = std::filesystem;
+
+TEST(Hdf5, ProfileRoundTripsWithUnits) {
+  const RunConfig cfg = test::config_of("yang2022", {"solver.passes=1"});
+  const SolveResult& r = test::solved("yang2022", {"solver.passes=1"});
+  const std::string path = (fs::temp_directory_path() / "fluxrope_roundtrip.h5").string();
+  {
+    H5File f(path, H5File::Mode::Create);
+    write_root_attributes(f, cfg);
+    write_profile(f, r.profile);
+    write_solver_history(f, r, cfg.solver, "cpu");
+  }
+  H5File f(path, H5File::Mode::Read);
+  const std::pair<const char*, const char*> units[] = {
+      {"x", "L_st"},          {"rho_km", "km"},         {"Bz_nT", "nT"},          {"Bphi_nT", "nT"},
+      {"Er_mV_m", "mV/m"},    {"Phi_V", "V"},           {"ne_cm3", "cm^-3"},      {"ni_cm3", "cm^-3"},
+      {"ne_b_cm3", "cm^-3"},  {"ne_r_cm3", "cm^-3"},    {"ne_z_cm3", "cm^-3"},    {"Ve_phi_km_s", "km/s"},
+      {"Ve_z_km_s", "km/s"},  {"j_phi_nA_m2", "nA/m^2"}, {"j_z_nA_m2", "nA/m^2"}, {"T_rr_eV", "eV"},
+      {"T_pp_eV", "eV"},      {"T_zz_eV", "eV"},        {"T_par_eV", "eV"},       {"T_perp_eV", "eV"}};
+  for (const auto& [name, unit] : units) {
+    const std::string ds = std::string("/profile/") + name;
+    ASSERT_TRUE(f.exists(ds)) << ds;
+    EXPECT_EQ(f.read_string_attr(ds, "units"), unit) << ds;
+    EXPECT_EQ(f.read_string_attr(ds, "axes"), "rho") << ds;
+    EXPECT_EQ(f.read(ds).size(), r.profile.size()) << ds;
+  }
+  const std::vector<double> bz = f.read("/profile/Bz_nT");
+  for (size_t i = 0; i < bz.size(); ++i) ASSERT_DOUBLE_EQ(bz[i], r.profile.Bz[i] / NT_TO_SI);
+  const std::vector<double> te = f.read("/profile/T_zz_eV");
+  EXPECT_DOUBLE_EQ(te[0], r.profile.T_zz[0] / EV_TO_SI);
+  EXPECT_DOUBLE_EQ(f.read_double_attr("/profile", "L_st_km"), r.profile.scales.L_st / KM_TO_SI);
+  EXPECT_DOUBLE_EQ(f.read_double_attr("/profile", "B_st_nT"), r.profile.scales.B_st / NT_TO_SI);
+  EXPECT_DOUBLE_EQ(f.read_double_attr("/profile", "n_e_cm3"), r.profile.n_e / CM3_TO_SI);
+  const std::vector<double> dB = f.read("/solver/max_dB_nT");
+  ASSERT_EQ(dB.size(), 2u);
+  EXPECT_TRUE(std::isnan(dB[0]));
+  EXPECT_DOUBLE_EQ(dB[1], r.history[1].max_dB_nT);
+  EXPECT_EQ(f.read_string_attr("/solver/max_dB_nT", "units"), "nT");
+  EXPECT_EQ(f.read_int_attr("/solver", "passes"), 1);
+  EXPECT_EQ(f.read_int_attr("/solver", "converged"), 0);
+  EXPECT_EQ(f.read_string_attr("/", "fluxrope_version"), VERSION);
+  EXPECT_EQ(f.read_string_attr("/", "config_toml"), render_toml(cfg));
+  fs::remove(path);
+}
+
+TEST(Hdf5, MultiDimensionalShapesAndMissingObjects) {
+  const std::string path = (fs::temp_directory_path() / "fluxrope_shape.h5").string();
+  {
+    H5File f(path, H5File::Mode::Create);
+    f.write("/a/b/c", {1, 2, 3, 4, 5, 6}, {2, 3}, "s^3/cm^6", "time,energy");
+    EXPECT_THROW(f.write("/a/d", std::vector<double>{1, 2, 3}, std::vector<uint64_t>{2, 2}, "1"), Error);
+  }
+  H5File f(path, H5File::Mode::Read);
+  std::vector<uint64_t> shape;
+  const auto v = f.read("/a/b/c", &shape);
+  EXPECT_EQ(shape, (std::vector<uint64_t>{2, 3}));
+  EXPECT_EQ(v[5], 6.0);
+  EXPECT_EQ(f.read_string_attr("/a/b/c", "axes"), "time,energy");
+  EXPECT_FALSE(f.exists("/a/x/y"));
+  EXPECT_THROW(f.read("/nothing"), Error);
+  fs::remove(path);
+}
