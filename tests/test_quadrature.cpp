@@ -133,12 +133,64 @@ TEST(ShapeKernel, MatchesClosedFormMomentsInAUniformAxialField) {
                                               n * (vt2 + uz * uz),
                                               n * uphi * uz};
       const double vscale = std::sqrt(vt2 / xi) + std::fabs(uphi) + std::fabs(uz);
+      double pass0[N_SHAPE_MOMENTS];  // the solver's pass-0 closed form
+      ASSERT_TRUE(local_field_moments(mv, s, rho, Bz, pass0));
       for (int mm = 0; mm < N_SHAPE_MOMENTS; ++mm) {
         const double scale = std::fabs(n) * (mm == 0 ? 1.0 : mm < 3 ? vscale : vscale * vscale);
         EXPECT_NEAR(t.node(s, mm, k), expect[mm], 1e-13 * scale) << "population " << s << " moment " << mm
                                                                   << " rho node " << k;
+        EXPECT_NEAR(pass0[mm], expect[mm], 1e-13 * scale) << "pass 0, population " << s << " moment " << mm;
       }
     }
+  }
+}
+
+// The kernel's split into a local Gaussian times exp(Delta) against brute force: the
+// exact integrand of MODEL.md section 3 (gyro-centre mu in the solved yang2022 field,
+// where B_phi is largest) summed by the trapezoidal rule on a Cartesian velocity grid,
+// which converges geometrically for smooth, rapidly decaying integrands.
+TEST(ShapeKernel, MatchesBruteForceIntegrationWithGyroCentreMu) {
+  const SolveResult& r = test::solved("yang2022");
+  const ModelParams m = test::config_of("yang2022").model;
+  const Scales sc = scales_of(m);
+  const FieldTable f = r.history.back().field_table();
+  const FieldView fv = f.view();
+  const double rho = 1.58 * sc.L_st;
+  const PanelGrid grid({ChebyshevGrid(2, rho, rho + 0.5 * sc.L_st)});  // node 0 at rho
+  auto cpu = make_cpu_backend();
+  const ShapeTable t = compute_shape_table(m, f, grid, {}, *cpu);
+  const ModelView mv = make_model_view(m);
+  double Bz, Bphi;
+  fv.eval(rho, Bz, Bphi);
+  for (int s : {POP_B, POP_Z}) {  // the populations with b_s != 0
+    const PopulationView p = mv.pop[s];
+    double u_phi, u_z;
+    drift(mv, s, rho, u_phi, u_z);
+    const double sig = std::sqrt(p.T / M_ELECTRON) * 1.6;  // covers the widest (perpendicular) direction
+    const int half = 60;
+    const double h = 0.2 * sig;
+    double K[N_SHAPE_MOMENTS] = {0, 0, 0, 0, 0, 0, 0};
+    const double norm = p.weight * p.C * std::pow(M_ELECTRON / (2 * PI * p.T), 1.5) * h * h * h;
+    for (int a = -half; a <= half; ++a)
+      for (int b = -half; b <= half; ++b)
+        for (int c = -half; c <= half; ++c) {
+          const double vr = a * h, vp = u_phi + b * h, vz = u_z + c * h;
+          const double d2 = vr * vr + (vp - u_phi) * (vp - u_phi) + (vz - u_z) * (vz - u_z);
+          const double mu_term = vperp2_over_B_gyrocentre(fv, rho, Bz, Bphi, vr, vp, vz);
+          const double g = norm * std::exp(-M_ELECTRON * d2 / (2 * p.T) + p.b * M_ELECTRON * mu_term / (2 * p.T));
+          K[K_N] += g;
+          K[K_PHI] += g * vp;
+          K[K_Z] += g * vz;
+          K[K_RR] += g * vr * vr;
+          K[K_PP] += g * vp * vp;
+          K[K_ZZ] += g * vz * vz;
+          K[K_PZ] += g * vp * vz;
+        }
+    const double v2 = p.T / M_ELECTRON + u_z * u_z;
+    const double scale[N_SHAPE_MOMENTS] = {1, std::sqrt(v2), std::sqrt(v2), v2, v2, v2, v2};
+    for (int mm = 0; mm < N_SHAPE_MOMENTS; ++mm)
+      EXPECT_NEAR(t.node(s, mm, 0), K[mm], 1e-9 * std::fabs(K[K_N]) * scale[mm])
+          << "population " << s << " moment " << mm;
   }
 }
 

@@ -101,9 +101,8 @@ class PassSystem {
   }
 
  private:
-  // K_s^{n,phi,z} at rho. Pass 0 (MODEL.md section 6): population s has density factor
-  // 1/xi_s, xi_s = 1 - b_s/B_z(rho); the rotating one, completing the square in v_phi,
-  // exp(m Omega^2 rho^2 (1/xi_r - 1) / (2 T_r)) / xi_r and drift Omega rho / xi_r.
+  // K_s^{n,phi,z} at rho: from the shape table (passes >= 1) or, in pass 0, in closed
+  // form with the local field (local_field_moments).
   void moments(double rho, double Bz, double K[N_POP][3]) const {
     if (table_) {
       double all[N_POP][N_SHAPE_MOMENTS];
@@ -116,23 +115,17 @@ class PassSystem {
       return;
     }
     for (int s = 0; s < N_POP; ++s) {
-      const PopulationView& p = view_.pop[s];
-      const double xi = 1.0 - p.b / Bz;
-      if (!(xi > 0.0)) {
+      double all[N_SHAPE_MOMENTS];
+      if (!local_field_moments(view_, s, rho, Bz, all)) {
+        const PopulationView& p = view_.pop[s];
         throw Error(fmt::format(
             "the {} electron population is not normalizable: b_s = {:.6g} nT >= B_z = {:.6g} nT at "
             "rho = {:.6g} km (x = {:.4g}; xi_s = 1 - b_s/B_z <= 0, MODEL.md section 6)",
             kPopName[s], p.b / NT_TO_SI, Bz / NT_TO_SI, rho / KM_TO_SI, rho / sc_.L_st));
       }
-      double n = p.weight * p.C / xi, vphi = 0.0, vz = 0.0;
-      if (s == POP_R) {
-        n *= std::exp(M_ELECTRON * m_.Omega * m_.Omega * rho * rho * (1.0 / xi - 1.0) / (2.0 * p.T));
-        vphi = m_.Omega * rho / xi;
-      }
-      if (s == POP_Z) vz = m_.V;
-      K[s][MOM_N] = n;
-      K[s][MOM_PHI] = n * vphi;
-      K[s][MOM_Z] = n * vz;
+      K[s][MOM_N] = all[K_N];
+      K[s][MOM_PHI] = all[K_PHI];
+      K[s][MOM_Z] = all[K_Z];
     }
   }
 

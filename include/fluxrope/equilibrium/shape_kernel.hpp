@@ -50,6 +50,34 @@ struct ShapeProblem {
   FLUXROPE_HD long n_items() const { return static_cast<long>(n_rho) * N_POP * n_par; }
 };
 
+// Pass 0 (MODEL.md section 6): the seven moments of population s in the local-field
+// approximation |B(R)| ~ B_z(rho), v_perp^2 ~ v_rho^2 + v_phi^2, in closed form.
+// Population s gets density factor 1/xi_s, xi_s = 1 - b_s/B_z; the rotating one, after
+// completing the square in v_phi, exp(m Omega^2 rho^2 (1/xi_r - 1) / (2 T_r)) / xi_r and
+// drift Omega rho / xi_r; perpendicular variance T/(m xi_s), parallel T/m.
+// Returns false (and leaves K alone) when xi_s <= 0: not normalizable.
+FLUXROPE_HD inline bool local_field_moments(const ModelView& m, int s, double rho, double Bz,
+                                            double K[N_SHAPE_MOMENTS]) {
+  const PopulationView p = m.pop[s];
+  const double xi = 1.0 - p.b / Bz;
+  if (!(xi > 0.0)) return false;
+  const double vt2 = p.T / constants::M_ELECTRON;
+  double n = p.weight * p.C / xi, vphi = 0.0, vz = 0.0;
+  if (s == POP_R) {
+    n *= exp(constants::M_ELECTRON * m.Omega * m.Omega * rho * rho * (1.0 / xi - 1.0) / (2.0 * p.T));
+    vphi = m.Omega * rho / xi;
+  }
+  if (s == POP_Z) vz = m.V;
+  K[K_N] = n;
+  K[K_PHI] = n * vphi;
+  K[K_Z] = n * vz;
+  K[K_RR] = n * vt2 / xi;
+  K[K_PP] = n * (vt2 / xi + vphi * vphi);
+  K[K_ZZ] = n * (vt2 + vz * vz);
+  K[K_PZ] = n * vphi * vz;
+  return true;
+}
+
 // The local Gaussian reference of population s at rho (see header comment).
 struct LocalGaussian {
   double bphi, bz;         // b_hat(rho) = (0, bphi, bz)

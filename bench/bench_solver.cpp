@@ -1,0 +1,103 @@
+// Benchmarks of the equilibrium solver (issue 2 item 7): pass 0, one gyro-centre pass,
+// the full converged solve of the yang2022 preset, and the shape-integral kernel on each
+// backend. Thread count: the "threads" argument (1 = one core; 0 = all cores).
+// Run: build/bench/fluxrope_bench   (figures in docs/performance.md)
+#include <benchmark/benchmark.h>
+#include <omp.h>
+
+#include "fluxrope/engine/backend.hpp"
+#include "fluxrope/equilibrium/solver.hpp"
+#include "fluxrope/io/config.hpp"
+
+using namespace fluxrope;
+
+namespace {
+
+const RunConfig& preset() {
+  static const RunConfig cfg = load_config({});
+  return cfg;
+}
+
+void set_threads(benchmark::State& state) {
+  static const int all = omp_get_max_threads();
+  const int n = state.range(0) > 0 ? static_cast<int>(state.range(0)) : all;
+  omp_set_num_threads(n);
+  state.counters["threads"] = n;
+}
+
+SolveResult run(int passes) {
+  SolverSettings s = preset().solver;
+  s.passes = passes;
+  auto cpu = make_cpu_backend();
+  return solve_equilibrium(preset().model, s, *cpu);
+}
+
+// Pass 0 (closed-form moments) is timed from the solver's own pass record.
+void BM_Pass0(benchmark::State& state) {
+  set_threads(state);
+  for (auto _ : state) {
+    const SolveResult r = run(1);
+    state.SetIterationTime(r.history[0].seconds);
+  }
+}
+BENCHMARK(BM_Pass0)->Arg(1)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+// One gyro-centre pass: shape integrals on the backend + normalization + ODE.
+void BM_GyroCentrePass(benchmark::State& state) {
+  set_threads(state);
+  for (auto _ : state) {
+    const SolveResult r = run(1);
+    state.SetIterationTime(r.history[1].seconds);
+  }
+}
+BENCHMARK(BM_GyroCentrePass)->Arg(1)->Arg(0)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+// The full converged solve (tol 1e-6 nT), including the final moments.
+void BM_FullSolve(benchmark::State& state) {
+  set_threads(state);
+  size_t passes = 0;
+  for (auto _ : state) {
+    const SolveResult r = run(0);
+    passes = r.history.size() - 1;
+    benchmark::DoNotOptimize(r.profile.Bz.data());
+  }
+  state.counters["passes"] = static_cast<double>(passes);
+}
+BENCHMARK(BM_FullSolve)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
+
+// The shape-integral kernel alone, as distribution evaluations per second.
+void shape_kernel(benchmark::State& state, Backend& backend) {
+  static const SolveResult r = run(1);
+  const Scales sc = scales_of(preset().model);
+  const PanelGrid grid = shape_panels(preset().solver.n_shape, preset().solver.x_max * sc.L_st, sc.L_st);
+  const FieldTable f = r.history.back().field_table();
+  const ShapeQuadrature q{preset().solver.quad_par, preset().solver.quad_perp};
+  for (auto _ : state) {
+    const ShapeTable t = compute_shape_table(preset().model, f, grid, q, backend);
+    benchmark::DoNotOptimize(t.node(0, 0, 0));
+  }
+  // Populations with b_s != 0 are integrated point by point (b_r = 0 is closed form).
+  const ModelParams& m = preset().model;
+  const int mu_pops = (m.b_b != 0) + (m.b_r != 0) + (m.b_z != 0);
+  const double evals = static_cast<double>(grid.size()) * mu_pops * q.n_par * (q.n_perp / 2) * q.n_perp;
+  state.counters["evals/s"] = benchmark::Counter(evals, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void BM_ShapeIntegralsCpu(benchmark::State& state) {
+  set_threads(state);
+  auto cpu = make_cpu_backend();
+  shape_kernel(state, *cpu);
+}
+BENCHMARK(BM_ShapeIntegralsCpu)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
+
+void BM_ShapeIntegralsCuda(benchmark::State& state) {
+  if (cuda_device_count() == 0) {
+    state.SkipWithError("no CUDA device");
+    return;
+  }
+  auto cuda = make_cuda_backend();
+  shape_kernel(state, *cuda);
+}
+BENCHMARK(BM_ShapeIntegralsCuda)->Unit(benchmark::kMillisecond);
+
+}  // namespace
