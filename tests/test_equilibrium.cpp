@@ -96,6 +96,33 @@ TEST(Equilibrium, NoCurrentCarryingPopulationsGiveAUniformPlasma) {
   EXPECT_TRUE(r.converged);
 }
 
+// A uniform plasma with a mu term in the background population (b_b < 0, no currents)
+// is a bi-Maxwellian in a uniform field: T_par = T_b, T_perp = T_b / xi_b, xi_b = 1 - b_b/B0,
+// and C_b = 1 - b_b/B0 makes the axis density exactly n_i with n_e = n_i.
+TEST(Equilibrium, UniformBiMaxwellianHasTheAnalyticTemperatures) {
+  const SolveResult& r = solved("uniform", {"model.b_b=-0.3", "solver.passes=1"});
+  const RadialProfile& p = r.profile;
+  const double xi = 1.0 - p.model.b_b / p.model.B0;
+  EXPECT_NEAR(r.history[1].n_e / p.model.n_i, 1.0, 1e-13);
+  for (size_t i = 0; i < p.size(); i += 20) {
+    ASSERT_NEAR(p.Bz[i] / p.model.B0, 1.0, 1e-12);
+    ASSERT_NEAR(p.ne[i] / p.model.n_i, 1.0, 1e-12);
+    ASSERT_NEAR(p.T_par[i] / p.model.T_b, 1.0, 1e-12) << "x = " << p.x[i];
+    ASSERT_NEAR(p.T_perp[i] / (p.model.T_b / xi), 1.0, 1e-12) << "x = " << p.x[i];
+  }
+}
+
+// T_par and T_perp are the field-aligned view of the same tensor: the trace is invariant,
+// and on the axis (b = z_hat) T_par = T_zz, T_perp = (T_rr + T_pp) / 2.
+TEST(Equilibrium, FieldAlignedTemperaturesPreserveTheTrace) {
+  const RadialProfile& p = solved("yang2022").profile;
+  for (size_t i = 0; i < p.size(); ++i) {
+    ASSERT_NEAR(p.T_par[i] + 2 * p.T_perp[i], p.T_rr[i] + p.T_pp[i] + p.T_zz[i], 1e-12 * p.T_zz[i]);
+  }
+  EXPECT_NEAR(p.T_par[0], p.T_zz[0], 1e-12 * p.T_zz[0]);
+  EXPECT_NEAR(p.T_perp[0], 0.5 * (p.T_rr[0] + p.T_pp[0]), 1e-12 * p.T_zz[0]);
+}
+
 TEST(Equilibrium, WithoutMuTermsThePassLoopChangesNothing) {
   const SolveResult& r = solved("vinogradov2016", {"solver.passes=2"});
   ASSERT_EQ(r.history.size(), 3u);

@@ -94,6 +94,38 @@ TEST(GyroCentre, IsTheOrbitAverageOfAnElectronInAUniformField) {
   EXPECT_NEAR(centre.y, Ry, 1e-6 * gyro_radius);
 }
 
+// v_perp^2 / |B(R)| against a Cartesian re-derivation: particle at (rho, 0, 0), R from
+// the vector formula, B(R) = B_phi(rho_c) phi_hat(R) + B_z(rho_c) z_hat, v_perp taken
+// against B(R), in the solved yang2022 field.
+TEST(GyroCentre, PerpendicularSpeedIsTakenAgainstTheFieldAtTheGyroCentre) {
+  const SolveResult& r = test::solved("yang2022", {"solver.passes=1"});
+  const FieldTable f = r.history.back().field_table();
+  const FieldView fv = f.view();
+  const Scales sc = scales_of(test::config_of("yang2022").model);
+  const double vt = std::sqrt(33.0 * EV_TO_SI / M_ELECTRON);
+  unsigned seed = 12345;
+  auto uniform = [&seed]() {
+    seed = seed * 1103515245u + 12345u;
+    return ((seed >> 8) & 0xFFFF) / 65535.0 * 2.0 - 1.0;
+  };
+  for (int i = 0; i < 200; ++i) {
+    const double rho = (0.05 + 3.0 * (0.5 + 0.5 * uniform())) * sc.L_st;
+    const Vec3 v{4 * vt * uniform(), 4 * vt * uniform(), 4 * vt * uniform()};
+    double Bz, Bphi;
+    fv.eval(rho, Bz, Bphi);
+    const Vec3 B{0.0, Bphi, Bz};
+    const Vec3 R = Vec3{rho, 0.0, 0.0} - (M_ELECTRON / (E_CHARGE * norm2(B))) * cross(v, B);
+    const double rho_c = std::hypot(R.x, R.y);
+    double Bzc, Bphic;
+    fv.eval(rho_c, Bzc, Bphic);
+    const Vec3 phi_hat{-R.y / rho_c, R.x / rho_c, 0.0};
+    const Vec3 Bc = Bphic * phi_hat + Vec3{0.0, 0.0, Bzc};
+    const double vpar = dot(v, Bc) / std::sqrt(norm2(Bc));
+    const double expect = (norm2(v) - vpar * vpar) / std::sqrt(norm2(Bc));
+    EXPECT_NEAR(vperp2_over_B_gyrocentre(fv, rho, Bz, Bphi, v.x, v.y, v.z), expect, 1e-12 * norm2(v) / Bzc);
+  }
+}
+
 namespace {
 
 FieldTable uniform_field(double Bz, double Bphi, double edge, int n = 101) {
