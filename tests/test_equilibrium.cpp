@@ -119,6 +119,17 @@ TEST(Equilibrium, FieldAlignedTemperaturesPreserveTheTrace) {
   for (size_t i = 0; i < p.size(); ++i) {
     ASSERT_NEAR(p.T_par[i] + 2 * p.T_perp[i], p.T_rr[i] + p.T_pp[i] + p.T_zz[i], 1e-12 * p.T_zz[i]);
   }
+  // b.P.b / n with the full tensor (P_rho-phi = P_rho-z = 0 by the v_rho symmetry).
+  for (size_t i = 1; i < p.size(); i += 7) {
+    const double B = std::hypot(p.Bz[i], p.Bphi[i]);
+    const double b[3] = {0.0, p.Bphi[i] / B, p.Bz[i] / B};
+    const double P[3][3] = {{p.P_rr[i], 0, 0}, {0, p.P_pp[i], p.P_pz[i]}, {0, p.P_pz[i], p.P_zz[i]}};
+    double bPb = 0.0;
+    for (int a = 0; a < 3; ++a)
+      for (int c = 0; c < 3; ++c) bPb += b[a] * P[a][c] * b[c];
+    ASSERT_NEAR(p.T_par[i], bPb / p.ne[i], 1e-12 * p.T_zz[i]) << "x = " << p.x[i];
+  }
+  EXPECT_GT(max_abs(p.P_pz), 1e-3 * max_abs(p.P_zz));  // the cross term matters here
   EXPECT_NEAR(p.T_par[0], p.T_zz[0], 1e-12 * p.T_zz[0]);
   EXPECT_NEAR(p.T_perp[0], 0.5 * (p.T_rr[0] + p.T_pp[0]), 1e-12 * p.T_zz[0]);
 }
