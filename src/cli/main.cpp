@@ -60,10 +60,13 @@ void print_summary(const SolveResult& r) {
   const auto [ne_lo, ne_hi] = std::minmax_element(p.ne.begin(), p.ne.end());
   fmt::print("\nprofile (x = rho / L_st, L_st = {:.4f} km, B_st = {:.4f} nT, n_e = {:.6f} cm^-3)\n",
              p.scales.L_st / KM_TO_SI, p.scales.B_st / NT_TO_SI, p.n_e / CM3_TO_SI);
+  const size_t i1 = std::min(n - 1, static_cast<size_t>(std::lround(1.0 / (p.x[1] - p.x[0]))));
   fmt::print("  B_z on the axis     {:12.6f} nT\n", p.Bz[0] / NT_TO_SI);
+  fmt::print("  B_z at x = {:<8g} {:12.6f} nT\n", p.x[i1], p.Bz[i1] / NT_TO_SI);
   fmt::print("  B_z at the edge     {:12.6f} nT   (x = {:g})\n", p.Bz[n - 1] / NT_TO_SI, p.x[n - 1]);
   fmt::print("  min B_phi           {:12.6f} nT   (x = {:.3f})\n", p.Bphi[mn] / NT_TO_SI, p.x[mn]);
   fmt::print("  n_e range           {:12.6f} .. {:.6f} cm^-3\n", *ne_lo / CM3_TO_SI, *ne_hi / CM3_TO_SI);
+  fmt::print("  n_e at the edge     {:12.6f} cm^-3\n", p.ne[n - 1] / CM3_TO_SI);
   fmt::print("  T_zz on the axis    {:12.6f} eV\n", p.T_zz[0] / EV_TO_SI);
 }
 
@@ -113,8 +116,11 @@ int main(int argc, char** argv) {
 
   auto* presets_cmd = app.add_subcommand("presets", "list the built-in parameter sets");
   CommonOptions show_opts;
+  std::string show_form;
   auto* show_cmd = app.add_subcommand("show-config", "print a complete TOML configuration to start from");
   add_config_options(show_cmd, show_opts);
+  show_cmd->add_option("--form", show_form, "print [model] in this form: normalized | physical")
+      ->check(CLI::IsMember({"normalized", "physical"}));
   CommonOptions solve_opts;
   auto* solve_cmd = app.add_subcommand("solve", "solve the self-consistent equilibrium and write HDF5");
   add_run_options(solve_cmd, solve_opts, "fluxrope_solve.h5");
@@ -132,7 +138,11 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*show_cmd) {
-      fmt::print("{}", render_toml(resolve(show_opts)));
+      RunConfig cfg = resolve(show_opts);
+      if (show_form == "physical") cfg.physical = to_physical(cfg.model);
+      if (show_form == "normalized") cfg.normalized = to_normalized(cfg.model);
+      if (!show_form.empty()) cfg.model_form = show_form;
+      fmt::print("{}", render_toml(cfg));
       return 0;
     }
     if (*solve_cmd) return cmd_solve(solve_opts);

@@ -108,12 +108,12 @@ void write_attr(hid_t file, const std::string& path, const std::string& object, 
 }  // namespace
 
 void H5File::attr(const std::string& object, const std::string& name, const std::string& value) {
-  // Fixed-length, null-terminated UTF-8 string: h5py and every HDF5 tool read it.
+  // Variable-length UTF-8 string: h5py returns it as str (a fixed-length one comes back as bytes).
   Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(type.get(), value.size() + 1);
-  H5Tset_strpad(type.get(), H5T_STR_NULLTERM);
+  H5Tset_size(type.get(), H5T_VARIABLE);
   H5Tset_cset(type.get(), H5T_CSET_UTF8);
-  write_attr(id_, path_, object, name, type.get(), type.get(), value.c_str());
+  const char* c = value.c_str();
+  write_attr(id_, path_, object, name, type.get(), type.get(), &c);
 }
 
 void H5File::attr(const std::string& object, const std::string& name, double value) {
@@ -157,9 +157,8 @@ std::string H5File::read_string_attr(const std::string& object, const std::strin
     throw Error(fmt::format("attribute '{}' of '{}' is not a string", name, object));
   if (H5Tis_variable_str(ftype.get()) > 0) {
     char* s = nullptr;
-    Handle mtype(H5Tcopy(H5T_C_S1), H5Tclose);
-    H5Tset_size(mtype.get(), H5T_VARIABLE);
-    H5Aread(a.get(), mtype.get(), &s);
+    if (H5Aread(a.get(), ftype.get(), &s) < 0)
+      throw Error(fmt::format("cannot read attribute '{}' of '{}' in '{}'", name, object, path_));
     std::string out = s ? s : "";
     H5free_memory(s);
     return out;

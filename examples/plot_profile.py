@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+"""Plot the radial profile written by `fluxrope solve` (HDF5) to a PNG.
+
+Usage: python3 examples/plot_profile.py out/fluxrope_solve.h5 [profile.png]
+Needs h5py and matplotlib (pip install h5py matplotlib).
+"""
+import sys
+
+import h5py
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+
+def main():
+    path = sys.argv[1] if len(sys.argv) > 1 else "out/fluxrope_solve.h5"
+    png = sys.argv[2] if len(sys.argv) > 2 else path.rsplit(".", 1)[0] + "_profile.png"
+    with h5py.File(path, "r") as f:
+        p = f["profile"]
+        rho = p["rho_km"][:]
+        lst = p.attrs["L_st_km"]
+        d = {k: p[k][:] for k in p.keys()}
+        units = {k: p[k].attrs["units"] for k in p.keys()}
+        dB = f["solver/max_dB_nT"][:]
+    fig, ax = plt.subplots(2, 3, figsize=(13, 7), sharex=True)
+    def panel(a, keys, title):
+        for k in keys:
+            a.plot(rho, d[k], label=k)
+        a.set_title(title)
+        a.set_ylabel(units[keys[0]])
+        a.legend(fontsize=8)
+        a.grid(alpha=0.3)
+    panel(ax[0, 0], ["Bz_nT", "Bphi_nT"], "magnetic field")
+    panel(ax[0, 1], ["ne_cm3", "ne_b_cm3", "ne_r_cm3", "ne_z_cm3"], "electron density")
+    panel(ax[0, 2], ["Ve_phi_km_s", "Ve_z_km_s"], "electron bulk velocity")
+    panel(ax[1, 0], ["j_phi_nA_m2", "j_z_nA_m2"], "current density")
+    panel(ax[1, 1], ["T_par_eV", "T_perp_eV", "T_zz_eV"], "electron temperature")
+    panel(ax[1, 2], ["Phi_V"], "electrostatic potential")
+    for a in ax[1]:
+        a.set_xlabel(f"rho [km]   (L_st = {lst:.3f} km)")
+    fig.suptitle(f"{path}: {len(dB) - 1} gyro-centre passes, last max|dB| = {dB[-1]:.2e} nT")
+    fig.tight_layout()
+    fig.savefig(png, dpi=110)
+    print(f"wrote {png}")
+
+
+if __name__ == "__main__":
+    main()
