@@ -69,7 +69,8 @@ BENCHMARK(BM_FullSolve)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
 void shape_kernel(benchmark::State& state, Backend& backend) {
   static const SolveResult r = run(1);
   const Scales sc = scales_of(preset().model);
-  const PanelGrid grid = shape_panels(preset().solver.n_shape, preset().solver.x_max * sc.L_st, sc.L_st);
+  const PanelGrid grid =
+      shape_panels(preset().solver.n_shape, preset().solver.x_max * sc.L_st, sc.L_st);
   const FieldTable f = r.history.back().field_table();
   const ShapeQuadrature q{preset().solver.quad_par, preset().solver.quad_perp};
   for (auto _ : state) {
@@ -79,8 +80,10 @@ void shape_kernel(benchmark::State& state, Backend& backend) {
   // Populations with b_s != 0 are integrated point by point (b_r = 0 is closed form).
   const ModelParams& m = preset().model;
   const int mu_pops = (m.b_b != 0) + (m.b_r != 0) + (m.b_z != 0);
-  const double evals = static_cast<double>(grid.size()) * mu_pops * q.n_par * (q.n_perp / 2) * q.n_perp;
-  state.counters["evals/s"] = benchmark::Counter(evals, benchmark::Counter::kIsIterationInvariantRate);
+  const double evals =
+      static_cast<double>(grid.size()) * mu_pops * q.n_par * (q.n_perp / 2) * q.n_perp;
+  state.counters["evals/s"] =
+      benchmark::Counter(evals, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 void BM_ShapeIntegralsCpu(benchmark::State& state) {

@@ -39,7 +39,8 @@ class CudaBackend final : public Backend {
     const long n = p.n_items();
     DeviceBuffer<double> result(static_cast<size_t>(n) * N_SHAPE_MOMENTS);
     double* r = result.get();
-    parallel_for_cuda(n, [d, r] __device__(long item) { shape_item(d, item, r + item * N_SHAPE_MOMENTS); });
+    parallel_for_cuda(
+        n, [d, r] __device__(long item) { shape_item(d, item, r + item * N_SHAPE_MOMENTS); });
     FLUXROPE_CUDA_CHECK(cudaDeviceSynchronize());
     result.copy_to(out);
   }
@@ -51,7 +52,9 @@ class CudaBackend final : public Backend {
 
 }  // namespace
 
-bool cuda_compiled() { return true; }
+bool cuda_compiled() {
+  return true;
+}
 
 int cuda_device_count() {
   int n = 0;

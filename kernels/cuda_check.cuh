@@ -7,11 +7,11 @@
 
 #include "fluxrope/core/error.hpp"
 
-#define FLUXROPE_CUDA_CHECK(call)                                                            \
-  do {                                                                                       \
-    const cudaError_t fluxrope_err_ = (call);                                                \
-    if (fluxrope_err_ != cudaSuccess) {                                                      \
+#define FLUXROPE_CUDA_CHECK(call)                                                             \
+  do {                                                                                        \
+    const cudaError_t fluxrope_err_ = (call);                                                 \
+    if (fluxrope_err_ != cudaSuccess) {                                                       \
       throw ::fluxrope::Error(std::string(__FILE__) + ":" + std::to_string(__LINE__) + ": " + \
-                              #call + " failed: " + cudaGetErrorString(fluxrope_err_));      \
-    }                                                                                        \
+                              #call + " failed: " + cudaGetErrorString(fluxrope_err_));       \
+    }                                                                                         \
   } while (0)

@@ -25,7 +25,8 @@ class DeviceBuffer {
   T* get() const { return ptr_; }
   void copy_to(std::vector<T>& host) const {
     host.resize(n_);
-    if (n_ > 0) FLUXROPE_CUDA_CHECK(cudaMemcpy(host.data(), ptr_, n_ * sizeof(T), cudaMemcpyDeviceToHost));
+    if (n_ > 0)
+      FLUXROPE_CUDA_CHECK(cudaMemcpy(host.data(), ptr_, n_ * sizeof(T), cudaMemcpyDeviceToHost));
   }
 
  private:

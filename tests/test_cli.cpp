@@ -32,7 +32,9 @@ CliRun run(const std::string& args) {
 class Cli : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("fluxrope_cli_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    dir_ = fs::temp_directory_path() /
+           ("fluxrope_cli_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -49,7 +51,8 @@ class Cli : public ::testing::Test {
     const size_t before = count();
     const CliRun r = run(args + " -o " + out());
     EXPECT_NE(r.status, 0) << r.output;
-    for (const char* f : fragments) EXPECT_NE(r.output.find(f), std::string::npos) << "'" << f << "' not in: " << r.output;
+    for (const char* f : fragments)
+      EXPECT_NE(r.output.find(f), std::string::npos) << "'" << f << "' not in: " << r.output;
     EXPECT_FALSE(fs::exists(out()));
     EXPECT_EQ(count(), before) << "a file was left behind";
   }
@@ -92,24 +95,31 @@ TEST_F(Cli, PresetsAndShowConfig) {
 }
 
 TEST_F(Cli, UnknownKey) {
-  expect_failure("solve --config " + file("c.toml", "[solver]\npasess = 3\n"), {"unknown key solver.pasess", "c.toml"});
+  expect_failure("solve --config " + file("c.toml", "[solver]\npasess = 3\n"),
+                 {"unknown key solver.pasess", "c.toml"});
 }
 
 TEST_F(Cli, WrongType) {
-  expect_failure("solve --set model.alpha_r=true", {"model.alpha_r", "must be a number", "boolean"});
+  expect_failure("solve --set model.alpha_r=true",
+                 {"model.alpha_r", "must be a number", "boolean"});
 }
 
 TEST_F(Cli, MalformedToml) {
-  expect_failure("solve --config " + file("m.toml", "[model]\nalpha_r = = 1\n"), {"m.toml", "not valid TOML"});
+  expect_failure("solve --config " + file("m.toml", "[model]\nalpha_r = = 1\n"),
+                 {"m.toml", "not valid TOML"});
 }
 
 TEST_F(Cli, MissingConfigFile) {
   expect_failure("solve --config " + (dir_ / "nope.toml").string(), {"nope.toml", "cannot read"});
 }
 
-TEST_F(Cli, UnknownPreset) { expect_failure("solve --preset nonesuch", {"unknown preset 'nonesuch'"}); }
+TEST_F(Cli, UnknownPreset) {
+  expect_failure("solve --preset nonesuch", {"unknown preset 'nonesuch'"});
+}
 
-TEST_F(Cli, NegativeTemperature) { expect_failure("solve --set model.T_b_eV=-1", {"T_b_eV", "-1", "positive"}); }
+TEST_F(Cli, NegativeTemperature) {
+  expect_failure("solve --set model.T_b_eV=-1", {"T_b_eV", "-1", "positive"});
+}
 
 TEST_F(Cli, NonPositiveDensityAndField) {
   expect_failure("solve --set model.n_i_cm3=0", {"n_i_cm3", "positive"});
@@ -119,7 +129,8 @@ TEST_F(Cli, NonPositiveDensityAndField) {
 // b_z below B0 (normalizable on the axis) but above the field the rope settles to
 // further out: the solver must stop and name the population and the radius.
 TEST_F(Cli, NonNormalizablePopulationInsideTheProfile) {
-  expect_failure("solve --set model.b_z=0.95 --backend cpu", {"axial", "not normalizable", "rho ="});
+  expect_failure("solve --set model.b_z=0.95 --backend cpu",
+                 {"axial", "not normalizable", "rho ="});
 }
 
 TEST_F(Cli, UnwritableOutput) {

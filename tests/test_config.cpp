@@ -26,7 +26,8 @@ void expect_error(const ConfigSources& src, std::initializer_list<const char*> f
     FAIL() << "expected a config error";
   } catch (const Error& e) {
     const std::string msg = e.what();
-    for (const char* f : fragments) EXPECT_NE(msg.find(f), std::string::npos) << "'" << f << "' not in: " << msg;
+    for (const char* f : fragments)
+      EXPECT_NE(msg.find(f), std::string::npos) << "'" << f << "' not in: " << msg;
   }
 }
 
@@ -84,19 +85,22 @@ TEST(Config, PresetsAreListedAndSelectable) {
 }
 
 TEST(ConfigErrors, UnknownKey) {
-  expect_error(with_file("unknown.toml", "[model]\ntau_zz = 0.4\n"), {"unknown key model.tau_zz", "unknown.toml"});
+  expect_error(with_file("unknown.toml", "[model]\ntau_zz = 0.4\n"),
+               {"unknown key model.tau_zz", "unknown.toml"});
   expect_error(with_sets({"solver.passs=3"}), {"unknown key solver.passs"});
   expect_error(with_file("table.toml", "[modle]\nalpha_r = 1\n"), {"unknown table [modle]"});
 }
 
 TEST(ConfigErrors, WrongType) {
-  expect_error(with_file("type.toml", "[model]\ntau_z = \"hot\"\n"), {"model.tau_z", "must be a number", "string"});
+  expect_error(with_file("type.toml", "[model]\ntau_z = \"hot\"\n"),
+               {"model.tau_z", "must be a number", "string"});
   expect_error(with_sets({"solver.passes=2.5"}), {"solver.passes", "must be an integer"});
   expect_error(with_sets({"model.form=3"}), {"model.form", "must be a string"});
 }
 
 TEST(ConfigErrors, MalformedToml) {
-  expect_error(with_file("bad.toml", "[model\nalpha_r = \n"), {"bad.toml", "not valid TOML", "line"});
+  expect_error(with_file("bad.toml", "[model\nalpha_r = \n"),
+               {"bad.toml", "not valid TOML", "line"});
 }
 
 TEST(ConfigErrors, MissingFile) {
@@ -124,10 +128,12 @@ TEST(ConfigErrors, NonPositiveTemperatureDensityField) {
 
 TEST(ConfigErrors, NonNormalizableOnTheAxis) {
   // b_z >= B0: C_z = 1 - b_z/B0 <= 0, population z not normalizable at rho = 0.
-  expect_error(with_sets({"model.b_z=1.5"}), {"axial population", "rho = 0 km", "not normalizable"});
+  expect_error(with_sets({"model.b_z=1.5"}),
+               {"axial population", "rho = 0 km", "not normalizable"});
 }
 
 TEST(ConfigErrors, SwitchingFormNeedsEveryKeyOfTheNewForm) {
-  expect_error(with_sets({"model.form=physical", "model.alpha_r=0.75"}), {"missing key model.", "physical"});
+  expect_error(with_sets({"model.form=physical", "model.alpha_r=0.75"}),
+               {"missing key model.", "physical"});
   expect_error(with_sets({"model.form=kinetic"}), {"model.form", "kinetic"});
 }

@@ -123,7 +123,8 @@ TEST(Equilibrium, FieldAlignedTemperaturesPreserveTheTrace) {
   for (size_t i = 1; i < p.size(); i += 7) {
     const double B = std::hypot(p.Bz[i], p.Bphi[i]);
     const double b[3] = {0.0, p.Bphi[i] / B, p.Bz[i] / B};
-    const double P[3][3] = {{p.P_rr[i], 0, 0}, {0, p.P_pp[i], p.P_pz[i]}, {0, p.P_pz[i], p.P_zz[i]}};
+    const double P[3][3] = {
+        {p.P_rr[i], 0, 0}, {0, p.P_pp[i], p.P_pz[i]}, {0, p.P_pz[i], p.P_zz[i]}};
     double bPb = 0.0;
     for (int a = 0; a < 3; ++a)
       for (int c = 0; c < 3; ++c) bPb += b[a] * P[a][c] * b[c];
@@ -149,7 +150,8 @@ TEST(Equilibrium, MuTermsMakeThePassesMatterAndConverge) {
   const SolveResult& r = solved("yang2022");
   ASSERT_GE(r.history.size(), 4u);
   EXPECT_GT(r.history[1].max_dB_nT, 0.1);  // gyro-centre mu changes the field noticeably
-  for (size_t k = 2; k < r.history.size(); ++k) EXPECT_LT(r.history[k].max_dB_nT, r.history[k - 1].max_dB_nT);
+  for (size_t k = 2; k < r.history.size(); ++k)
+    EXPECT_LT(r.history[k].max_dB_nT, r.history[k - 1].max_dB_nT);
   EXPECT_LT(r.history.back().max_dB_nT, 1e-6);
 }
 
@@ -158,21 +160,20 @@ TEST(Equilibrium, MuTermsMakeThePassesMatterAndConverge) {
 // ulp, which moves the adaptive ODE steps: profiles agree to the ODE tolerance.
 TEST(Equilibrium, PhysicalAndNormalizedFormsGiveIdenticalProfiles) {
   const PhysicalParams ph = to_physical(test::config_of("yang2022").model);
-  const std::vector<std::string> sets = {
-      "model.form=physical",
-      fmt::format("model.alpha_r={}", ph.alpha_r),
-      fmt::format("model.alpha_z={}", ph.alpha_z),
-      fmt::format("model.B0_nT={}", ph.B0_nT),
-      fmt::format("model.n_i_cm3={}", ph.n_i_cm3),
-      fmt::format("model.T_b_eV={}", ph.T_b_eV),
-      fmt::format("model.T_r_eV={}", ph.T_r_eV),
-      fmt::format("model.T_z_eV={}", ph.T_z_eV),
-      fmt::format("model.T_i_eV={}", ph.T_i_eV),
-      fmt::format("model.Omega_per_s={}", ph.Omega_per_s),
-      fmt::format("model.V_km_s={}", ph.V_km_s),
-      fmt::format("model.b_b_nT={}", ph.b_b_nT),
-      fmt::format("model.b_r_nT={}", ph.b_r_nT),
-      fmt::format("model.b_z_nT={}", ph.b_z_nT)};
+  const std::vector<std::string> sets = {"model.form=physical",
+                                         fmt::format("model.alpha_r={}", ph.alpha_r),
+                                         fmt::format("model.alpha_z={}", ph.alpha_z),
+                                         fmt::format("model.B0_nT={}", ph.B0_nT),
+                                         fmt::format("model.n_i_cm3={}", ph.n_i_cm3),
+                                         fmt::format("model.T_b_eV={}", ph.T_b_eV),
+                                         fmt::format("model.T_r_eV={}", ph.T_r_eV),
+                                         fmt::format("model.T_z_eV={}", ph.T_z_eV),
+                                         fmt::format("model.T_i_eV={}", ph.T_i_eV),
+                                         fmt::format("model.Omega_per_s={}", ph.Omega_per_s),
+                                         fmt::format("model.V_km_s={}", ph.V_km_s),
+                                         fmt::format("model.b_b_nT={}", ph.b_b_nT),
+                                         fmt::format("model.b_r_nT={}", ph.b_r_nT),
+                                         fmt::format("model.b_z_nT={}", ph.b_z_nT)};
   const RadialProfile& a = solved("yang2022").profile;
   const RadialProfile& b = solved("yang2022", sets).profile;
   const double tol = 100 * SolverSettings{}.ode_rtol;
@@ -190,13 +191,15 @@ TEST(Equilibrium, PhysicalAndNormalizedFormsGiveIdenticalProfiles) {
 // algebraically: measured ~1e-6 of max |V_e| there (docs/physics.md); asserted < 1e-5.
 TEST(Equilibrium, MomentsAreConvergedInTheQuadrature) {
   const RadialProfile& a = solved("yang2022", {"solver.tol_nT=1e-10"}).profile;
-  const RadialProfile& b =
-      solved("yang2022", {"solver.tol_nT=1e-10", "solver.quad_par=24", "solver.quad_perp=24", "solver.n_shape=97"})
-          .profile;
-  const std::pair<const char*, std::pair<const std::vector<double>*, const std::vector<double>*>> arrays[] = {
-      {"ne", {&a.ne, &b.ne}},          {"Ve_phi", {&a.Ve_phi, &b.Ve_phi}}, {"Ve_z", {&a.Ve_z, &b.Ve_z}},
-      {"T_rr", {&a.T_rr, &b.T_rr}},    {"T_pp", {&a.T_pp, &b.T_pp}},       {"T_zz", {&a.T_zz, &b.T_zz}},
-      {"T_par", {&a.T_par, &b.T_par}}, {"Bz", {&a.Bz, &b.Bz}},             {"Bphi", {&a.Bphi, &b.Bphi}}};
+  const RadialProfile& b = solved("yang2022", {"solver.tol_nT=1e-10", "solver.quad_par=24",
+                                               "solver.quad_perp=24", "solver.n_shape=97"})
+                               .profile;
+  const std::pair<const char*, std::pair<const std::vector<double>*, const std::vector<double>*>>
+      arrays[] = {{"ne", {&a.ne, &b.ne}},          {"Ve_phi", {&a.Ve_phi, &b.Ve_phi}},
+                  {"Ve_z", {&a.Ve_z, &b.Ve_z}},    {"T_rr", {&a.T_rr, &b.T_rr}},
+                  {"T_pp", {&a.T_pp, &b.T_pp}},    {"T_zz", {&a.T_zz, &b.T_zz}},
+                  {"T_par", {&a.T_par, &b.T_par}}, {"Bz", {&a.Bz, &b.Bz}},
+                  {"Bphi", {&a.Bphi, &b.Bphi}}};
   const double x_edge = a.x.back() - 1.0;
   for (const auto& [name, ab] : arrays) {
     const std::vector<double>&u = *ab.first, &v = *ab.second;
@@ -217,7 +220,8 @@ TEST(Equilibrium, Yang2022HasTheShapeThePaperDescribes) {
   EXPECT_DOUBLE_EQ(p.Bz[0], p.model.B0);
   EXPECT_LT(p.Bz.back(), 0.7 * p.model.B0);
   EXPECT_LT(*std::min_element(p.Bphi.begin(), p.Bphi.end()), -2e-9);
-  EXPECT_EQ(std::min_element(p.ne.begin(), p.ne.end()) - p.ne.begin(), 0);  // density minimum on the axis
+  EXPECT_EQ(std::min_element(p.ne.begin(), p.ne.end()) - p.ne.begin(),
+            0);                                // density minimum on the axis
   EXPECT_LT(p.T_par[0], p.T_perp[0]);          // perpendicular concentration inside (b_z > 0)
   EXPECT_GT(p.T_par.back(), p.T_perp.back());  // parallel temperature higher outside (b_b < 0)
 }

@@ -26,11 +26,13 @@ TEST(Hdf5, ProfileRoundTripsWithUnits) {
   }
   H5File f(path, H5File::Mode::Read);
   const std::pair<const char*, const char*> units[] = {
-      {"x", "L_st"},          {"rho_km", "km"},         {"Bz_nT", "nT"},          {"Bphi_nT", "nT"},
-      {"Er_mV_m", "mV/m"},    {"Phi_V", "V"},           {"ne_cm3", "cm^-3"},      {"ni_cm3", "cm^-3"},
-      {"ne_b_cm3", "cm^-3"},  {"ne_r_cm3", "cm^-3"},    {"ne_z_cm3", "cm^-3"},    {"Ve_phi_km_s", "km/s"},
-      {"Ve_z_km_s", "km/s"},  {"j_phi_nA_m2", "nA/m^2"}, {"j_z_nA_m2", "nA/m^2"}, {"T_rr_eV", "eV"},
-      {"T_pp_eV", "eV"},      {"T_zz_eV", "eV"},        {"T_par_eV", "eV"},       {"T_perp_eV", "eV"}};
+      {"x", "L_st"},         {"rho_km", "km"},          {"Bz_nT", "nT"},
+      {"Bphi_nT", "nT"},     {"Er_mV_m", "mV/m"},       {"Phi_V", "V"},
+      {"ne_cm3", "cm^-3"},   {"ni_cm3", "cm^-3"},       {"ne_b_cm3", "cm^-3"},
+      {"ne_r_cm3", "cm^-3"}, {"ne_z_cm3", "cm^-3"},     {"Ve_phi_km_s", "km/s"},
+      {"Ve_z_km_s", "km/s"}, {"j_phi_nA_m2", "nA/m^2"}, {"j_z_nA_m2", "nA/m^2"},
+      {"T_rr_eV", "eV"},     {"T_pp_eV", "eV"},         {"T_zz_eV", "eV"},
+      {"T_par_eV", "eV"},    {"T_perp_eV", "eV"}};
   for (const auto& [name, unit] : units) {
     const std::string ds = std::string("/profile/") + name;
     ASSERT_TRUE(f.exists(ds)) << ds;
@@ -62,7 +64,8 @@ TEST(Hdf5, MultiDimensionalShapesAndMissingObjects) {
   {
     H5File f(path, H5File::Mode::Create);
     f.write("/a/b/c", {1, 2, 3, 4, 5, 6}, {2, 3}, "s^3/cm^6", "time,energy");
-    EXPECT_THROW(f.write("/a/d", std::vector<double>{1, 2, 3}, std::vector<uint64_t>{2, 2}, "1"), Error);
+    EXPECT_THROW(f.write("/a/d", std::vector<double>{1, 2, 3}, std::vector<uint64_t>{2, 2}, "1"),
+                 Error);
   }
   H5File f(path, H5File::Mode::Read);
   std::vector<uint64_t> shape;

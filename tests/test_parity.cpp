@@ -25,7 +25,8 @@ TEST(Parity, ShapeIntegralsCpuVsCuda) {
       double scale = 0.0;
       for (int k = 0; k < grid.size(); ++k) scale = std::max(scale, std::fabs(a.node(s, m, k)));
       for (int k = 0; k < grid.size(); ++k)
-        EXPECT_NEAR(b.node(s, m, k), a.node(s, m, k), 1e-12 * scale) << "population " << s << " moment " << m;
+        EXPECT_NEAR(b.node(s, m, k), a.node(s, m, k), 1e-12 * scale)
+            << "population " << s << " moment " << m;
     }
   }
   // And a full solve agrees.

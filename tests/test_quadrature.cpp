@@ -89,7 +89,8 @@ TEST(GyroCentre, IsTheOrbitAverageOfAnElectronInAUniformField) {
   // Mean parallel displacement of the samples t_i = i dt, i < steps: v_par (period - dt) / 2.
   const Vec3 drift = ((period - dt) * dot(v0, bhat) / 2.0) * bhat;
   const Vec3 centre = avg - drift;
-  const double gyro_radius = std::sqrt(norm2(v0) - dot(v0, bhat) * dot(v0, bhat)) * period / (2 * PI);
+  const double gyro_radius =
+      std::sqrt(norm2(v0) - dot(v0, bhat) * dot(v0, bhat)) * period / (2 * PI);
   EXPECT_NEAR(centre.x, Rx, 1e-6 * gyro_radius);
   EXPECT_NEAR(centre.y, Ry, 1e-6 * gyro_radius);
 }
@@ -122,7 +123,8 @@ TEST(GyroCentre, PerpendicularSpeedIsTakenAgainstTheFieldAtTheGyroCentre) {
     const Vec3 Bc = Bphic * phi_hat + Vec3{0.0, 0.0, Bzc};
     const double vpar = dot(v, Bc) / std::sqrt(norm2(Bc));
     const double expect = (norm2(v) - vpar * vpar) / std::sqrt(norm2(Bc));
-    EXPECT_NEAR(vperp2_over_B_gyrocentre(fv, rho, Bz, Bphi, v.x, v.y, v.z), expect, 1e-12 * norm2(v) / Bzc);
+    EXPECT_NEAR(vperp2_over_B_gyrocentre(fv, rho, Bz, Bphi, v.x, v.y, v.z), expect,
+                1e-12 * norm2(v) / Bzc);
   }
 }
 
@@ -169,9 +171,10 @@ TEST(ShapeKernel, MatchesClosedFormMomentsInAUniformAxialField) {
       ASSERT_TRUE(local_field_moments(mv, s, rho, Bz, pass0));
       for (int mm = 0; mm < N_SHAPE_MOMENTS; ++mm) {
         const double scale = std::fabs(n) * (mm == 0 ? 1.0 : mm < 3 ? vscale : vscale * vscale);
-        EXPECT_NEAR(t.node(s, mm, k), expect[mm], 1e-13 * scale) << "population " << s << " moment " << mm
-                                                                  << " rho node " << k;
-        EXPECT_NEAR(pass0[mm], expect[mm], 1e-13 * scale) << "pass 0, population " << s << " moment " << mm;
+        EXPECT_NEAR(t.node(s, mm, k), expect[mm], 1e-13 * scale)
+            << "population " << s << " moment " << mm << " rho node " << k;
+        EXPECT_NEAR(pass0[mm], expect[mm], 1e-13 * scale)
+            << "pass 0, population " << s << " moment " << mm;
       }
     }
   }
@@ -198,7 +201,8 @@ TEST(ShapeKernel, MatchesBruteForceIntegrationWithGyroCentreMu) {
     const PopulationView p = mv.pop[s];
     double u_phi, u_z;
     drift(mv, s, rho, u_phi, u_z);
-    const double sig = std::sqrt(p.T / M_ELECTRON) * 1.6;  // covers the widest (perpendicular) direction
+    const double sig =
+        std::sqrt(p.T / M_ELECTRON) * 1.6;  // covers the widest (perpendicular) direction
     const int half = 60;
     const double h = 0.2 * sig;
     double K[N_SHAPE_MOMENTS] = {0, 0, 0, 0, 0, 0, 0};
@@ -209,7 +213,8 @@ TEST(ShapeKernel, MatchesBruteForceIntegrationWithGyroCentreMu) {
           const double vr = a * h, vp = u_phi + b * h, vz = u_z + c * h;
           const double d2 = vr * vr + (vp - u_phi) * (vp - u_phi) + (vz - u_z) * (vz - u_z);
           const double mu_term = vperp2_over_B_gyrocentre(fv, rho, Bz, Bphi, vr, vp, vz);
-          const double g = norm * std::exp(-M_ELECTRON * d2 / (2 * p.T) + p.b * M_ELECTRON * mu_term / (2 * p.T));
+          const double g = norm * std::exp(-M_ELECTRON * d2 / (2 * p.T) +
+                                           p.b * M_ELECTRON * mu_term / (2 * p.T));
           K[K_N] += g;
           K[K_PHI] += g * vp;
           K[K_Z] += g * vz;

@@ -58,11 +58,13 @@ TEST(Units, PhysicalAndNormalizedFormsRoundTrip) {
   const ModelParams m = test::config_of("yang2022").model;
   const ModelParams back = to_model(to_physical(m));
   const ModelParams back2 = to_model(to_normalized(m));
-  const double a[] = {m.alpha_r, m.alpha_z, m.B0, m.n_i, m.T_b, m.T_r, m.T_z, m.T_i, m.Omega, m.V, m.b_b, m.b_r, m.b_z};
+  const double a[] = {m.alpha_r, m.alpha_z, m.B0, m.n_i, m.T_b, m.T_r, m.T_z,
+                      m.T_i,     m.Omega,   m.V,  m.b_b, m.b_r, m.b_z};
   const double b[] = {back.alpha_r, back.alpha_z, back.B0, back.n_i, back.T_b, back.T_r, back.T_z,
-                      back.T_i, back.Omega, back.V, back.b_b, back.b_r, back.b_z};
-  const double c[] = {back2.alpha_r, back2.alpha_z, back2.B0, back2.n_i, back2.T_b, back2.T_r, back2.T_z,
-                      back2.T_i, back2.Omega, back2.V, back2.b_b, back2.b_r, back2.b_z};
+                      back.T_i,     back.Omega,   back.V,  back.b_b, back.b_r, back.b_z};
+  const double c[] = {back2.alpha_r, back2.alpha_z, back2.B0,  back2.n_i,   back2.T_b,
+                      back2.T_r,     back2.T_z,     back2.T_i, back2.Omega, back2.V,
+                      back2.b_b,     back2.b_r,     back2.b_z};
   for (int i = 0; i < 13; ++i) {
     EXPECT_NEAR(b[i], a[i], 1e-14 * std::fabs(a[i])) << "parameter " << i;
     EXPECT_NEAR(c[i], a[i], 1e-13 * std::fabs(a[i])) << "parameter " << i;

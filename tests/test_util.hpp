@@ -20,7 +20,8 @@ inline RunConfig config_of(const std::string& preset, const std::vector<std::str
   return load_config(src);
 }
 
-inline const SolveResult& solved(const std::string& preset, const std::vector<std::string>& sets = {}) {
+inline const SolveResult& solved(const std::string& preset,
+                                 const std::vector<std::string>& sets = {}) {
   static std::map<std::string, SolveResult> cache;
   std::string key = preset;
   for (const auto& s : sets) key += "|" + s;
@@ -48,7 +49,8 @@ inline double max_abs_diff(const std::vector<double>& a, const std::vector<doubl
 inline std::vector<double> derivative(const std::vector<double>& f, double h) {
   const size_t n = f.size();
   std::vector<double> d(n);
-  for (size_t i = 2; i + 2 < n; ++i) d[i] = (f[i - 2] - 8 * f[i - 1] + 8 * f[i + 1] - f[i + 2]) / (12 * h);
+  for (size_t i = 2; i + 2 < n; ++i)
+    d[i] = (f[i - 2] - 8 * f[i - 1] + 8 * f[i + 1] - f[i + 2]) / (12 * h);
   auto fwd0 = [&](size_t i, double s) {  // f'(x_i), stencil going in direction s
     auto g = [&](int k) { return f[static_cast<size_t>(static_cast<long>(i) + s * k)]; };
     return s * (-25 * g(0) + 48 * g(1) - 36 * g(2) + 16 * g(3) - 3 * g(4)) / (12 * h);

@@ -2,9 +2,9 @@
 //   fluxrope presets                      list the built-in parameter sets
 //   fluxrope show-config [--preset NAME]  print a complete TOML config to start from
 //   fluxrope solve [options]              solve the equilibrium, write HDF5, print a summary
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -40,7 +40,8 @@ void add_config_options(CLI::App* cmd, CommonOptions& o) {
 
 void add_run_options(CLI::App* cmd, CommonOptions& o, const std::string& default_output) {
   add_config_options(cmd, o);
-  cmd->add_option("--passes", o.passes, "gyro-centre passes after pass 0 (0 = iterate to convergence)");
+  cmd->add_option("--passes", o.passes,
+                  "gyro-centre passes after pass 0 (0 = iterate to convergence)");
   o.output = default_output;
   cmd->add_option("-o,--output", o.output, "output HDF5 file")->capture_default_str();
   cmd->add_option("--backend", o.backend, "auto | cpu | cuda")->capture_default_str();
@@ -48,8 +49,10 @@ void add_run_options(CLI::App* cmd, CommonOptions& o, const std::string& default
 
 RunConfig resolve(CommonOptions& o) {
   if (!o.config_file.empty()) o.src.file = o.config_file;
-  if (o.passes >= 0) o.src.sets.push_back(fmt::format("solver.passes={}", o.passes));
-  else if (o.passes != -1) throw Error(fmt::format("--passes {} must be >= 0", o.passes));
+  if (o.passes >= 0)
+    o.src.sets.push_back(fmt::format("solver.passes={}", o.passes));
+  else if (o.passes != -1)
+    throw Error(fmt::format("--passes {} must be >= 0", o.passes));
   return load_config(o.src);
 }
 
@@ -63,9 +66,11 @@ void print_summary(const SolveResult& r) {
   const size_t i1 = std::min(n - 1, static_cast<size_t>(std::lround(1.0 / (p.x[1] - p.x[0]))));
   fmt::print("  B_z on the axis     {:12.6f} nT\n", p.Bz[0] / NT_TO_SI);
   fmt::print("  B_z at x = {:<8g} {:12.6f} nT\n", p.x[i1], p.Bz[i1] / NT_TO_SI);
-  fmt::print("  B_z at the edge     {:12.6f} nT   (x = {:g})\n", p.Bz[n - 1] / NT_TO_SI, p.x[n - 1]);
+  fmt::print("  B_z at the edge     {:12.6f} nT   (x = {:g})\n", p.Bz[n - 1] / NT_TO_SI,
+             p.x[n - 1]);
   fmt::print("  min B_phi           {:12.6f} nT   (x = {:.3f})\n", p.Bphi[mn] / NT_TO_SI, p.x[mn]);
-  fmt::print("  n_e range           {:12.6f} .. {:.6f} cm^-3\n", *ne_lo / CM3_TO_SI, *ne_hi / CM3_TO_SI);
+  fmt::print("  n_e range           {:12.6f} .. {:.6f} cm^-3\n", *ne_lo / CM3_TO_SI,
+             *ne_hi / CM3_TO_SI);
   fmt::print("  n_e at the edge     {:12.6f} cm^-3\n", p.ne[n - 1] / CM3_TO_SI);
   fmt::print("  T_zz on the axis    {:12.6f} eV\n", p.T_zz[0] / EV_TO_SI);
 }
@@ -79,17 +84,19 @@ int cmd_solve(CommonOptions& o) {
   fmt::print("fluxrope {} solve: {} form, backend {}\n", VERSION, cfg.model_form, backend->name());
   fmt::print("{:>5} {:>16} {:>14} {:>10}\n", "pass", "max|dB| [nT]", "n_e [cm^-3]", "time [s]");
   const SolveResult r = solve_equilibrium(cfg.model, cfg.solver, *backend, [](const PassRecord& p) {
-    fmt::print("{:>5} {:>16} {:>14.9f} {:>10.4f}\n", p.pass,
-               std::isnan(p.max_dB_nT) ? std::string("(closed form)") : fmt::format("{:.3e}", p.max_dB_nT),
-               p.n_e / CM3_TO_SI, p.seconds);
+    fmt::print(
+        "{:>5} {:>16} {:>14.9f} {:>10.4f}\n", p.pass,
+        std::isnan(p.max_dB_nT) ? std::string("(closed form)") : fmt::format("{:.3e}", p.max_dB_nT),
+        p.n_e / CM3_TO_SI, p.seconds);
     std::fflush(stdout);
   });
   if (cfg.solver.passes == 0) {
     if (r.converged)
-      fmt::print("converged: max|dB| < {:g} nT after {} passes\n", cfg.solver.tol_nT, r.history.size() - 1);
+      fmt::print("converged: max|dB| < {:g} nT after {} passes\n", cfg.solver.tol_nT,
+                 r.history.size() - 1);
     else
-      fmt::print(stderr, "warning: not converged to {:g} nT within solver.max_passes = {}\n", cfg.solver.tol_nT,
-                 cfg.solver.max_passes);
+      fmt::print(stderr, "warning: not converged to {:g} nT within solver.max_passes = {}\n",
+                 cfg.solver.tol_nT, cfg.solver.max_passes);
   } else {
     fmt::print("stopped after {} passes as asked (converged to {:g} nT: {})\n", cfg.solver.passes,
                cfg.solver.tol_nT, r.converged ? "yes" : "no");
@@ -109,20 +116,23 @@ int cmd_solve(CommonOptions& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{fmt::format("fluxrope {}: kinetic flux-rope equilibria (Vinogradov et al. 2016, Yang et al. 2022)",
-                           VERSION)};
+  CLI::App app{fmt::format(
+      "fluxrope {}: kinetic flux-rope equilibria (Vinogradov et al. 2016, Yang et al. 2022)",
+      VERSION)};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string(VERSION));
 
   auto* presets_cmd = app.add_subcommand("presets", "list the built-in parameter sets");
   CommonOptions show_opts;
   std::string show_form;
-  auto* show_cmd = app.add_subcommand("show-config", "print a complete TOML configuration to start from");
+  auto* show_cmd =
+      app.add_subcommand("show-config", "print a complete TOML configuration to start from");
   add_config_options(show_cmd, show_opts);
   show_cmd->add_option("--form", show_form, "print [model] in this form: normalized | physical")
       ->check(CLI::IsMember({"normalized", "physical"}));
   CommonOptions solve_opts;
-  auto* solve_cmd = app.add_subcommand("solve", "solve the self-consistent equilibrium and write HDF5");
+  auto* solve_cmd =
+      app.add_subcommand("solve", "solve the self-consistent equilibrium and write HDF5");
   add_run_options(solve_cmd, solve_opts, "fluxrope_solve.h5");
 
   try {
@@ -134,7 +144,8 @@ int main(int argc, char** argv) {
   try {
     if (*presets_cmd) {
       for (const auto& p : presets())
-        fmt::print("{:<16} {}{}\n", p.name, p.description, p.name == DEFAULT_PRESET ? " [default]" : "");
+        fmt::print("{:<16} {}{}\n", p.name, p.description,
+                   p.name == DEFAULT_PRESET ? " [default]" : "");
       return 0;
     }
     if (*show_cmd) {

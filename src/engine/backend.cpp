@@ -18,13 +18,16 @@ class CpuBackend final : public Backend {
   void shape_partials(const ShapeProblem& p, std::vector<double>& out) override {
     out.assign(static_cast<size_t>(p.n_items()) * N_SHAPE_MOMENTS, 0.0);
     double* o = out.data();
-    parallel_for_cpu(p.n_items(), [&](long item) { shape_item(p, item, o + item * N_SHAPE_MOMENTS); });
+    parallel_for_cpu(p.n_items(),
+                     [&](long item) { shape_item(p, item, o + item * N_SHAPE_MOMENTS); });
   }
 };
 
 }  // namespace
 
-std::unique_ptr<Backend> make_cpu_backend() { return std::make_unique<CpuBackend>(); }
+std::unique_ptr<Backend> make_cpu_backend() {
+  return std::make_unique<CpuBackend>();
+}
 
 std::unique_ptr<Backend> make_backend(const std::string& which, std::string* note) {
   if (which == "cpu") return make_cpu_backend();

@@ -4,8 +4,12 @@
 
 namespace fluxrope {
 
-bool cuda_compiled() { return false; }
-int cuda_device_count() { return 0; }
+bool cuda_compiled() {
+  return false;
+}
+int cuda_device_count() {
+  return 0;
+}
 std::unique_ptr<Backend> make_cuda_backend() {
   throw Error("backend cuda: this build of fluxrope has no CUDA support (nvcc was not found)");
 }

@@ -38,7 +38,8 @@ GaussRule gauss_hermite(int n) {
         }
       }
       // here p1 = p_{n-1}, p0 = p_{n-2}; p_n and p_n' = sqrt(n) p_{n-1}
-      const double pn = n == 1 ? x : (x * p1 - std::sqrt(n - 1.0) * p0) / std::sqrt(static_cast<double>(n));
+      const double pn =
+          n == 1 ? x : (x * p1 - std::sqrt(n - 1.0) * p0) / std::sqrt(static_cast<double>(n));
       const double dpn = std::sqrt(static_cast<double>(n)) * (n == 1 ? 1.0 : p1);
       x -= pn / dpn;
     }

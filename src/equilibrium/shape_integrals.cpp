@@ -46,10 +46,12 @@ FieldTable make_field_table(const std::vector<double>& Bz, const std::vector<dou
 
 PanelGrid shape_panels(int n_nodes, double rho_e, double L_st) {
   const double edge = std::min(L_st, 0.25 * rho_e);
-  return PanelGrid({ChebyshevGrid(n_nodes, 0.0, rho_e - edge), ChebyshevGrid((n_nodes + 1) / 2, rho_e - edge, rho_e)});
+  return PanelGrid({ChebyshevGrid(n_nodes, 0.0, rho_e - edge),
+                    ChebyshevGrid((n_nodes + 1) / 2, rho_e - edge, rho_e)});
 }
 
-ShapeTable::ShapeTable(PanelGrid grid, std::vector<double> K) : grid_(std::move(grid)), K_(std::move(K)) {
+ShapeTable::ShapeTable(PanelGrid grid, std::vector<double> K)
+    : grid_(std::move(grid)), K_(std::move(K)) {
   const int n = grid_.size();
   dKn_.resize(N_POP * n);
   for (int s = 0; s < N_POP; ++s) {
@@ -63,7 +65,8 @@ ShapeTable::ShapeTable(PanelGrid grid, std::vector<double> K) : grid_(std::move(
 }
 
 void ShapeTable::at(double rho, double out[N_POP][N_SHAPE_MOMENTS]) const {
-  const int n = grid_.size(), p = grid_.locate(rho), o = grid_.offset(p), np = grid_.panel(p).size();
+  const int n = grid_.size(), p = grid_.locate(rho), o = grid_.offset(p),
+            np = grid_.panel(p).size();
   thread_local std::vector<double> c;
   c.resize(np);
   grid_.panel(p).weights_at(rho, c.data());
@@ -78,7 +81,8 @@ void ShapeTable::at(double rho, double out[N_POP][N_SHAPE_MOMENTS]) const {
 }
 
 void ShapeTable::density_derivative_at(double rho, double out[N_POP]) const {
-  const int n = grid_.size(), p = grid_.locate(rho), o = grid_.offset(p), np = grid_.panel(p).size();
+  const int n = grid_.size(), p = grid_.locate(rho), o = grid_.offset(p),
+            np = grid_.panel(p).size();
   std::vector<double> c(np);
   grid_.panel(p).weights_at(rho, c.data());
   for (int s = 0; s < N_POP; ++s) {
@@ -108,8 +112,8 @@ void check_normalizable(const ModelParams& m, const FieldTable& f) {
   }
 }
 
-ShapeTable compute_shape_table(const ModelParams& m, const FieldTable& field,
-                               const PanelGrid& grid, const ShapeQuadrature& q, Backend& backend) {
+ShapeTable compute_shape_table(const ModelParams& m, const FieldTable& field, const PanelGrid& grid,
+                               const ShapeQuadrature& q, Backend& backend) {
   check_normalizable(m, field);
   const GaussRule par = gauss_hermite(q.n_par);
   const GaussRule perp = gauss_hermite(q.n_perp);
@@ -138,8 +142,10 @@ ShapeTable compute_shape_table(const ModelParams& m, const FieldTable& field,
   for (int i = 0; i < n; ++i) {
     for (int s = 0; s < N_POP; ++s) {
       for (int j = 0; j < q.n_par; ++j) {
-        const double* src = partial.data() + ((static_cast<long>(i) * N_POP + s) * q.n_par + j) * N_SHAPE_MOMENTS;
-        for (int mm = 0; mm < N_SHAPE_MOMENTS; ++mm) K[(s * N_SHAPE_MOMENTS + mm) * n + i] += src[mm];
+        const double* src =
+            partial.data() + ((static_cast<long>(i) * N_POP + s) * q.n_par + j) * N_SHAPE_MOMENTS;
+        for (int mm = 0; mm < N_SHAPE_MOMENTS; ++mm)
+          K[(s * N_SHAPE_MOMENTS + mm) * n + i] += src[mm];
       }
     }
   }

@@ -19,7 +19,8 @@ void validate(const SolverSettings& s) {
   auto fail = [](const char* key, double v, const char* what) {
     throw Error(fmt::format("solver.{} = {:g} {}", key, v, what));
   };
-  if (!(std::isfinite(s.x_max) && s.x_max > 0)) fail("x_max", s.x_max, "must be positive (in L_st)");
+  if (!(std::isfinite(s.x_max) && s.x_max > 0))
+    fail("x_max", s.x_max, "must be positive (in L_st)");
   if (s.n_rho < 11) fail("n_rho", s.n_rho, "must be >= 11");
   if (s.passes < 0) fail("passes", s.passes, "must be >= 0 (0 = iterate to convergence)");
   if (!(std::isfinite(s.tol_nT) && s.tol_nT > 0)) fail("tol_nT", s.tol_nT, "must be positive");
@@ -27,23 +28,25 @@ void validate(const SolverSettings& s) {
   if (s.n_shape < 9) fail("n_shape", s.n_shape, "must be >= 9");
   if (s.quad_par < 4 || s.quad_par > 200) fail("quad_par", s.quad_par, "must be in [4, 200]");
   if (s.quad_perp < 4 || s.quad_perp > 200) fail("quad_perp", s.quad_perp, "must be in [4, 200]");
-  if (!(s.ode_rtol >= 1e-15 && s.ode_rtol <= 1e-3)) fail("ode_rtol", s.ode_rtol, "must be in [1e-15, 1e-3]");
+  if (!(s.ode_rtol >= 1e-15 && s.ode_rtol <= 1e-3))
+    fail("ode_rtol", s.ode_rtol, "must be in [1e-15, 1e-3]");
 }
 
 namespace {
 
-using State = std::array<double, 4>;  // (rho A_phi / (B_st L_st^2), B_z / B_st, A_z / (B_st L_st), rho B_phi / (B_st L_st))
+using State = std::array<double, 4>;  // (rho A_phi / (B_st L_st^2), B_z / B_st, A_z / (B_st L_st),
+                                      // rho B_phi / (B_st L_st))
 constexpr int MOM_N = 0, MOM_PHI = 1, MOM_Z = 2;
 const char* kPopName[N_POP] = {"background (b_b)", "rotating (b_r)", "axial (b_z)"};
 
 // Quantities at one radius, given the ODE state.
 struct Local {
   double rho, Bz, Bphi, Aphi, Az, psi;
-  double phi;                 // e Phi / T_r
-  double S[N_POP];            // spatial factors S_s (MODEL.md section 3)
-  double K[N_POP][3];         // K_s^n, K_s^phi, K_s^z used for this pass
-  double Ne, Ni;              // [m^-3]
-  double j_phi, j_z;          // [A/m^2]
+  double phi;          // e Phi / T_r
+  double S[N_POP];     // spatial factors S_s (MODEL.md section 3)
+  double K[N_POP][3];  // K_s^n, K_s^phi, K_s^z used for this pass
+  double Ne, Ni;       // [m^-3]
+  double j_phi, j_z;   // [A/m^2]
 };
 
 // One pass of the field equations: Ampere for (A_phi, B_z, A_z, B_phi), quasi-neutrality
@@ -63,10 +66,10 @@ class PassSystem {
   void operator()(const State& y, State& dydx, double x) {
     const Local l = local(x, y);
     const double c = MU0 * sc_.L_st / sc_.B_st;
-    dydx[0] = x * y[1];           // d(rho A_phi)/drho = rho B_z
-    dydx[1] = -c * l.j_phi;       // dB_z/drho = -mu0 j_phi
-    dydx[2] = -l.Bphi / sc_.B_st; // dA_z/drho = -B_phi
-    dydx[3] = c * x * l.j_z;      // d(rho B_phi)/drho = mu0 rho j_z
+    dydx[0] = x * y[1];            // d(rho A_phi)/drho = rho B_z
+    dydx[1] = -c * l.j_phi;        // dB_z/drho = -mu0 j_phi
+    dydx[2] = -l.Bphi / sc_.B_st;  // dA_z/drho = -B_phi
+    dydx[3] = c * x * l.j_z;       // d(rho B_phi)/drho = mu0 rho j_z
   }
 
   Local local(double x, const State& y) {
@@ -79,7 +82,8 @@ class PassSystem {
     l.Az = y[2] * B * L;
     const double F = y[0] * B * L * L;  // rho A_phi
     // psi = e Omega rho A_phi / T_r - m Omega^2 rho^2 / (2 T_r)   (MODEL.md section 3)
-    l.psi = E_CHARGE * m_.Omega * F / m_.T_r - M_ELECTRON * m_.Omega * m_.Omega * l.rho * l.rho / (2.0 * m_.T_r);
+    l.psi = E_CHARGE * m_.Omega * F / m_.T_r -
+            M_ELECTRON * m_.Omega * m_.Omega * l.rho * l.rho / (2.0 * m_.T_r);
     const double chi[N_POP] = {0.0, l.psi, E_CHARGE * m_.V * l.Az / m_.T_z};
     moments(l.rho, l.Bz, l.K);
     double a[N_POP];
@@ -143,10 +147,11 @@ class PassSystem {
         dNe += q_[s] * e;
       }
       if (!(Ne > 0.0)) {
-        throw Error(fmt::format(
-            "quasi-neutrality has no solution at rho = {:.6g} km (x = {:.4g}): the electron density "
-            "is not positive (the negative rotating population dominates)",
-            rho / KM_TO_SI, rho / sc_.L_st));
+        throw Error(
+            fmt::format("quasi-neutrality has no solution at rho = {:.6g} km (x = {:.4g}): the "
+                        "electron density "
+                        "is not positive (the negative rotating population dominates)",
+                        rho / KM_TO_SI, rho / sc_.L_st));
       }
       const double g = std::log(Ne) + q_i_ * phi - log_ni;
       const double dg = dNe / Ne + q_i_;
@@ -156,8 +161,9 @@ class PassSystem {
       if (std::fabs(step) <= 1e-9 * (1.0 + std::fabs(phi))) converged_steps++;
       if (converged_steps == 2) return phi;
     }
-    throw Error(fmt::format("quasi-neutrality: Newton iteration for Phi did not converge at rho = {:.6g} km",
-                            rho / KM_TO_SI));
+    throw Error(fmt::format(
+        "quasi-neutrality: Newton iteration for Phi did not converge at rho = {:.6g} km",
+        rho / KM_TO_SI));
   }
 
   ModelParams m_;
@@ -216,23 +222,25 @@ double axis_normalization(const ModelParams& m, const ShapeTable& t) {
   // N_e(0) = n_e sum_s K_s^n(0) (S_s(0) = 1 on the axis) must equal n_i.
   double sum = 0.0;
   for (int s = 0; s < N_POP; ++s) sum += t.node(s, K_N, 0);
-  if (!(sum > 0.0)) throw Error("the electron density on the axis is not positive: cannot normalize n_e");
+  if (!(sum > 0.0))
+    throw Error("the electron density on the axis is not positive: cannot normalize n_e");
   return m.n_i / sum;
 }
 
 // Moments of the final distribution (mu from the final fields; table_final) with the
 // spatial factors of the last pass's solution.
 RadialProfile build_profile(const ModelParams& m, const Scales& sc, const std::vector<double>& x,
-                            const std::vector<State>& ys, PassSystem& last_sys, const ShapeTable& last_table,
-                            const ShapeTable& table_final, double n_e_last, double n_e_final) {
+                            const std::vector<State>& ys, PassSystem& last_sys,
+                            const ShapeTable& last_table, const ShapeTable& table_final,
+                            double n_e_last, double n_e_final) {
   RadialProfile p;
   p.model = m;
   p.scales = sc;
   p.n_e = n_e_final;
   const size_t n = x.size();
-  for (auto* v : {&p.rho, &p.Bz, &p.Bphi, &p.Aphi, &p.Az, &p.psi, &p.Phi, &p.Er, &p.ne, &p.ni,
-                  &p.Ve_phi, &p.Ve_z, &p.j_phi, &p.j_z, &p.P_rr, &p.P_pp, &p.P_zz, &p.P_pz, &p.T_rr,
-                  &p.T_pp, &p.T_zz, &p.T_par, &p.T_perp}) {
+  for (auto* v : {&p.rho,  &p.Bz,   &p.Bphi,   &p.Aphi, &p.Az,    &p.psi,   &p.Phi,   &p.Er,
+                  &p.ne,   &p.ni,   &p.Ve_phi, &p.Ve_z, &p.j_phi, &p.j_z,   &p.P_rr,  &p.P_pp,
+                  &p.P_zz, &p.P_pz, &p.T_rr,   &p.T_pp, &p.T_zz,  &p.T_par, &p.T_perp}) {
     v->resize(n);
   }
   for (auto& v : p.ne_pop) v.resize(n);
@@ -254,9 +262,9 @@ RadialProfile build_profile(const ModelParams& m, const Scales& sc, const std::v
     // chi_r' = psi' = e Omega rho B_z / T_r - m Omega^2 rho / T_r, chi_z' = -e V B_phi / T_z.
     double dK[N_POP];
     last_table.density_derivative_at(l.rho, dK);
-    const double dchi[N_POP] = {0.0,
-                                (E_CHARGE * m.Omega * l.rho * l.Bz - M_ELECTRON * m.Omega * m.Omega * l.rho) / m.T_r,
-                                -E_CHARGE * m.V * l.Bphi / m.T_z};
+    const double dchi[N_POP] = {
+        0.0, (E_CHARGE * m.Omega * l.rho * l.Bz - M_ELECTRON * m.Omega * m.Omega * l.rho) / m.T_r,
+        -E_CHARGE * m.V * l.Bphi / m.T_z};
     double num = 0.0, den = -(E_CHARGE / m.T_i) * l.Ni;
     for (int s = 0; s < N_POP; ++s) {
       num += n_e_last * (dK[s] - l.K[s][MOM_N] * dchi[s]) * l.S[s];
@@ -296,8 +304,8 @@ RadialProfile build_profile(const ModelParams& m, const Scales& sc, const std::v
 
 }  // namespace
 
-SolveResult solve_equilibrium(const ModelParams& model, const SolverSettings& settings, Backend& backend,
-                              const PassCallback& on_pass) {
+SolveResult solve_equilibrium(const ModelParams& model, const SolverSettings& settings,
+                              Backend& backend, const PassCallback& on_pass) {
   validate(model);
   validate(settings);
   using clock = std::chrono::steady_clock;
@@ -352,10 +360,12 @@ SolveResult solve_equilibrium(const ModelParams& model, const SolverSettings& se
   result.converged = dB < settings.tol_nT;
 
   // Final moments: the distribution with mu from the final fields, n_e re-normalized.
-  const ShapeTable table_final = compute_shape_table(model, result.history.back().field_table(), cheb, quad, backend);
+  const ShapeTable table_final =
+      compute_shape_table(model, result.history.back().field_table(), cheb, quad, backend);
   const double n_e_final = axis_normalization(model, table_final);
   PassSystem last(model, sc, result.history.back().n_e, &table);
-  result.profile = build_profile(model, sc, x, ys, last, table, table_final, result.history.back().n_e, n_e_final);
+  result.profile = build_profile(model, sc, x, ys, last, table, table_final,
+                                 result.history.back().n_e, n_e_final);
   return result;
 }
 

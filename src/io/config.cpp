@@ -1,13 +1,13 @@
 #include "fluxrope/io/config.hpp"
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include <cmath>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "fluxrope/core/error.hpp"
 
@@ -86,7 +86,8 @@ const std::vector<Key<SolverSettings>>& solver_keys() {
       integer("passes", &S::passes, "gyro-centre passes after pass 0; 0 = iterate to convergence"),
       num("tol_nT", &S::tol_nT, "convergence: max |B(k) - B(k-1)| [nT]"),
       integer("max_passes", &S::max_passes, "limit when iterating to convergence"),
-      integer("n_shape", &S::n_shape, "Chebyshev nodes in rho for the shape integrals (edge panel: half)"),
+      integer("n_shape", &S::n_shape,
+              "Chebyshev nodes in rho for the shape integrals (edge panel: half)"),
       integer("quad_par", &S::quad_par, "Gauss-Hermite nodes along b"),
       integer("quad_perp", &S::quad_perp, "Gauss-Hermite nodes per perpendicular direction"),
       num("ode_rtol", &S::ode_rtol, "Dormand-Prince relative tolerance"),
@@ -158,13 +159,20 @@ struct Merged {
 
 std::string type_name(const toml::node& n) {
   switch (n.type()) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    default: return "a date/time";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    default:
+      return "a date/time";
   }
 }
 
@@ -181,9 +189,14 @@ void apply(Merged& m, const std::string& table, const std::string& key, const to
            const std::string& where) {
   if (table == "model" && key == "form") {
     const auto s = node.value<std::string>();
-    if (!s) throw Error(fmt::format("model.form in {} must be a string (\"normalized\" or \"physical\"), got {}", where, type_name(node)));
+    if (!s)
+      throw Error(
+          fmt::format("model.form in {} must be a string (\"normalized\" or \"physical\"), got {}",
+                      where, type_name(node)));
     if (*s != "normalized" && *s != "physical")
-      throw Error(fmt::format("model.form = \"{}\" in {} is not a form (expected \"normalized\" or \"physical\")", *s, where));
+      throw Error(fmt::format(
+          "model.form = \"{}\" in {} is not a form (expected \"normalized\" or \"physical\")", *s,
+          where));
     if (*s != m.form) m.model.clear();  // switching form: every key of the new form must be given
     m.form = *s;
     return;
@@ -191,13 +204,16 @@ void apply(Merged& m, const std::string& table, const std::string& key, const to
   std::map<std::string, Value>* dest = nullptr;
   if (table == "model") {
     if (!known(m.form, key))
-      throw Error(fmt::format("unknown key model.{} in {} (form = \"{}\" accepts: form, {})", key, where, m.form,
-                              m.form == "physical" ? key_list(physical_keys()) : key_list(normalized_keys())));
+      throw Error(fmt::format(
+          "unknown key model.{} in {} (form = \"{}\" accepts: form, {})", key, where, m.form,
+          m.form == "physical" ? key_list(physical_keys()) : key_list(normalized_keys())));
     dest = &m.model;
   } else if (table == "solver") {
     bool ok = false;
     for (const auto& k : solver_keys()) ok = ok || key == k.name;
-    if (!ok) throw Error(fmt::format("unknown key solver.{} in {} (accepts: {})", key, where, key_list(solver_keys())));
+    if (!ok)
+      throw Error(fmt::format("unknown key solver.{} in {} (accepts: {})", key, where,
+                              key_list(solver_keys())));
     dest = &m.solver;
   } else {
     throw Error(fmt::format("unknown table [{}] in {} (accepts: [model], [solver])", table, where));
@@ -211,7 +227,8 @@ void apply(Merged& m, const std::string& table, const std::string& key, const to
   } else if (node.is_floating_point()) {
     v.number = *node.value<double>();
   } else {
-    throw Error(fmt::format("{}.{} in {} must be a number, got {}", table, key, where, type_name(node)));
+    throw Error(
+        fmt::format("{}.{} in {} must be a number, got {}", table, key, where, type_name(node)));
   }
   (*dest)[key] = v;
 }
@@ -220,7 +237,9 @@ void apply_table(Merged& m, const toml::table& root, const std::string& where) {
   for (const auto& [tname, tnode] : root) {
     const std::string t(tname.str());
     const toml::table* tab = tnode.as_table();
-    if (!tab) throw Error(fmt::format("unknown top-level key '{}' in {} (expected tables [model], [solver])", t, where));
+    if (!tab)
+      throw Error(fmt::format(
+          "unknown top-level key '{}' in {} (expected tables [model], [solver])", t, where));
     if (t != "model" && t != "solver")
       throw Error(fmt::format("unknown table [{}] in {} (accepts: [model], [solver])", t, where));
     // form first, so the other keys are checked against the right form
@@ -240,19 +259,23 @@ void fill(S& s, const std::vector<Key<S>>& keys, const std::map<std::string, Val
     auto it = vals.find(k.name);
     if (it == vals.end()) {
       if (all_required)
-        throw Error(fmt::format("missing key {}.{} (form = \"{}\" needs all of: {})", table, k.name, form, key_list(keys)));
+        throw Error(fmt::format("missing key {}.{} (form = \"{}\" needs all of: {})", table, k.name,
+                                form, key_list(keys)));
       continue;
     }
     const Value& v = it->second;
     if (k.kind == Kind::Integer) {
       if (!v.is_integer)
-        throw Error(fmt::format("{}.{} in {} must be an integer, got {:g}", table, k.name, v.where, v.number));
+        throw Error(fmt::format("{}.{} in {} must be an integer, got {:g}", table, k.name, v.where,
+                                v.number));
       if (v.integer < -1000000000LL || v.integer > 1000000000LL)
-        throw Error(fmt::format("{}.{} = {} in {} is out of range", table, k.name, v.integer, v.where));
+        throw Error(
+            fmt::format("{}.{} = {} in {} is out of range", table, k.name, v.integer, v.where));
       k.integer(s) = static_cast<int>(v.integer);
     } else {
       if (!std::isfinite(v.number))
-        throw Error(fmt::format("{}.{} = {} in {} is not finite", table, k.name, v.number, v.where));
+        throw Error(
+            fmt::format("{}.{} = {} in {} is not finite", table, k.name, v.number, v.where));
       k.number(s) = v.number;
     }
   }
@@ -289,7 +312,8 @@ toml::table parse_set_value(const std::string& key, const std::string& value) {
 template <class S>
 void render_keys(std::ostringstream& o, S s, const std::vector<Key<S>>& keys) {
   for (const auto& k : keys) {
-    const std::string val = k.kind == Kind::Integer ? fmt::format("{}", k.integer(s)) : fmt::format("{}", k.number(s));
+    const std::string val =
+        k.kind == Kind::Integer ? fmt::format("{}", k.integer(s)) : fmt::format("{}", k.number(s));
     o << fmt::format("{:<12}= {:<24}# {}\n", k.name, val, k.comment);
   }
 }
@@ -298,8 +322,11 @@ void render_keys(std::ostringstream& o, S s, const std::vector<Key<S>>& keys) {
 
 std::vector<PresetInfo> presets() {
   return {
-      {"yang2022", "Yang et al. 2022 reconstruction of the 2015-10-19 MMS flux rope (released run, normalized form)"},
-      {"vinogradov2016", "the yang2022 rope without magnetic-moment terms (b_s = 0): Vinogradov et al. 2016 model"},
+      {"yang2022",
+       "Yang et al. 2022 reconstruction of the 2015-10-19 MMS flux rope (released run, normalized "
+       "form)"},
+      {"vinogradov2016",
+       "the yang2022 rope without magnetic-moment terms (b_s = 0): Vinogradov et al. 2016 model"},
       {"uniform", "alpha_r = alpha_z = 0, b_s = 0: uniform plasma, B = B0, Phi = 0 (a check)"},
   };
 }
@@ -311,13 +338,15 @@ RunConfig load_config(const ConfigSources& src) {
 
   if (src.file) {
     std::ifstream probe(*src.file);
-    if (!probe) throw Error(fmt::format("cannot read config file '{}' (missing or not readable)", *src.file));
+    if (!probe)
+      throw Error(fmt::format("cannot read config file '{}' (missing or not readable)", *src.file));
     toml::table root;
     try {
       root = toml::parse_file(*src.file);
     } catch (const toml::parse_error& e) {
-      throw Error(fmt::format("config file '{}' is not valid TOML: {} (line {}, column {})", *src.file,
-                              e.description(), e.source().begin.line, e.source().begin.column));
+      throw Error(fmt::format("config file '{}' is not valid TOML: {} (line {}, column {})",
+                              *src.file, e.description(), e.source().begin.line,
+                              e.source().begin.column));
     }
     apply_table(m, root, fmt::format("'{}'", *src.file));
   }
@@ -326,8 +355,10 @@ RunConfig load_config(const ConfigSources& src) {
     const auto eq = s.find('=');
     const auto dot = s.find('.');
     if (eq == std::string::npos || dot == std::string::npos || dot > eq)
-      throw Error(fmt::format("--set '{}': expected table.key=value, e.g. --set model.tau_z=0.5", s));
-    const std::string table = s.substr(0, dot), key = s.substr(dot + 1, eq - dot - 1), value = s.substr(eq + 1);
+      throw Error(
+          fmt::format("--set '{}': expected table.key=value, e.g. --set model.tau_z=0.5", s));
+    const std::string table = s.substr(0, dot), key = s.substr(dot + 1, eq - dot - 1),
+                      value = s.substr(eq + 1);
     const toml::table t = parse_set_value(key, value);
     apply(m, table, key, *t.get("v"), fmt::format("--set {}", s));
   }
@@ -335,14 +366,22 @@ RunConfig load_config(const ConfigSources& src) {
   // Physical meaning first, in the user's own key names (MODEL.md section 8): a
   // non-positive temperature, density, field or rotation rate is named as given.
   static const std::map<std::string, const char*> positive = {
-      {"T_b_eV", "temperature"}, {"T_r_eV", "temperature"}, {"T_z_eV", "temperature"},
-      {"T_i_eV", "temperature"}, {"tau_b", "temperature ratio T_b/T_e"}, {"tau", "temperature ratio T_i/T_e"},
-      {"tau_z", "temperature ratio T_z/T_e"}, {"n_i_cm3", "density"}, {"B0_nT", "field on the axis"},
-      {"epsilon", "normalized rotation rate; it sets L_st"}, {"Omega_per_s", "rotation rate; it sets L_st"}};
+      {"T_b_eV", "temperature"},
+      {"T_r_eV", "temperature"},
+      {"T_z_eV", "temperature"},
+      {"T_i_eV", "temperature"},
+      {"tau_b", "temperature ratio T_b/T_e"},
+      {"tau", "temperature ratio T_i/T_e"},
+      {"tau_z", "temperature ratio T_z/T_e"},
+      {"n_i_cm3", "density"},
+      {"B0_nT", "field on the axis"},
+      {"epsilon", "normalized rotation rate; it sets L_st"},
+      {"Omega_per_s", "rotation rate; it sets L_st"}};
   for (const auto& [key, v] : m.model) {
     auto it = positive.find(key);
     if (it != positive.end() && !(v.number > 0.0))
-      throw Error(fmt::format("model.{} = {} in {} must be positive ({})", key, v.number, v.where, it->second));
+      throw Error(fmt::format("model.{} = {} in {} must be positive ({})", key, v.number, v.where,
+                              it->second));
   }
 
   RunConfig cfg;
@@ -363,9 +402,11 @@ RunConfig load_config(const ConfigSources& src) {
 std::string render_toml(const RunConfig& cfg) {
   std::ostringstream o;
   o << "# fluxrope configuration. Units are part of the key names; see README \"Configuration\".\n";
-  o << "# Either form of [model] may be used; both describe the same physics (MODEL.md section 4).\n\n";
+  o << "# Either form of [model] may be used; both describe the same physics (MODEL.md section "
+       "4).\n\n";
   o << "[model]\n";
-  o << fmt::format("{:<12}= {:<24}# \"normalized\" or \"physical\"\n", "form", "\"" + cfg.model_form + "\"");
+  o << fmt::format("{:<12}= {:<24}# \"normalized\" or \"physical\"\n", "form",
+                   "\"" + cfg.model_form + "\"");
   if (cfg.model_form == "physical")
     render_keys(o, cfg.physical, physical_keys());
   else

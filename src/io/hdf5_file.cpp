@@ -75,17 +75,20 @@ void H5File::group(const std::string& name) {
   if (!g.ok()) throw Error(fmt::format("cannot create group '{}' in '{}'", name, path_));
 }
 
-void H5File::write(const std::string& name, const std::vector<double>& data, const std::vector<uint64_t>& shape,
-                   const std::string& units, const std::string& axes) {
+void H5File::write(const std::string& name, const std::vector<double>& data,
+                   const std::vector<uint64_t>& shape, const std::string& units,
+                   const std::string& axes) {
   uint64_t count = 1;
   std::vector<hsize_t> dims(shape.begin(), shape.end());
   for (auto d : shape) count *= d;
   if (count != data.size())
-    throw Error(fmt::format("dataset '{}': shape holds {} values, data has {}", name, count, data.size()));
+    throw Error(
+        fmt::format("dataset '{}': shape holds {} values, data has {}", name, count, data.size()));
   const auto slash = name.rfind('/');
   if (slash != std::string::npos && slash > 0) group(name.substr(0, slash));
   Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
-  Handle ds(H5Dcreate2(id_, name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+  Handle ds(H5Dcreate2(id_, name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT,
+                       H5P_DEFAULT),
             H5Dclose);
   if (!ds.ok()) throw Error(fmt::format("cannot create dataset '{}' in '{}'", name, path_));
   if (H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) < 0)
@@ -95,13 +98,15 @@ void H5File::write(const std::string& name, const std::vector<double>& data, con
 }
 
 namespace {
-void write_attr(hid_t file, const std::string& path, const std::string& object, const std::string& name,
-                hid_t file_type, hid_t mem_type, const void* value) {
+void write_attr(hid_t file, const std::string& path, const std::string& object,
+                const std::string& name, hid_t file_type, hid_t mem_type, const void* value) {
   Handle obj(H5Oopen(file, object.c_str(), H5P_DEFAULT), H5Oclose);
-  if (!obj.ok()) throw Error(fmt::format("no object '{}' in '{}' to attach attribute '{}'", object, path, name));
+  if (!obj.ok())
+    throw Error(fmt::format("no object '{}' in '{}' to attach attribute '{}'", object, path, name));
   if (H5Aexists(obj.get(), name.c_str()) > 0) H5Adelete(obj.get(), name.c_str());
   Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-  Handle a(H5Acreate2(obj.get(), name.c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  Handle a(H5Acreate2(obj.get(), name.c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+           H5Aclose);
   if (!a.ok() || H5Awrite(a.get(), mem_type, value) < 0)
     throw Error(fmt::format("cannot write attribute '{}' of '{}' in '{}'", name, object, path));
 }
@@ -134,14 +139,16 @@ std::vector<double> H5File::read(const std::string& name, std::vector<uint64_t>*
   uint64_t count = 1;
   for (auto d : dims) count *= d;
   std::vector<double> out(count);
-  if (count > 0 && H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
+  if (count > 0 &&
+      H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
     throw Error(fmt::format("cannot read dataset '{}' in '{}'", name, path_));
   if (shape) shape->assign(dims.begin(), dims.end());
   return out;
 }
 
 namespace {
-Handle open_attr(hid_t file, const std::string& path, const std::string& object, const std::string& name) {
+Handle open_attr(hid_t file, const std::string& path, const std::string& object,
+                 const std::string& name) {
   Handle obj(H5Oopen(file, object.c_str(), H5P_DEFAULT), H5Oclose);
   if (!obj.ok()) throw Error(fmt::format("no object '{}' in '{}'", object, path));
   hid_t a = H5Aopen(obj.get(), name.c_str(), H5P_DEFAULT);
@@ -173,23 +180,28 @@ std::string H5File::read_string_attr(const std::string& object, const std::strin
 double H5File::read_double_attr(const std::string& object, const std::string& name) const {
   Handle a = open_attr(id_, path_, object, name);
   double v = 0.0;
-  if (H5Aread(a.get(), H5T_NATIVE_DOUBLE, &v) < 0) throw Error(fmt::format("cannot read attribute '{}'", name));
+  if (H5Aread(a.get(), H5T_NATIVE_DOUBLE, &v) < 0)
+    throw Error(fmt::format("cannot read attribute '{}'", name));
   return v;
 }
 
 int64_t H5File::read_int_attr(const std::string& object, const std::string& name) const {
   Handle a = open_attr(id_, path_, object, name);
   int64_t v = 0;
-  if (H5Aread(a.get(), H5T_NATIVE_INT64, &v) < 0) throw Error(fmt::format("cannot read attribute '{}'", name));
+  if (H5Aread(a.get(), H5T_NATIVE_INT64, &v) < 0)
+    throw Error(fmt::format("cannot read attribute '{}'", name));
   return v;
 }
 
 AtomicOutput::AtomicOutput(const std::string& target) : target_(target) {
   namespace fs = std::filesystem;
   const fs::path t(target);
-  if (t.filename().empty()) throw Error(fmt::format("output path '{}' names a directory, not a file", target));
+  if (t.filename().empty())
+    throw Error(fmt::format("output path '{}' names a directory, not a file", target));
   if (fs::is_directory(t)) throw Error(fmt::format("output path '{}' is a directory", target));
-  temp_ = (t.parent_path() / fs::path("." + t.filename().string() + fmt::format(".tmp{}", ::getpid()))).string();
+  temp_ =
+      (t.parent_path() / fs::path("." + t.filename().string() + fmt::format(".tmp{}", ::getpid())))
+          .string();
   std::FILE* f = std::fopen(temp_.c_str(), "wb");
   if (!f) {
     const std::string why = std::strerror(errno);

@@ -25,7 +25,8 @@ void write_root_attributes(H5File& f, const RunConfig& cfg) {
 void write_profile(H5File& f, const RadialProfile& p) {
   f.group("/profile");
   const std::string ax = "rho";
-  auto w = [&](const char* name, const std::vector<double>& v, double si_per_unit, const char* units) {
+  auto w = [&](const char* name, const std::vector<double>& v, double si_per_unit,
+               const char* units) {
     f.write(std::string("/profile/") + name, scaled(v, 1.0 / si_per_unit), units, ax);
   };
   w("x", p.x, 1.0, "L_st");
@@ -58,7 +59,8 @@ void write_profile(H5File& f, const RadialProfile& p) {
   f.attr("/profile", "v0e_km_s", p.scales.v0e / KM_S_TO_SI);
 }
 
-void write_solver_history(H5File& f, const SolveResult& r, const SolverSettings& s, const std::string& backend) {
+void write_solver_history(H5File& f, const SolveResult& r, const SolverSettings& s,
+                          const std::string& backend) {
   f.group("/solver");
   std::vector<double> dB, ne, secs;
   for (const PassRecord& p : r.history) {
@@ -70,7 +72,8 @@ void write_solver_history(H5File& f, const SolveResult& r, const SolverSettings&
   f.write("/solver/n_e_cm3", ne, "cm^-3", "pass");
   f.write("/solver/pass_seconds", secs, "s", "pass");
   f.attr("/solver/max_dB_nT", "description",
-         std::string("max over rho of |B(pass k) - B(pass k-1)|; entry 0 (pass 0, closed form) is NaN"));
+         std::string(
+             "max over rho of |B(pass k) - B(pass k-1)|; entry 0 (pass 0, closed form) is NaN"));
   f.attr("/solver", "passes", static_cast<int64_t>(r.history.size()) - 1);
   f.attr("/solver", "converged", static_cast<int64_t>(r.converged ? 1 : 0));
   f.attr("/solver", "tol_nT", s.tol_nT);

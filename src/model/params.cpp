@@ -110,13 +110,12 @@ void validate(const ModelParams& m) {
     const char* name;
     double v;
   };
-  for (const Item& it : {Item{"alpha_r", p.alpha_r}, Item{"alpha_z", p.alpha_z},
-                         Item{"B0_nT", p.B0_nT}, Item{"n_i_cm3", p.n_i_cm3},
-                         Item{"T_b_eV", p.T_b_eV}, Item{"T_r_eV", p.T_r_eV},
-                         Item{"T_z_eV", p.T_z_eV}, Item{"T_i_eV", p.T_i_eV},
-                         Item{"Omega_per_s", p.Omega_per_s}, Item{"V_km_s", p.V_km_s},
-                         Item{"b_b_nT", p.b_b_nT}, Item{"b_r_nT", p.b_r_nT},
-                         Item{"b_z_nT", p.b_z_nT}}) {
+  for (const Item& it :
+       {Item{"alpha_r", p.alpha_r}, Item{"alpha_z", p.alpha_z}, Item{"B0_nT", p.B0_nT},
+        Item{"n_i_cm3", p.n_i_cm3}, Item{"T_b_eV", p.T_b_eV}, Item{"T_r_eV", p.T_r_eV},
+        Item{"T_z_eV", p.T_z_eV}, Item{"T_i_eV", p.T_i_eV}, Item{"Omega_per_s", p.Omega_per_s},
+        Item{"V_km_s", p.V_km_s}, Item{"b_b_nT", p.b_b_nT}, Item{"b_r_nT", p.b_r_nT},
+        Item{"b_z_nT", p.b_z_nT}}) {
     require(std::isfinite(it.v), it.name, it.v, "is not finite");
   }
   require(p.B0_nT > 0, "B0_nT", p.B0_nT, "must be positive (field on the axis)");

@@ -42,7 +42,9 @@ class ShapeTable {
   ShapeTable(PanelGrid grid, std::vector<double> K);
   const PanelGrid& grid() const { return grid_; }
   // K_s^m at node k (all panels' nodes, concatenated).
-  double node(int s, int m, int k) const { return K_[(s * N_SHAPE_MOMENTS + m) * grid_.size() + k]; }
+  double node(int s, int m, int k) const {
+    return K_[(s * N_SHAPE_MOMENTS + m) * grid_.size() + k];
+  }
   // All 3 x 7 moments at radius rho (barycentric interpolation).
   void at(double rho, double out[N_POP][N_SHAPE_MOMENTS]) const;
   // d K_s^n / d rho at radius rho (spectral derivative, then interpolation).
@@ -50,8 +52,8 @@ class ShapeTable {
 
  private:
   PanelGrid grid_;
-  std::vector<double> K_;     // [(s*7+m)*n + k]
-  std::vector<double> dKn_;   // [s*n + k]
+  std::vector<double> K_;    // [(s*7+m)*n + k]
+  std::vector<double> dKn_;  // [s*n + k]
 };
 
 // Throws fluxrope::Error naming the population and the radius when b_s >= |B| somewhere in
@@ -59,7 +61,7 @@ class ShapeTable {
 // normalizable (MODEL.md section 8).
 void check_normalizable(const ModelParams& m, const FieldTable& f);
 
-ShapeTable compute_shape_table(const ModelParams& m, const FieldTable& field,
-                               const PanelGrid& grid, const ShapeQuadrature& q, Backend& backend);
+ShapeTable compute_shape_table(const ModelParams& m, const FieldTable& field, const PanelGrid& grid,
+                               const ShapeQuadrature& q, Backend& backend);
 
 }  // namespace fluxrope

@@ -33,7 +33,7 @@ enum ShapeMoment : int { K_N = 0, K_PHI, K_Z, K_RR, K_PP, K_ZZ, K_PZ };
 
 struct ShapeProblem {
   ModelView model;
-  FieldView field;      // B of the previous pass (gyro-centres and mu)
+  FieldView field;              // B of the previous pass (gyro-centres and mu)
   const double* rho = nullptr;  // radial nodes [m]
   int n_rho = 0;
   const double* x_par = nullptr;  // Gauss-Hermite nodes/weights along b_hat
@@ -64,7 +64,8 @@ FLUXROPE_HD inline bool local_field_moments(const ModelView& m, int s, double rh
   const double vt2 = p.T / constants::M_ELECTRON;
   double n = p.weight * p.C / xi, vphi = 0.0, vz = 0.0;
   if (s == POP_R) {
-    n *= exp(constants::M_ELECTRON * m.Omega * m.Omega * rho * rho * (1.0 / xi - 1.0) / (2.0 * p.T));
+    n *=
+        exp(constants::M_ELECTRON * m.Omega * m.Omega * rho * rho * (1.0 / xi - 1.0) / (2.0 * p.T));
     vphi = m.Omega * rho / xi;
   }
   if (s == POP_Z) vz = m.V;
@@ -80,13 +81,13 @@ FLUXROPE_HD inline bool local_field_moments(const ModelView& m, int s, double rh
 
 // The local Gaussian reference of population s at rho (see header comment).
 struct LocalGaussian {
-  double bphi, bz;         // b_hat(rho) = (0, bphi, bz)
-  double Bmag;             // |B(rho)|
-  double u_par;            // drift along b_hat
-  double c_phi, c_z;       // perpendicular centre u_perp / xi (phi, z components)
+  double bphi, bz;    // b_hat(rho) = (0, bphi, bz)
+  double Bmag;        // |B(rho)|
+  double u_par;       // drift along b_hat
+  double c_phi, c_z;  // perpendicular centre u_perp / xi (phi, z components)
   double sig_par, sig_perp;
-  double prefactor;        // w_s C_s exp(c) / xi
-  double mu_coeff;         // b_s m / (2 T_s)
+  double prefactor;  // w_s C_s exp(c) / xi
+  double mu_coeff;   // b_s m / (2 T_s)
   double Bz, Bphi;
 };
 
@@ -107,8 +108,8 @@ FLUXROPE_HD inline LocalGaussian local_gaussian(const ShapeProblem& p, int s, do
   g.c_z = up_z / xi;
   g.sig_par = sqrt(pop.T / constants::M_ELECTRON);
   g.sig_perp = g.sig_par / sqrt(xi);
-  const double c = constants::M_ELECTRON * (up_phi * up_phi + up_z * up_z) * (1.0 / xi - 1.0) /
-                   (2.0 * pop.T);
+  const double c =
+      constants::M_ELECTRON * (up_phi * up_phi + up_z * up_z) * (1.0 / xi - 1.0) / (2.0 * pop.T);
   g.prefactor = pop.weight * pop.C * exp(c) / xi;
   g.mu_coeff = pop.b * constants::M_ELECTRON / (2.0 * pop.T);
   return g;

@@ -19,14 +19,14 @@
 namespace fluxrope {
 
 struct SolverSettings {
-  double x_max = 8.0;    // domain edge in L_st
-  int n_rho = 801;       // output (and field-table) grid points over [0, x_max]
-  int passes = 0;        // gyro-centre passes after pass 0; 0 = iterate to convergence
-  double tol_nT = 1e-6;  // convergence: max |B^(k) - B^(k-1)| [nT]
-  int max_passes = 50;   // safety limit when iterating to convergence
-  int n_shape = 65;      // Chebyshev nodes in rho (interior panel; the edge panel gets half)
-  int quad_par = 16;     // Gauss-Hermite nodes along b_hat
-  int quad_perp = 16;    // Gauss-Hermite nodes per perpendicular direction
+  double x_max = 8.0;       // domain edge in L_st
+  int n_rho = 801;          // output (and field-table) grid points over [0, x_max]
+  int passes = 0;           // gyro-centre passes after pass 0; 0 = iterate to convergence
+  double tol_nT = 1e-6;     // convergence: max |B^(k) - B^(k-1)| [nT]
+  int max_passes = 50;      // safety limit when iterating to convergence
+  int n_shape = 65;         // Chebyshev nodes in rho (interior panel; the edge panel gets half)
+  int quad_par = 16;        // Gauss-Hermite nodes along b_hat
+  int quad_perp = 16;       // Gauss-Hermite nodes per perpendicular direction
   double ode_rtol = 1e-12;  // Dormand-Prince relative (and scaled absolute) tolerance
 };
 // Throws fluxrope::Error naming the [solver] key and its value.
@@ -36,16 +36,16 @@ void validate(const SolverSettings& s);
 struct RadialProfile {
   ModelParams model;
   Scales scales;
-  double n_e = 0.0;  // electron normalization n_e [m^-3]
-  std::vector<double> x, rho;                  // [1], [m]
-  std::vector<double> Bz, Bphi;                // [T]
-  std::vector<double> Aphi, Az, psi;           // [T m], [T m], [1]
-  std::vector<double> Phi, Er;                 // [V], [V/m]
-  std::vector<double> ne, ni;                  // [m^-3]
-  std::array<std::vector<double>, N_POP> ne_pop;  // signed population densities [m^-3]
-  std::vector<double> Ve_phi, Ve_z;            // electron bulk velocity [m/s]
-  std::vector<double> j_phi, j_z;              // [A/m^2]
-  std::vector<double> P_rr, P_pp, P_zz, P_pz;  // central pressure tensor [Pa]
+  double n_e = 0.0;                                     // electron normalization n_e [m^-3]
+  std::vector<double> x, rho;                           // [1], [m]
+  std::vector<double> Bz, Bphi;                         // [T]
+  std::vector<double> Aphi, Az, psi;                    // [T m], [T m], [1]
+  std::vector<double> Phi, Er;                          // [V], [V/m]
+  std::vector<double> ne, ni;                           // [m^-3]
+  std::array<std::vector<double>, N_POP> ne_pop;        // signed population densities [m^-3]
+  std::vector<double> Ve_phi, Ve_z;                     // electron bulk velocity [m/s]
+  std::vector<double> j_phi, j_z;                       // [A/m^2]
+  std::vector<double> P_rr, P_pp, P_zz, P_pz;           // central pressure tensor [Pa]
   std::vector<double> T_rr, T_pp, T_zz, T_par, T_perp;  // [J]
   size_t size() const { return x.size(); }
 };

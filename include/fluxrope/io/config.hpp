@@ -27,7 +27,7 @@ struct ConfigSources {
 };
 
 struct RunConfig {
-  std::string model_form;  // "normalized" or "physical": the form the user gave
+  std::string model_form;       // "normalized" or "physical": the form the user gave
   NormalizedParams normalized;  // valid when model_form == "normalized"
   PhysicalParams physical;      // valid when model_form == "physical"
   ModelParams model;            // SI, validated

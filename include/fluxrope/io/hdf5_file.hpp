@@ -23,8 +23,9 @@ class H5File {
   void group(const std::string& name);
   // Writes a dataset of doubles with the given shape (row-major) and attributes
   // units (always) and axes (comma-separated axis names, when given).
-  void write(const std::string& name, const std::vector<double>& data, const std::vector<uint64_t>& shape,
-             const std::string& units, const std::string& axes = "");
+  void write(const std::string& name, const std::vector<double>& data,
+             const std::vector<uint64_t>& shape, const std::string& units,
+             const std::string& axes = "");
   void write(const std::string& name, const std::vector<double>& data, const std::string& units,
              const std::string& axes = "") {
     write(name, data, {data.size()}, units, axes);

@@ -11,6 +11,7 @@ namespace fluxrope {
 
 void write_root_attributes(H5File& f, const RunConfig& cfg);
 void write_profile(H5File& f, const RadialProfile& p);
-void write_solver_history(H5File& f, const SolveResult& r, const SolverSettings& s, const std::string& backend);
+void write_solver_history(H5File& f, const SolveResult& r, const SolverSettings& s,
+                          const std::string& backend);
 
 }  // namespace fluxrope

@@ -76,15 +76,15 @@ struct FieldView {
 //   B(R) = B_phi(rho_c) (-sin th_c, cos th_c, 0) + B_z(rho_c) z_hat,
 // and v_perp is v minus its component along B(R). mu = m/2 * this.
 // Gyro-centre (R_x, R_y) in the particle's local basis (x along rho_hat, y along phi_hat).
-FLUXROPE_HD inline void gyrocentre(double rho, double Bz, double Bphi, double vr, double vp, double vz,
-                                   double& Rx, double& Ry) {
+FLUXROPE_HD inline void gyrocentre(double rho, double Bz, double Bphi, double vr, double vp,
+                                   double vz, double& Rx, double& Ry) {
   const double kappa = constants::M_ELECTRON / (constants::E_CHARGE * (Bz * Bz + Bphi * Bphi));
   Rx = rho - kappa * (Bz * vp - Bphi * vz);
   Ry = kappa * Bz * vr;
 }
 
 FLUXROPE_HD inline double vperp2_over_B_gyrocentre(const FieldView& f, double rho, double Bz,
-                                                    double Bphi, double vr, double vp, double vz) {
+                                                   double Bphi, double vr, double vp, double vz) {
   double Rx, Ry;
   gyrocentre(rho, Bz, Bphi, vr, vp, vz, Rx, Ry);
   const double rho_c = sqrt(Rx * Rx + Ry * Ry);
