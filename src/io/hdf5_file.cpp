@@ -177,20 +177,24 @@ std::string H5File::read_string_attr(const std::string& object, const std::strin
   return buf;
 }
 
-double H5File::read_double_attr(const std::string& object, const std::string& name) const {
-  Handle a = open_attr(id_, path_, object, name);
-  double v = 0.0;
-  if (H5Aread(a.get(), H5T_NATIVE_DOUBLE, &v) < 0)
-    throw Error(fmt::format("cannot read attribute '{}'", name));
+namespace {
+template <class T>
+T read_scalar_attr(hid_t file, const std::string& path, const std::string& object, const std::string& name,
+                   hid_t mem_type) {
+  Handle a = open_attr(file, path, object, name);
+  T v{};
+  if (H5Aread(a.get(), mem_type, &v) < 0)
+    throw Error(fmt::format("cannot read attribute '{}' of '{}' in '{}'", name, object, path));
   return v;
+}
+}  // namespace
+
+double H5File::read_double_attr(const std::string& object, const std::string& name) const {
+  return read_scalar_attr<double>(id_, path_, object, name, H5T_NATIVE_DOUBLE);
 }
 
 int64_t H5File::read_int_attr(const std::string& object, const std::string& name) const {
-  Handle a = open_attr(id_, path_, object, name);
-  int64_t v = 0;
-  if (H5Aread(a.get(), H5T_NATIVE_INT64, &v) < 0)
-    throw Error(fmt::format("cannot read attribute '{}'", name));
-  return v;
+  return read_scalar_attr<int64_t>(id_, path_, object, name, H5T_NATIVE_INT64);
 }
 
 AtomicOutput::AtomicOutput(const std::string& target) : target_(target) {
