@@ -369,4 +369,41 @@ SolveResult solve_equilibrium(const ModelParams& model, const SolverSettings& se
   return result;
 }
 
+ProfileTables make_profile_tables(const SolveResult& r) {
+  const RadialProfile& p = r.profile;
+  const ModelParams& m = p.model;
+  ProfileTables t;
+  t.model = m;
+  t.field = r.history.back().field_table();
+  t.n_e = p.n_e;
+  const size_t n = p.size();
+  t.pot.resize(6 * n);
+  for (size_t j = 0; j < n; ++j) {
+    double* e = t.pot.data() + 6 * j;
+    e[0] = p.Phi[j];
+    e[1] = -p.Er[j];
+    e[2] = p.psi[j];
+    // dpsi/drho = e Omega rho B_z / T_r - m Omega^2 rho / T_r  (d(rho A_phi)/drho = rho B_z)
+    e[3] = (E_CHARGE * m.Omega * p.rho[j] * p.Bz[j] - M_ELECTRON * m.Omega * m.Omega * p.rho[j]) /
+           m.T_r;
+    e[4] = p.Az[j];
+    e[5] = -p.Bphi[j];
+  }
+  const double re = p.rho.back();
+  t.psi_edge_coeff =
+      E_CHARGE * m.Omega / (2.0 * m.T_r) * (p.Bz.back() - M_ELECTRON * m.Omega / E_CHARGE);
+  t.Az_edge_coeff = -re * p.Bphi.back();
+  return t;
+}
+
+ProfileView ProfileTables::view() const {
+  ProfileView v;
+  v.model = make_model_view(model);
+  v.field = field.view();
+  v.pot = PotentialView{pot.data(), field.n, field.h, psi_edge_coeff, Az_edge_coeff};
+  v.n_e = n_e;
+  v.T_r = model.T_r;
+  return v;
+}
+
 }  // namespace fluxrope

@@ -15,6 +15,7 @@
 #include "fluxrope/engine/backend.hpp"
 #include "fluxrope/equilibrium/shape_integrals.hpp"
 #include "fluxrope/model/params.hpp"
+#include "fluxrope/model/profile_view.hpp"
 
 namespace fluxrope {
 
@@ -67,6 +68,18 @@ struct SolveResult {
   std::vector<PassRecord> history;  // pass 0, 1, ...
   bool converged = false;
 };
+
+// Owner of the tables behind a ProfileView of a solved equilibrium: the final field (as
+// the last pass's ODE produced it, with its Ampere derivatives) and the potentials.
+struct ProfileTables {
+  ModelParams model;
+  FieldTable field;
+  std::vector<double> pot;  // 6 per node, see PotentialView
+  double n_e = 0.0;
+  double psi_edge_coeff = 0.0, Az_edge_coeff = 0.0;
+  ProfileView view() const;
+};
+ProfileTables make_profile_tables(const struct SolveResult& r);
 
 using PassCallback = std::function<void(const PassRecord&)>;
 

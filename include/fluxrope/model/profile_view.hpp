@@ -1,0 +1,92 @@
+#pragma once
+// The solved equilibrium as a device-copyable view, and the electron distribution
+// f_e(r, v) of MODEL.md section 3 evaluated on it (host/device, one body for every
+// backend). Products (skymaps, PADs, moments along tracks) are built on electron_f.
+#include <cmath>
+
+#include "fluxrope/core/constants.hpp"
+#include "fluxrope/core/hd.hpp"
+#include "fluxrope/core/vec3.hpp"
+#include "fluxrope/model/distribution.hpp"
+
+namespace fluxrope {
+
+// Potentials on the same uniform grid as the FieldView, with their rho-derivatives,
+// cubic Hermite interpolated. Layout: 6 doubles per node:
+//   Phi [V], dPhi/drho (= -E_rho), psi [1], dpsi/drho, A_z [T m], dA_z/drho (= -B_phi).
+// Beyond the edge rho_e they continue as MODEL.md section 5 says:
+//   Phi = Phi(rho_e), A_z = A_z(rho_e) - rho_e B_phi(rho_e) ln(rho/rho_e),
+//   psi = psi(rho_e) + (e Omega / 2T_r) (B_z(rho_e) - m Omega / e) (rho^2 - rho_e^2).
+struct PotentialView {
+  const double* table = nullptr;
+  int n = 0;
+  double h = 0.0;
+  double psi_edge_coeff = 0.0;  // (e Omega / 2 T_r) (B_z(rho_e) - m Omega / e) [1/m^2]
+  double Az_edge_coeff = 0.0;   // -rho_e B_phi(rho_e) [T m]
+
+  FLUXROPE_HD void eval(double rho, double& Phi, double& psi, double& Az) const {
+    const double t = rho / h;
+    if (t >= n - 1) {
+      const double* e = table + 6 * (n - 1);
+      const double re = (n - 1) * h;
+      Phi = e[0];
+      psi = e[2] + psi_edge_coeff * (rho * rho - re * re);
+      Az = e[4] + Az_edge_coeff * log(rho / re);
+      return;
+    }
+    const int j = static_cast<int>(t);
+    const double s = t - j;
+    const double* a = table + 6 * j;
+    const double* b = a + 6;
+    const double s2 = s * s, om = 1.0 - s, om2 = om * om;
+    const double h00 = (1.0 + 2.0 * s) * om2, h10 = s * om2 * h, h01 = s2 * (3.0 - 2.0 * s),
+                 h11 = -s2 * om * h;
+    Phi = h00 * a[0] + h10 * a[1] + h01 * b[0] + h11 * b[1];
+    psi = h00 * a[2] + h10 * a[3] + h01 * b[2] + h11 * b[3];
+    Az = h00 * a[4] + h10 * a[5] + h01 * b[4] + h11 * b[5];
+  }
+};
+
+struct ProfileView {
+  ModelView model;
+  FieldView field;  // final B: the particle's field and the gyro-centre field
+  PotentialView pot;
+  double n_e = 0.0;  // final electron normalization [m^-3]
+  double T_r = 0.0;  // [J], psi and Phi enter as e Phi / T_s and psi (T_r units)
+};
+
+// Rope frame, Cartesian (x, y, z) with z along the rope axis (MODEL.md section 1).
+// f_e [s^3/m^6] at position r [m] and rope-frame velocity v [m/s]:
+//   f_e = n_e sum_s w_s C_s (m / 2 pi T_s)^{3/2}
+//         exp(-m |v - u_s|^2 / 2T_s + b_s mu / T_s + e Phi / T_s - chi_s),
+// chi_b = 0, chi_r = psi, chi_z = e V A_z / T_z, mu with the gyro-centre field.
+FLUXROPE_HD inline double electron_f(const ProfileView& p, Vec3 r, Vec3 v) {
+  const double rho = sqrt(r.x * r.x + r.y * r.y);
+  const double c = rho > 0.0 ? r.x / rho : 1.0, sn = rho > 0.0 ? r.y / rho : 0.0;
+  const double vr = c * v.x + sn * v.y, vp = -sn * v.x + c * v.y, vz = v.z;
+  double Bz, Bphi, Phi, psi, Az;
+  p.field.eval(rho, Bz, Bphi);
+  p.pot.eval(rho, Phi, psi, Az);
+  const double mu_term = vperp2_over_B_gyrocentre(p.field, rho, Bz, Bphi, vr, vp, vz);
+  const double m = constants::M_ELECTRON, e = constants::E_CHARGE;
+  double f = 0.0;
+  for (int s = 0; s < N_POP; ++s) {
+    const PopulationView q = p.model.pop[s];
+    double u_phi, u_z;
+    drift(p.model, s, rho, u_phi, u_z);
+    const double d2 = vr * vr + (vp - u_phi) * (vp - u_phi) + (vz - u_z) * (vz - u_z);
+    const double chi = (s == POP_R) ? psi : (s == POP_Z) ? e * p.model.V * Az / q.T : 0.0;
+    const double norm = pow(m / (2.0 * constants::PI * q.T), 1.5);
+    f += q.weight * q.C * norm *
+         exp((-0.5 * m * d2 + 0.5 * q.b * m * mu_term + e * Phi) / q.T - chi);
+  }
+  return p.n_e * f;
+}
+
+// MODEL.md section 9: phase-space density is frame invariant. A spacecraft moving with
+// velocity U in the rope frame sees, at spacecraft-frame velocity v', f_sc = f(r, v' + U).
+FLUXROPE_HD inline double electron_f_spacecraft(const ProfileView& p, Vec3 r, Vec3 v_sc, Vec3 U) {
+  return electron_f(p, r, v_sc + U);
+}
+
+}  // namespace fluxrope
