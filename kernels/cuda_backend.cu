@@ -45,6 +45,27 @@ class CudaBackend final : public Backend {
     result.copy_to(out);
   }
 
+  void skymaps(const SkymapProblem& p, std::vector<double>& out) override {
+    const size_t n_nodes = static_cast<size_t>(p.profile.field.n);
+    DeviceBuffer<double> field(p.profile.field.table, 4 * n_nodes);
+    DeviceBuffer<double> pot(p.profile.pot.table, 6 * n_nodes);
+    DeviceBuffer<Vec3> dirs(p.velocity_dir, static_cast<size_t>(SKY_N_PHI) * SKY_N_THETA);
+    DeviceBuffer<double> speed(p.speed, 2 * SKY_N_ENERGY);
+    DeviceBuffer<SkymapSample> samples(p.samples, static_cast<size_t>(p.n_samples));
+    SkymapProblem d = p;
+    d.profile.field.table = field.get();
+    d.profile.pot.table = pot.get();
+    d.velocity_dir = dirs.get();
+    d.speed = speed.get();
+    d.samples = samples.get();
+    const long n = p.n_items();
+    DeviceBuffer<double> result(static_cast<size_t>(n));
+    double* r = result.get();
+    parallel_for_cuda(n, [d, r] __device__(long item) { r[item] = skymap_item(d, item); });
+    FLUXROPE_CUDA_CHECK(cudaDeviceSynchronize());
+    result.copy_to(out);
+  }
+
  private:
   int device_ = 0;
   std::string name_;

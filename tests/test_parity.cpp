@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "fluxrope/engine/backend.hpp"
+#include "fluxrope/instrument/skymap.hpp"
 #include "test_util.hpp"
 
 using namespace fluxrope;
@@ -36,4 +37,24 @@ TEST(Parity, ShapeIntegralsCpuVsCuda) {
   const SolveResult rg = solve_equilibrium(cfg.model, s, *cuda);
   EXPECT_LT(test::max_abs_diff(rc.profile.Bz, rg.profile.Bz), 1e-12 * cfg.model.B0);
   EXPECT_LT(test::max_abs_diff(rc.profile.ne, rg.profile.ne), 1e-12 * cfg.model.n_i);
+}
+
+// Skymaps of the default rope on both backends: 1e-12 relative in double (issue 3).
+TEST(Parity, SkymapsCpuVsCuda) {
+  if (!cuda_compiled()) GTEST_SKIP() << "built without CUDA";
+  if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device answers on this machine";
+  auto cuda = make_cuda_backend();
+  auto cpu = make_cpu_backend();
+  std::cout << "[ parity ] running on " << cuda->name() << "\n";
+  const ProfileTables t = make_profile_tables(test::solved("yang2022"));
+  std::vector<SkymapSample> samples(8);
+  for (int n = 0; n < 8; ++n) {
+    samples[n].r_rope = {-60e3 + 15e3 * n, 5e3, 0};
+    samples[n].U_rope = {170e3, 0, 140e3};
+    samples[n].parity = n % 2;
+  }
+  const std::vector<double> a = synth_skymaps(*cpu, t, samples);
+  const std::vector<double> b = synth_skymaps(*cuda, t, samples);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t m = 0; m < a.size(); ++m) ASSERT_NEAR(b[m], a[m], 1e-12 * std::fabs(a[m])) << "bin " << m;
 }

@@ -21,6 +21,11 @@ class CpuBackend final : public Backend {
     parallel_for_cpu(p.n_items(),
                      [&](long item) { shape_item(p, item, o + item * N_SHAPE_MOMENTS); });
   }
+  void skymaps(const SkymapProblem& p, std::vector<double>& out) override {
+    out.assign(static_cast<size_t>(p.n_items()), 0.0);
+    double* o = out.data();
+    parallel_for_cpu(p.n_items(), [&](long item) { o[item] = skymap_item(p, item); });
+  }
 };
 
 }  // namespace

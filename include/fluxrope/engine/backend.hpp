@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "fluxrope/equilibrium/shape_kernel.hpp"
+#include "fluxrope/instrument/skymap_kernel.hpp"
 
 namespace fluxrope {
 
@@ -18,6 +19,9 @@ class Backend {
   // out[item * N_SHAPE_MOMENTS + m] = shape_item(p, item) for every item of p.
   // The problem's arrays are host pointers; a device backend copies them.
   virtual void shape_partials(const ShapeProblem& p, std::vector<double>& out) = 0;
+  // out[item] = skymap_item(p, item) for every item of p (host pointers in p, as above;
+  // the profile's tables hold p.profile.field.n nodes).
+  virtual void skymaps(const SkymapProblem& p, std::vector<double>& out) = 0;
 };
 
 std::unique_ptr<Backend> make_cpu_backend();

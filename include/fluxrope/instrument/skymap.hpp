@@ -1,0 +1,25 @@
+#pragma once
+// Host side of the skymap products: run the skymap kernel on a Backend, and bin a
+// skymap into an instrument-style pitch-angle distribution (FPI.md).
+#include <vector>
+
+#include "fluxrope/engine/backend.hpp"
+#include "fluxrope/equilibrium/solver.hpp"
+#include "fluxrope/instrument/fpi.hpp"
+
+namespace fluxrope {
+
+// Skymaps of every sample, (N, phi 32, theta 16, energy 32), f_sc in s^3/cm^6.
+std::vector<double> synth_skymaps(Backend& backend, const ProfileTables& profile,
+                                  const std::vector<SkymapSample>& samples);
+
+enum class PadWeighting { Unweighted, SolidAngle };
+
+// Instrument-style PAD of one skymap (phi 32, theta 16, energy 32): each bin's centre
+// velocity (minus look, DBCS) gets pitch angle acos(v_hat . b_hat) against b_dbcs, and bins
+// are averaged within n_pitch equal pitch bins over [0, 180] deg, unweighted (pyrfu,
+// pySPEDAS) or weighted by solid angle dphi (cos th1 - cos th2). Returns (energy 32, n_pitch);
+// a pitch bin no skymap bin falls in is NaN.
+std::vector<double> pad_from_skymap(const double* skymap, Vec3 b_dbcs, int n_pitch, PadWeighting weighting);
+
+}  // namespace fluxrope

@@ -1,0 +1,121 @@
+// FPI grid and synthetic skymaps / instrument PADs (issue 3, FPI.md).
+#include <gtest/gtest.h>
+#include <omp.h>
+
+#include <cmath>
+
+#include "fluxrope/core/constants.hpp"
+#include "fluxrope/instrument/skymap.hpp"
+#include "test_util.hpp"
+
+using namespace fluxrope;
+using namespace fluxrope::constants;
+
+TEST(Fpi, EnergyTablesAreLogSpacedAndParityIsHalfAStepUp) {
+  const auto& p0 = fpi_energy_table(0);
+  const auto& p1 = fpi_energy_table(1);
+  for (int i = 0; i + 1 < FPI_N_ENERGY; ++i) {
+    EXPECT_NEAR(p0[i + 1] / p0[i], 1.28240, 2e-4) << i;
+    EXPECT_NEAR(p1[i + 1] / p1[i], 1.28240, 2e-4) << i;
+  }
+  for (int i = 0; i < FPI_N_ENERGY; ++i) EXPECT_NEAR(p1[i] / p0[i], 1.13243, 2e-4) << i;
+  EXPECT_DOUBLE_EQ(p0[0], 10.9349);
+  EXPECT_DOUBLE_EQ(p1[31], 27637);
+}
+
+TEST(Fpi, LookDirectionsAreTheBinCentres) {
+  const Vec3 first = fpi_look_direction(0, 0);  // theta 5.625, phi 5.625 deg
+  EXPECT_NEAR(first.z, std::cos(5.625 * PI / 180), 1e-15);
+  const Vec3 eq = fpi_look_direction(8, 8);  // theta 95.625, phi 95.625 deg
+  EXPECT_NEAR(eq.z, std::cos(95.625 * PI / 180), 1e-15);
+  EXPECT_NEAR(std::atan2(eq.y, eq.x) * 180 / PI, 95.625, 1e-12);
+  const FpiTables t = make_fpi_tables();
+  EXPECT_NEAR(t.velocity_dir[8 * 16 + 8].z, -eq.z, 1e-15);  // velocity = minus look
+  EXPECT_NEAR(0.5 * M_ELECTRON * t.speed[32] * t.speed[32] / EV_TO_SI, fpi_energy_table(1)[0], 1e-9);
+}
+
+namespace {
+const ProfileTables& uniform_profile() {
+  static const ProfileTables t = make_profile_tables(test::solved("uniform", {"solver.passes=1"}));
+  return t;
+}
+}  // namespace
+
+// A beam: in the spacecraft frame the rope plasma moves with -U, so the skymap peaks in
+// the look bin pointing along +U (look = minus velocity). Getting the sign wrong mirrors it.
+TEST(Skymap, BeamShowsUpInTheLookBinOppositeToItsVelocity) {
+  auto cpu = make_cpu_backend();
+  for (const auto& [k, j] : {std::pair{7, 5}, std::pair{20, 12}, std::pair{30, 1}}) {
+    SkymapSample s;
+    s.r_rope = {40e3, 10e3, 0};
+    s.U_rope = 4.0e6 * fpi_look_direction(k, j);  // beam velocity -U, kinetic energy ~45 eV
+    const std::vector<double> sky = synth_skymaps(*cpu, uniform_profile(), {s});
+    const int i = 6;  // 37.9 eV, near the beam energy
+    int best_k = -1, best_j = -1;
+    double best = -1;
+    for (int kk = 0; kk < FPI_N_PHI; ++kk)
+      for (int jj = 0; jj < FPI_N_THETA; ++jj) {
+        const double f = sky[(static_cast<size_t>(kk) * FPI_N_THETA + jj) * FPI_N_ENERGY + i];
+        if (f > best) best = f, best_k = kk, best_j = jj;
+      }
+    EXPECT_EQ(best_k, k);
+    EXPECT_EQ(best_j, j);
+  }
+}
+
+TEST(Skymap, UsesTheEnergyTableOfTheSamplesParity) {
+  auto cpu = make_cpu_backend();
+  const ProfileView pv = uniform_profile().view();
+  SkymapSample a, b;
+  a.r_rope = b.r_rope = {10e3, 0, 0};
+  b.parity = 1;
+  const std::vector<double> sky = synth_skymaps(*cpu, uniform_profile(), {a, b});
+  for (int p = 0; p < 2; ++p)
+    for (int i : {0, 9, 31}) {
+      const double v = std::sqrt(2 * fpi_energy_table(p)[i] * EV_TO_SI / M_ELECTRON);
+      const double expect = 1e-12 * electron_f(pv, a.r_rope, v * (-1.0 * fpi_look_direction(3, 4)));
+      EXPECT_NEAR(sky[p * SKY_N_BINS + (3 * FPI_N_THETA + 4) * FPI_N_ENERGY + i], expect, 1e-13 * expect);
+    }
+}
+
+TEST(Skymap, IsotropicPlasmaGivesAFlatPad) {
+  auto cpu = make_cpu_backend();
+  SkymapSample s;
+  s.r_rope = {30e3, 0, 0};
+  const std::vector<double> sky = synth_skymaps(*cpu, uniform_profile(), {s});
+  for (PadWeighting w : {PadWeighting::Unweighted, PadWeighting::SolidAngle}) {
+    const std::vector<double> pad = pad_from_skymap(sky.data(), Vec3{0.3, -0.2, 0.9}, 18, w);
+    for (int i = 0; i < FPI_N_ENERGY; ++i) {
+      // Round-off in v^2 along different directions enters exp(-E/T): relative error ~ eps E/T.
+      const double cond = 1.0 + fpi_energy_table(0)[i] * EV_TO_SI / uniform_profile().model.T_b;
+      const double ref = sky[i];
+      int filled = 0;
+      for (int q = 0; q < 18; ++q) {
+        const double v = pad[static_cast<size_t>(i) * 18 + q];
+        if (std::isnan(v)) continue;
+        ++filled;
+        EXPECT_NEAR(v, ref, 1e-14 * cond * ref) << "energy " << i << " pitch bin " << q;
+      }
+      EXPECT_GE(filled, 15);
+    }
+  }
+}
+
+TEST(Skymap, ResultIsIndependentOfTheThreadCount) {
+  auto cpu = make_cpu_backend();
+  const ProfileTables t = make_profile_tables(test::solved("yang2022"));
+  std::vector<SkymapSample> samples(3);
+  for (int n = 0; n < 3; ++n) {
+    samples[n].r_rope = {5e3 * n, 12e3, 0};
+    samples[n].U_rope = {-170e3, 20e3, 140e3};
+    samples[n].parity = n % 2;
+  }
+  const int saved = omp_get_max_threads();
+  omp_set_num_threads(1);
+  const std::vector<double> one = synth_skymaps(*cpu, t, samples);
+  omp_set_num_threads(std::max(2, saved));
+  const std::vector<double> many = synth_skymaps(*cpu, t, samples);
+  omp_set_num_threads(saved);
+  ASSERT_EQ(one.size(), many.size());
+  for (size_t m = 0; m < one.size(); ++m) ASSERT_EQ(one[m], many[m]);
+}
