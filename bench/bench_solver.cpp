@@ -7,6 +7,7 @@
 
 #include "fluxrope/engine/backend.hpp"
 #include "fluxrope/equilibrium/solver.hpp"
+#include "fluxrope/instrument/skymap.hpp"
 #include "fluxrope/io/config.hpp"
 
 using namespace fluxrope;
@@ -103,4 +104,41 @@ void BM_ShapeIntegralsCuda(benchmark::State& state) {
 }
 BENCHMARK(BM_ShapeIntegralsCuda)->Unit(benchmark::kMillisecond);
 
+}  // namespace
+
+// Skymap synthesis (issue 3): distribution evaluations per second, double, all three
+// populations, gyro-centre mu, frame shift. 16 samples of the default rope.
+namespace {
+void skymap_bench(benchmark::State& state, Backend& backend) {
+  static const ProfileTables t = make_profile_tables(run(0));
+  std::vector<SkymapSample> samples(16);
+  for (int n = 0; n < 16; ++n) {
+    samples[n].r_rope = {-60e3 + 8e3 * n, 5e3, 0};
+    samples[n].U_rope = {170e3, 0, 140e3};
+    samples[n].parity = n % 2;
+  }
+  for (auto _ : state) {
+    const std::vector<double> sky = synth_skymaps(backend, t, samples);
+    benchmark::DoNotOptimize(sky.data());
+  }
+  state.counters["evals/s"] = benchmark::Counter(static_cast<double>(samples.size()) * SKY_N_BINS,
+                                                 benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void BM_SkymapCpu(benchmark::State& state) {
+  set_threads(state);
+  auto cpu = make_cpu_backend();
+  skymap_bench(state, *cpu);
+}
+BENCHMARK(BM_SkymapCpu)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
+
+void BM_SkymapCuda(benchmark::State& state) {
+  if (cuda_device_count() == 0) {
+    state.SkipWithError("no CUDA device");
+    return;
+  }
+  auto cuda = make_cuda_backend();
+  skymap_bench(state, *cuda);
+}
+BENCHMARK(BM_SkymapCuda)->Unit(benchmark::kMillisecond);
 }  // namespace

@@ -31,7 +31,8 @@ TEST(Fpi, LookDirectionsAreTheBinCentres) {
   EXPECT_NEAR(std::atan2(eq.y, eq.x) * 180 / PI, 95.625, 1e-12);
   const FpiTables t = make_fpi_tables();
   EXPECT_NEAR(t.velocity_dir[8 * 16 + 8].z, -eq.z, 1e-15);  // velocity = minus look
-  EXPECT_NEAR(0.5 * M_ELECTRON * t.speed[32] * t.speed[32] / EV_TO_SI, fpi_energy_table(1)[0], 1e-9);
+  EXPECT_NEAR(0.5 * M_ELECTRON * t.speed[32] * t.speed[32] / EV_TO_SI, fpi_energy_table(1)[0],
+              1e-9);
 }
 
 namespace {
@@ -74,7 +75,8 @@ TEST(Skymap, UsesTheEnergyTableOfTheSamplesParity) {
     for (int i : {0, 9, 31}) {
       const double v = std::sqrt(2 * fpi_energy_table(p)[i] * EV_TO_SI / M_ELECTRON);
       const double expect = 1e-12 * electron_f(pv, a.r_rope, v * (-1.0 * fpi_look_direction(3, 4)));
-      EXPECT_NEAR(sky[p * SKY_N_BINS + (3 * FPI_N_THETA + 4) * FPI_N_ENERGY + i], expect, 1e-13 * expect);
+      EXPECT_NEAR(sky[p * SKY_N_BINS + (3 * FPI_N_THETA + 4) * FPI_N_ENERGY + i], expect,
+                  1e-13 * expect);
     }
 }
 

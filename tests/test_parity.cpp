@@ -56,5 +56,6 @@ TEST(Parity, SkymapsCpuVsCuda) {
   const std::vector<double> a = synth_skymaps(*cpu, t, samples);
   const std::vector<double> b = synth_skymaps(*cuda, t, samples);
   ASSERT_EQ(a.size(), b.size());
-  for (size_t m = 0; m < a.size(); ++m) ASSERT_NEAR(b[m], a[m], 1e-12 * std::fabs(a[m])) << "bin " << m;
+  for (size_t m = 0; m < a.size(); ++m)
+    ASSERT_NEAR(b[m], a[m], 1e-12 * std::fabs(a[m])) << "bin " << m;
 }

@@ -22,7 +22,8 @@ const std::array<double, FPI_N_ENERGY>& fpi_energy_table(int parity) {
 }
 
 Vec3 fpi_look_direction(int k, int j) {
-  const double th = fpi_theta_deg(j) * constants::PI / 180.0, ph = fpi_phi_deg(k) * constants::PI / 180.0;
+  const double th = fpi_theta_deg(j) * constants::PI / 180.0,
+               ph = fpi_phi_deg(k) * constants::PI / 180.0;
   return {std::sin(th) * std::cos(ph), std::sin(th) * std::sin(ph), std::cos(th)};
 }
 
@@ -30,7 +31,8 @@ FpiTables make_fpi_tables() {
   FpiTables t;
   t.velocity_dir.resize(FPI_N_PHI * FPI_N_THETA);
   for (int k = 0; k < FPI_N_PHI; ++k)
-    for (int j = 0; j < FPI_N_THETA; ++j) t.velocity_dir[k * FPI_N_THETA + j] = -1.0 * fpi_look_direction(k, j);
+    for (int j = 0; j < FPI_N_THETA; ++j)
+      t.velocity_dir[k * FPI_N_THETA + j] = -1.0 * fpi_look_direction(k, j);
   t.speed.resize(2 * FPI_N_ENERGY);
   for (int p = 0; p < 2; ++p)
     for (int i = 0; i < FPI_N_ENERGY; ++i)

@@ -13,20 +13,24 @@ std::vector<double> synth_skymaps(Backend& backend, const ProfileTables& profile
   static const FpiTables fpi = make_fpi_tables();
   SkymapProblem p;
   p.profile = profile.view();
+  std::vector<SkymapSample> prepared = samples;
+  for (SkymapSample& s : prepared) s.local = local_point(p.profile, s.r_rope);
   p.velocity_dir = fpi.velocity_dir.data();
   p.speed = fpi.speed.data();
-  p.samples = samples.data();
-  p.n_samples = static_cast<int>(samples.size());
+  p.samples = prepared.data();
+  p.n_samples = static_cast<int>(prepared.size());
   std::vector<double> out;
   backend.skymaps(p, out);
   return out;
 }
 
-std::vector<double> pad_from_skymap(const double* skymap, Vec3 b_dbcs, int n_pitch, PadWeighting weighting) {
+std::vector<double> pad_from_skymap(const double* skymap, Vec3 b_dbcs, int n_pitch,
+                                    PadWeighting weighting) {
   const double bnorm = std::sqrt(norm2(b_dbcs));
   const Vec3 b = (1.0 / bnorm) * b_dbcs;
   const double dphi = FPI_ANGLE_WIDTH_DEG * constants::PI / 180.0;
-  std::vector<double> sum(static_cast<size_t>(FPI_N_ENERGY) * n_pitch, 0.0), weight(sum.size(), 0.0);
+  std::vector<double> sum(static_cast<size_t>(FPI_N_ENERGY) * n_pitch, 0.0),
+      weight(sum.size(), 0.0);
   for (int k = 0; k < FPI_N_PHI; ++k) {
     for (int j = 0; j < FPI_N_THETA; ++j) {
       const Vec3 v = -1.0 * fpi_look_direction(k, j);
@@ -34,7 +38,8 @@ std::vector<double> pad_from_skymap(const double* skymap, Vec3 b_dbcs, int n_pit
       const int q = std::min(n_pitch - 1, static_cast<int>(alpha / (180.0 / n_pitch)));
       const double th1 = (fpi_theta_deg(j) - 0.5 * FPI_ANGLE_WIDTH_DEG) * constants::PI / 180.0;
       const double th2 = (fpi_theta_deg(j) + 0.5 * FPI_ANGLE_WIDTH_DEG) * constants::PI / 180.0;
-      const double w = weighting == PadWeighting::SolidAngle ? dphi * (std::cos(th1) - std::cos(th2)) : 1.0;
+      const double w =
+          weighting == PadWeighting::SolidAngle ? dphi * (std::cos(th1) - std::cos(th2)) : 1.0;
       const double* f = skymap + (static_cast<size_t>(k) * FPI_N_THETA + j) * FPI_N_ENERGY;
       for (int i = 0; i < FPI_N_ENERGY; ++i) {
         sum[static_cast<size_t>(i) * n_pitch + q] += w * f[i];

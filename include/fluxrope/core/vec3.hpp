@@ -33,7 +33,9 @@ FLUXROPE_HD inline double norm2(Vec3 a) {
 struct Mat3 {
   Vec3 r0{1, 0, 0}, r1{0, 1, 0}, r2{0, 0, 1};
 };
-FLUXROPE_HD inline Vec3 operator*(const Mat3& m, Vec3 v) { return {dot(m.r0, v), dot(m.r1, v), dot(m.r2, v)}; }
+FLUXROPE_HD inline Vec3 operator*(const Mat3& m, Vec3 v) {
+  return {dot(m.r0, v), dot(m.r1, v), dot(m.r2, v)};
+}
 inline Mat3 operator*(const Mat3& a, const Mat3& b) {
   const Vec3 c0{b.r0.x, b.r1.x, b.r2.x}, c1{b.r0.y, b.r1.y, b.r2.y}, c2{b.r0.z, b.r1.z, b.r2.z};
   return {{dot(a.r0, c0), dot(a.r0, c1), dot(a.r0, c2)},

@@ -21,8 +21,12 @@ inline constexpr double DEF_PER_E2F = 6.187e30;
 // Burst energy table of a parity (0 or 1) [eV], as FPI.md lists them.
 const std::array<double, FPI_N_ENERGY>& fpi_energy_table(int parity);
 // Bin-centre angles [deg]: theta_j = 5.625 + 11.25 j (colatitude from +Z), phi_k = 5.625 + 11.25 k.
-inline double fpi_theta_deg(int j) { return 5.625 + FPI_ANGLE_WIDTH_DEG * j; }
-inline double fpi_phi_deg(int k) { return 5.625 + FPI_ANGLE_WIDTH_DEG * k; }
+inline double fpi_theta_deg(int j) {
+  return 5.625 + FPI_ANGLE_WIDTH_DEG * j;
+}
+inline double fpi_phi_deg(int k) {
+  return 5.625 + FPI_ANGLE_WIDTH_DEG * k;
+}
 
 // Unit look direction of bin (phi k, theta j) in DBCS, and the particle velocity direction
 // (its negative).

@@ -20,6 +20,7 @@ enum class PadWeighting { Unweighted, SolidAngle };
 // are averaged within n_pitch equal pitch bins over [0, 180] deg, unweighted (pyrfu,
 // pySPEDAS) or weighted by solid angle dphi (cos th1 - cos th2). Returns (energy 32, n_pitch);
 // a pitch bin no skymap bin falls in is NaN.
-std::vector<double> pad_from_skymap(const double* skymap, Vec3 b_dbcs, int n_pitch, PadWeighting weighting);
+std::vector<double> pad_from_skymap(const double* skymap, Vec3 b_dbcs, int n_pitch,
+                                    PadWeighting weighting);
 
 }  // namespace fluxrope

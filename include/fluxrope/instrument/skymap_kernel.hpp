@@ -17,6 +17,7 @@ struct SkymapSample {
   Vec3 U_rope;        // spacecraft velocity in the rope frame [m/s]
   Mat3 dbcs_to_rope;  // rotation DBCS -> rope frame
   int parity = 0;     // energy table (0 or 1)
+  LocalPoint local;   // filled by the host (synth_skymaps) from r_rope: per-position factors
 };
 
 struct SkymapProblem {
@@ -37,7 +38,8 @@ FLUXROPE_HD inline double skymap_item(const SkymapProblem& p, long item) {
   const SkymapSample& s = p.samples[item / SKY_N_BINS];
   const Vec3 dir = s.dbcs_to_rope * p.velocity_dir[k * SKY_N_THETA + j];
   const Vec3 v_sc = p.speed[s.parity * SKY_N_ENERGY + i] * dir;
-  return 1e-12 * electron_f_spacecraft(p.profile, s.r_rope, v_sc, s.U_rope);  // s^3/m^6 -> s^3/cm^6
+  // f_sc(r, v') = f(r, v' + U); s^3/m^6 -> s^3/cm^6
+  return 1e-12 * electron_f_at(p.profile, s.local, v_sc + s.U_rope);
 }
 
 }  // namespace fluxrope

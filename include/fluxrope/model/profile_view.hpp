@@ -55,32 +55,60 @@ struct ProfileView {
   double T_r = 0.0;  // [J], psi and Phi enter as e Phi / T_s and psi (T_r units)
 };
 
+// Everything about f_e that depends on the position only, computed once per point:
+// the local basis, the field there, and per population the amplitude
+// A_s = n_e w_s C_s (m / 2 pi T_s)^{3/2} exp(e Phi / T_s - chi_s), the drift and the
+// exponent coefficients -m / 2T_s and b_s m / 2T_s.
+struct LocalPoint {
+  double rho = 0.0, c = 1.0, sn = 0.0;  // rho_hat = (c, sn, 0), phi_hat = (-sn, c, 0)
+  double Bz = 0.0, Bphi = 0.0;
+  double amp[N_POP] = {0, 0, 0};
+  double u_phi[N_POP] = {0, 0, 0}, u_z[N_POP] = {0, 0, 0};
+  double a[N_POP] = {0, 0, 0}, bmu[N_POP] = {0, 0, 0};
+};
+
 // Rope frame, Cartesian (x, y, z) with z along the rope axis (MODEL.md section 1).
-// f_e [s^3/m^6] at position r [m] and rope-frame velocity v [m/s]:
-//   f_e = n_e sum_s w_s C_s (m / 2 pi T_s)^{3/2}
-//         exp(-m |v - u_s|^2 / 2T_s + b_s mu / T_s + e Phi / T_s - chi_s),
-// chi_b = 0, chi_r = psi, chi_z = e V A_z / T_z, mu with the gyro-centre field.
-FLUXROPE_HD inline double electron_f(const ProfileView& p, Vec3 r, Vec3 v) {
-  const double rho = sqrt(r.x * r.x + r.y * r.y);
-  const double c = rho > 0.0 ? r.x / rho : 1.0, sn = rho > 0.0 ? r.y / rho : 0.0;
-  const double vr = c * v.x + sn * v.y, vp = -sn * v.x + c * v.y, vz = v.z;
-  double Bz, Bphi, Phi, psi, Az;
-  p.field.eval(rho, Bz, Bphi);
-  p.pot.eval(rho, Phi, psi, Az);
-  const double mu_term = vperp2_over_B_gyrocentre(p.field, rho, Bz, Bphi, vr, vp, vz);
+FLUXROPE_HD inline LocalPoint local_point(const ProfileView& p, Vec3 r) {
+  LocalPoint l;
+  l.rho = sqrt(r.x * r.x + r.y * r.y);
+  if (l.rho > 0.0) {
+    l.c = r.x / l.rho;
+    l.sn = r.y / l.rho;
+  }
+  double Phi, psi, Az;
+  p.field.eval(l.rho, l.Bz, l.Bphi);
+  p.pot.eval(l.rho, Phi, psi, Az);
   const double m = constants::M_ELECTRON, e = constants::E_CHARGE;
-  double f = 0.0;
   for (int s = 0; s < N_POP; ++s) {
     const PopulationView q = p.model.pop[s];
-    double u_phi, u_z;
-    drift(p.model, s, rho, u_phi, u_z);
-    const double d2 = vr * vr + (vp - u_phi) * (vp - u_phi) + (vz - u_z) * (vz - u_z);
+    drift(p.model, s, l.rho, l.u_phi[s], l.u_z[s]);
+    // chi_b = 0, chi_r = psi, chi_z = e V A_z / T_z (MODEL.md section 3)
     const double chi = (s == POP_R) ? psi : (s == POP_Z) ? e * p.model.V * Az / q.T : 0.0;
     const double norm = pow(m / (2.0 * constants::PI * q.T), 1.5);
-    f += q.weight * q.C * norm *
-         exp((-0.5 * m * d2 + 0.5 * q.b * m * mu_term + e * Phi) / q.T - chi);
+    l.amp[s] = p.n_e * q.weight * q.C * norm * exp(e * Phi / q.T - chi);
+    l.a[s] = -0.5 * m / q.T;
+    l.bmu[s] = 0.5 * q.b * m / q.T;
   }
-  return p.n_e * f;
+  return l;
+}
+
+// f_e [s^3/m^6] at a prepared point and rope-frame velocity v [m/s] (MODEL.md section 3):
+//   f_e = n_e sum_s w_s C_s (m / 2 pi T_s)^{3/2}
+//         exp(-m |v - u_s|^2 / 2T_s + b_s mu / T_s + e Phi / T_s - chi_s),
+// mu = m v_perp^2 / (2 |B(R)|) with the gyro-centre field.
+FLUXROPE_HD inline double electron_f_at(const ProfileView& p, const LocalPoint& l, Vec3 v) {
+  const double vr = l.c * v.x + l.sn * v.y, vp = -l.sn * v.x + l.c * v.y, vz = v.z;
+  const double mu_term = vperp2_over_B_gyrocentre(p.field, l.rho, l.Bz, l.Bphi, vr, vp, vz);
+  double f = 0.0;
+  for (int s = 0; s < N_POP; ++s) {
+    const double dp = vp - l.u_phi[s], dz = vz - l.u_z[s];
+    f += l.amp[s] * exp(l.a[s] * (vr * vr + dp * dp + dz * dz) + l.bmu[s] * mu_term);
+  }
+  return f;
+}
+
+FLUXROPE_HD inline double electron_f(const ProfileView& p, Vec3 r, Vec3 v) {
+  return electron_f_at(p, local_point(p, r), v);
 }
 
 // MODEL.md section 9: phase-space density is frame invariant. A spacecraft moving with
