@@ -297,7 +297,7 @@ void seed(std::map<std::string, Value>& vals, S s, const std::vector<Key<S>>& ke
   }
 }
 
-toml::table parse_set_value(const std::string& key, const std::string& value) {
+toml::table parse_set_value(const std::string& value) {
   try {
     return toml::parse("v = " + value);
   } catch (const toml::parse_error&) {
@@ -306,7 +306,6 @@ toml::table parse_set_value(const std::string& key, const std::string& value) {
     t.insert("v", value);
     return t;
   }
-  (void)key;
 }
 
 template <class S>
@@ -359,7 +358,7 @@ RunConfig load_config(const ConfigSources& src) {
           fmt::format("--set '{}': expected table.key=value, e.g. --set model.tau_z=0.5", s));
     const std::string table = s.substr(0, dot), key = s.substr(dot + 1, eq - dot - 1),
                       value = s.substr(eq + 1);
-    const toml::table t = parse_set_value(key, value);
+    const toml::table t = parse_set_value(value);
     apply(m, table, key, *t.get("v"), fmt::format("--set {}", s));
   }
 
