@@ -79,6 +79,16 @@ TEST_F(Cli, SolveWritesTheFileAndASummary) {
   EXPECT_EQ(count(), 1u);  // no temporary left beside it
 }
 
+TEST_F(Cli, NegativeDistributionIsAWarningAndInTheFile) {
+  const CliRun r =
+      run("solve --preset vinogradov2016 --set model.tau_b=0.95 --backend cpu -o " + out());
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("warning: f_e < 0"), std::string::npos) << r.output;
+  fluxrope::H5File f(out(), fluxrope::H5File::Mode::Read);
+  EXPECT_GT(f.read_int_attr("/validity", "n_negative"), 0);
+  EXPECT_LT(f.read_double_attr("/validity", "f_min_s3_cm6"), 0.0);
+}
+
 TEST_F(Cli, PresetsAndShowConfig) {
   const CliRun p = run("presets");
   EXPECT_EQ(p.status, 0);

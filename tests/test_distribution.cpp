@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "fluxrope/core/constants.hpp"
+#include "fluxrope/equilibrium/validity.hpp"
 #include "fluxrope/model/profile_view.hpp"
 #include "test_util.hpp"
 
@@ -130,4 +131,25 @@ TEST(Distribution, PotentialsContinueBeyondTheEdge) {
                                                (p.Bz.back() - M_ELECTRON * m.Omega / E_CHARGE) *
                                                (rho * rho - re * re);
   EXPECT_NEAR(psi, expect_psi, 1e-12 * std::fabs(expect_psi));
+}
+
+// MODEL.md section 8 / section 4: with T_b < T_r the negative rotating population wins at
+// high energy and f_e < 0 "above a few hundred eV"; the scan must say so. With T_b > T_r and
+// no mu terms (Vinogradov et al. 2016's condition) f_e >= 0 on the whole scan.
+TEST(Validity, NegativeDistributionIsReportedNotHidden) {
+  const SolveResult& bad = test::solved("vinogradov2016", {"model.tau_b=0.95"});
+  const NegativityReport r = scan_negative_f(make_profile_tables(bad), bad.profile);
+  EXPECT_GT(r.n_negative, 0);
+  EXPECT_LT(r.f_min, 0.0);
+  EXPECT_GT(r.energy_at_min, 100 * EV_TO_SI);
+  // The reported minimum is a real value of f_e at the reported point.
+  const ProfileTables t = make_profile_tables(bad);
+  const double v = std::sqrt(2 * r.energy_at_min / M_ELECTRON);
+  EXPECT_DOUBLE_EQ(electron_f(t.view(), Vec3{r.rho_at_min, 0, 0}, v * r.dir_at_min), r.f_min);
+
+  const SolveResult& good = test::solved("vinogradov2016");
+  const NegativityReport g = scan_negative_f(make_profile_tables(good), good.profile);
+  EXPECT_EQ(g.n_negative, 0);
+  EXPECT_GE(g.f_min, 0.0);
+  EXPECT_EQ(g.n_scanned, r.n_scanned);
 }

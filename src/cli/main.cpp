@@ -14,6 +14,7 @@
 #include "fluxrope/core/error.hpp"
 #include "fluxrope/engine/backend.hpp"
 #include "fluxrope/equilibrium/solver.hpp"
+#include "fluxrope/equilibrium/validity.hpp"
 #include "fluxrope/io/config.hpp"
 #include "fluxrope/io/hdf5_file.hpp"
 #include "fluxrope/io/profile_io.hpp"
@@ -102,11 +103,26 @@ int cmd_solve(CommonOptions& o) {
                cfg.solver.tol_nT, r.converged ? "yes" : "no");
   }
   print_summary(r);
+  const NegativityReport neg = scan_negative_f(make_profile_tables(r), r.profile);
+  if (neg.n_negative == 0) {
+    fmt::print("  f_e >= 0 on the validity scan ({} points, {:g} eV .. {:g} keV)\n", neg.n_scanned,
+               neg.e_min_J / EV_TO_SI, neg.e_max_J / EV_TO_SI / 1e3);
+  } else {
+    fmt::print(
+        stderr,
+        "warning: f_e < 0 at {} of {} scanned points (MODEL.md section 8); minimum {:.3e} s^3/cm^6 "
+        "({:.1e} of the largest f on the scan) at rho = {:.3f} km, E = {:.1f} eV, direction "
+        "(rho, phi, z) = ({:.2f}, {:.2f}, {:.2f})\n",
+        neg.n_negative, neg.n_scanned, neg.f_min * 1e-12, -neg.f_min / neg.f_max,
+        neg.rho_at_min / KM_TO_SI, neg.energy_at_min / EV_TO_SI, neg.dir_at_min.x, neg.dir_at_min.y,
+        neg.dir_at_min.z);
+  }
   {
     H5File f(out.temp_path(), H5File::Mode::Create);
     write_root_attributes(f, cfg);
     write_profile(f, r.profile);
     write_solver_history(f, r, cfg.solver, backend->name());
+    write_validity(f, neg);
   }
   out.commit();
   fmt::print("\nwrote {}\n", o.output);

@@ -1,5 +1,7 @@
 #include "fluxrope/io/profile_io.hpp"
 
+#include <fmt/format.h>
+
 #include <cmath>
 
 #include "fluxrope/core/constants.hpp"
@@ -57,6 +59,23 @@ void write_profile(H5File& f, const RadialProfile& p) {
   f.attr("/profile", "n_e_cm3", p.n_e / CM3_TO_SI);
   f.attr("/profile", "T_e_eV", p.scales.T_e / EV_TO_SI);
   f.attr("/profile", "v0e_km_s", p.scales.v0e / KM_S_TO_SI);
+}
+
+void write_validity(H5File& f, const NegativityReport& r) {
+  f.group("/validity");
+  f.attr("/validity", "scan",
+         fmt::format(
+             "f_e in the rope frame at {} points: every 8th radius x 48 energies log-spaced over "
+             "[{:g}, {:g}] eV x 26 directions (MODEL.md section 8)",
+             r.n_scanned, r.e_min_J / EV_TO_SI, r.e_max_J / EV_TO_SI));
+  f.attr("/validity", "n_scanned", static_cast<int64_t>(r.n_scanned));
+  f.attr("/validity", "n_negative", static_cast<int64_t>(r.n_negative));
+  f.attr("/validity", "f_min_s3_cm6", r.f_min * 1e-12);
+  f.attr("/validity", "f_max_s3_cm6", r.f_max * 1e-12);
+  f.attr("/validity", "rho_km_at_min", r.rho_at_min / KM_TO_SI);
+  f.attr("/validity", "energy_eV_at_min", r.energy_at_min / EV_TO_SI);
+  f.write("/validity/direction_at_min", {r.dir_at_min.x, r.dir_at_min.y, r.dir_at_min.z}, "1",
+          "rho,phi,z");
 }
 
 void write_solver_history(H5File& f, const SolveResult& r, const SolverSettings& s,

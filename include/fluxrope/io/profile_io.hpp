@@ -4,6 +4,7 @@
 #include <string>
 
 #include "fluxrope/equilibrium/solver.hpp"
+#include "fluxrope/equilibrium/validity.hpp"
 #include "fluxrope/io/config.hpp"
 #include "fluxrope/io/hdf5_file.hpp"
 
@@ -11,6 +12,7 @@ namespace fluxrope {
 
 void write_root_attributes(H5File& f, const RunConfig& cfg);
 void write_profile(H5File& f, const RadialProfile& p);
+void write_validity(H5File& f, const NegativityReport& r);
 void write_solver_history(H5File& f, const SolveResult& r, const SolverSettings& s,
                           const std::string& backend);
 
