@@ -137,3 +137,44 @@ TEST(ConfigErrors, SwitchingFormNeedsEveryKeyOfTheNewForm) {
                {"missing key model.", "physical"});
   expect_error(with_sets({"model.form=kinetic"}), {"model.form", "kinetic"});
 }
+
+TEST(Config, GeometryAndInstrumentDefaultsAreTheDefaultEvent) {
+  const RunConfig c = load_config({});
+  ASSERT_EQ(c.geometry.spacecraft.size(), 4u);
+  EXPECT_EQ(c.geometry.spacecraft[0].name, "MMS1");
+  EXPECT_DOUBLE_EQ(c.geometry.cadence_s, 0.03);
+  EXPECT_DOUBLE_EQ(c.geometry.M_gse.z, 0.88);
+  EXPECT_EQ(c.instrument.pad_bins, 18);
+}
+
+TEST(Config, GeometryFromFileAndSet) {
+  ConfigSources src =
+      with_file("geom.toml",
+                "[geometry]\ncadence_s = 0.15\n[[geometry.spacecraft]]\nname = \"A\"\n"
+                "position_gse_km = [1, 2, 3]\n[instrument]\npad_bins = 12\n");
+  src.sets = {"geometry.center_ln_km=[5, -1]", "instrument.pad_weighting=solid_angle"};
+  const RunConfig c = load_config(src);
+  ASSERT_EQ(c.geometry.spacecraft.size(), 1u);
+  EXPECT_EQ(c.geometry.spacecraft[0].name, "A");
+  EXPECT_DOUBLE_EQ(c.geometry.spacecraft[0].position_gse_km.z, 3.0);
+  EXPECT_DOUBLE_EQ(c.geometry.cadence_s, 0.15);
+  EXPECT_DOUBLE_EQ(c.geometry.center_L_km, 5.0);
+  EXPECT_EQ(c.instrument.pad_bins, 12);
+  EXPECT_EQ(c.instrument.pad_weighting, PadWeighting::SolidAngle);
+  // and it renders to a config that loads back the same
+  ConfigSources again;
+  again.file = write_temp("geom_again.toml", render_toml(c));
+  EXPECT_EQ(render_toml(load_config(again)), render_toml(c));
+}
+
+TEST(ConfigErrors, GeometryAndInstrument) {
+  expect_error(with_sets({"geometry.L=[1,0,0]"}), {"unknown key geometry.L", "L_gse"});
+  expect_error(with_sets({"geometry.M_gse=[1,0]"}), {"geometry.M_gse", "array of 3 numbers"});
+  expect_error(with_sets({"geometry.cadence_s=0"}), {"geometry.cadence_s", "positive"});
+  expect_error(with_sets({"instrument.pad_weighting=median"}), {"instrument.pad_weighting"});
+  expect_error(with_sets({"instrument.dbcs_to_gse=[[2,0,0],[0,1,0],[0,0,1]]"}), {"not a rotation"});
+  expect_error(with_file("sc.toml",
+                         "[[geometry.spacecraft]]\nname = \"A\"\nposition_gse_km = [0,0,0]\n"
+                         "[[geometry.spacecraft]]\nname = \"A\"\nposition_gse_km = [1,0,0]\n"),
+               {"appears twice"});
+}

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "fluxrope/core/error.hpp"
+#include "fluxrope/io/event_config.hpp"
 
 namespace fluxrope {
 
@@ -155,6 +156,7 @@ struct Value {
 struct Merged {
   std::string form = "normalized";
   std::map<std::string, Value> model, solver;
+  toml::table geometry, instrument;  // overrides of the default event, checked as they come
 };
 
 std::string type_name(const toml::node& n) {
@@ -201,6 +203,18 @@ void apply(Merged& m, const std::string& table, const std::string& key, const to
     m.form = *s;
     return;
   }
+  if (table == "geometry" || table == "instrument") {
+    check_event_key(table, key, where);
+    toml::table one;
+    node.visit([&](auto&& n) { one.insert_or_assign(key, n); });
+    if (table == "geometry")
+      geometry_from(one, where);  // type-check now, naming the source
+    else
+      instrument_from(one, where);
+    toml::table& dest = table == "geometry" ? m.geometry : m.instrument;
+    node.visit([&](auto&& n) { dest.insert_or_assign(key, n); });
+    return;
+  }
   std::map<std::string, Value>* dest = nullptr;
   if (table == "model") {
     if (!known(m.form, key))
@@ -216,7 +230,9 @@ void apply(Merged& m, const std::string& table, const std::string& key, const to
                               key_list(solver_keys())));
     dest = &m.solver;
   } else {
-    throw Error(fmt::format("unknown table [{}] in {} (accepts: [model], [solver])", table, where));
+    throw Error(fmt::format(
+        "unknown table [{}] in {} (accepts: [model], [solver], [geometry], [instrument])", table,
+        where));
   }
   Value v;
   v.where = where;
@@ -238,10 +254,14 @@ void apply_table(Merged& m, const toml::table& root, const std::string& where) {
     const std::string t(tname.str());
     const toml::table* tab = tnode.as_table();
     if (!tab)
+      throw Error(
+          fmt::format("unknown top-level key '{}' in {} (expected tables [model], [solver], "
+                      "[geometry], [instrument])",
+                      t, where));
+    if (t != "model" && t != "solver" && t != "geometry" && t != "instrument")
       throw Error(fmt::format(
-          "unknown top-level key '{}' in {} (expected tables [model], [solver])", t, where));
-    if (t != "model" && t != "solver")
-      throw Error(fmt::format("unknown table [{}] in {} (accepts: [model], [solver])", t, where));
+          "unknown table [{}] in {} (accepts: [model], [solver], [geometry], [instrument])", t,
+          where));
     // form first, so the other keys are checked against the right form
     if (t == "model" && tab->contains("form")) apply(m, t, "form", *tab->get("form"), where);
     for (const auto& [k, n] : *tab) {
@@ -395,6 +415,8 @@ RunConfig load_config(const ConfigSources& src) {
   fill(cfg.solver, solver_keys(), m.solver, "solver", false, m.form);
   validate(cfg.model);
   validate(cfg.solver);
+  cfg.geometry = geometry_from(m.geometry, "the configuration");
+  cfg.instrument = instrument_from(m.instrument, "the configuration");
   return cfg;
 }
 
@@ -412,6 +434,7 @@ std::string render_toml(const RunConfig& cfg) {
     render_keys(o, cfg.normalized, normalized_keys());
   o << "\n[solver]\n";
   render_keys(o, cfg.solver, solver_keys());
+  o << render_event_toml(cfg.geometry, cfg.instrument);
   return o.str();
 }
 

@@ -15,6 +15,13 @@ std::vector<double> synth_skymaps(Backend& backend, const ProfileTables& profile
 
 enum class PadWeighting { Unweighted, SolidAngle };
 
+// The [instrument] table (README "Configuration").
+struct InstrumentSettings {
+  int pad_bins = 18;  // equal pitch-angle bins over [0, 180] deg
+  PadWeighting pad_weighting = PadWeighting::Unweighted;
+  Mat3 dbcs_to_gse;  // rotation of the instrument frame into GSE (identity: DBCS ~ GSE)
+};
+
 // Instrument-style PAD of one skymap (phi 32, theta 16, energy 32): each bin's centre
 // velocity (minus look, DBCS) gets pitch angle acos(v_hat . b_hat) against b_dbcs, and bins
 // are averaged within n_pitch equal pitch bins over [0, 180] deg, unweighted (pyrfu,

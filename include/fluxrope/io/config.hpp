@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "fluxrope/equilibrium/solver.hpp"
+#include "fluxrope/geometry/geometry.hpp"
+#include "fluxrope/instrument/skymap.hpp"
 #include "fluxrope/model/params.hpp"
 
 namespace fluxrope {
@@ -32,6 +34,8 @@ struct RunConfig {
   PhysicalParams physical;      // valid when model_form == "physical"
   ModelParams model;            // SI, validated
   SolverSettings solver;        // validated
+  GeometrySettings geometry;    // the default event unless configured
+  InstrumentSettings instrument;
 };
 
 // Throws fluxrope::Error with one message naming the file, key or value at fault.

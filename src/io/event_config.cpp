@@ -1,0 +1,206 @@
+// [geometry] and [instrument] tables: defaults (the default event), typed reading of
+// arrays and the spacecraft list, and their TOML rendering.
+#include "fluxrope/io/event_config.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <set>
+#include <sstream>
+
+#include "fluxrope/core/error.hpp"
+
+namespace fluxrope {
+
+GeometrySettings default_event_geometry() {
+  GeometrySettings g;   // LMN of Yang et al. 2022 (GeometrySettings' defaults)
+  g.center_L_km = 0.0;  // the axis 2 km from MMS1 along N at t = 0 (representative)
+  g.center_N_km = 2.0;
+  // 170 km/s across the axis (along L) and 140 km/s along it, = 170 L + 140 M with L, M
+  // normalized (representative: the paper gives V_i,perp ~ 170 km/s, not the vector)
+  g.rope_velocity_gse_km_s = {157.0, 102.7, 115.2};
+  g.t_start_s = -0.5;
+  g.duration_s = 1.0;
+  g.cadence_s = 0.03;
+  // a regular tetrahedron of 10 km sides, MMS1 at the reference point (representative)
+  g.spacecraft = {{"MMS1", {0.0, 0.0, 0.0}},
+                  {"MMS2", {10.0, 0.0, 0.0}},
+                  {"MMS3", {5.0, 8.660254, 0.0}},
+                  {"MMS4", {5.0, 2.886751, 8.164966}}};
+  return g;
+}
+
+namespace {
+
+const std::set<std::string>& geometry_keys() {
+  static const std::set<std::string> k = {
+      "L_gse",     "M_gse",      "N_gse",     "center_ln_km", "rope_velocity_gse_km_s",
+      "t_start_s", "duration_s", "cadence_s", "spacecraft"};
+  return k;
+}
+const std::set<std::string>& instrument_keys() {
+  static const std::set<std::string> k = {"pad_bins", "pad_weighting", "dbcs_to_gse"};
+  return k;
+}
+
+std::string list(const std::set<std::string>& s) {
+  std::string out;
+  for (const auto& k : s) out += (out.empty() ? "" : ", ") + k;
+  return out;
+}
+
+double number(const toml::node& n, const std::string& what) {
+  if (auto v = n.value<double>()) return *v;
+  throw Error(fmt::format("{} must be a number", what));
+}
+
+std::vector<double> numbers(const toml::node& n, size_t count, const std::string& what) {
+  const toml::array* a = n.as_array();
+  if (!a || a->size() != count)
+    throw Error(fmt::format("{} must be an array of {} numbers", what, count));
+  std::vector<double> out;
+  for (const auto& e : *a) out.push_back(number(e, what));
+  return out;
+}
+
+Vec3 vec3(const toml::node& n, const std::string& what) {
+  const auto v = numbers(n, 3, what);
+  return {v[0], v[1], v[2]};
+}
+
+}  // namespace
+
+void check_event_key(const std::string& table, const std::string& key, const std::string& where) {
+  const auto& keys = table == "geometry" ? geometry_keys() : instrument_keys();
+  if (!keys.count(key))
+    throw Error(
+        fmt::format("unknown key {}.{} in {} (accepts: {})", table, key, where, list(keys)));
+}
+
+GeometrySettings geometry_from(const toml::table& t, const std::string& where) {
+  GeometrySettings g = default_event_geometry();
+  for (const auto& [k, n] : t) {
+    const std::string key(k.str()), what = fmt::format("geometry.{} in {}", key, where);
+    if (key == "L_gse") g.L_gse = vec3(n, what);
+    if (key == "M_gse") g.M_gse = vec3(n, what);
+    if (key == "N_gse") g.N_gse = vec3(n, what);
+    if (key == "rope_velocity_gse_km_s") g.rope_velocity_gse_km_s = vec3(n, what);
+    if (key == "center_ln_km") {
+      const auto c = numbers(n, 2, what);
+      g.center_L_km = c[0];
+      g.center_N_km = c[1];
+    }
+    if (key == "t_start_s") g.t_start_s = number(n, what);
+    if (key == "duration_s") g.duration_s = number(n, what);
+    if (key == "cadence_s") g.cadence_s = number(n, what);
+    if (key == "spacecraft") {
+      const toml::array* a = n.as_array();
+      if (!a || a->empty())
+        throw Error(
+            fmt::format("{} must be a non-empty array of tables ([[geometry.spacecraft]])", what));
+      g.spacecraft.clear();
+      for (const auto& e : *a) {
+        const toml::table* sc = e.as_table();
+        if (!sc)
+          throw Error(
+              fmt::format("{}: every entry must be a table with name and position_gse_km", what));
+        SpacecraftSpec s;
+        for (const auto& [sk, sn] : *sc) {
+          const std::string skey(sk.str());
+          if (skey == "name") {
+            auto v = sn.value<std::string>();
+            if (!v || v->empty() || v->find('/') != std::string::npos)
+              throw Error(fmt::format("{}: name must be a non-empty string without '/'", what));
+            s.name = *v;
+          } else if (skey == "position_gse_km") {
+            s.position_gse_km = vec3(sn, what + " position_gse_km");
+          } else {
+            throw Error(fmt::format(
+                "unknown key geometry.spacecraft.{} in {} (accepts: name, position_gse_km)", skey,
+                where));
+          }
+        }
+        if (s.name.empty()) throw Error(fmt::format("{}: an entry has no name", what));
+        for (const auto& other : g.spacecraft)
+          if (other.name == s.name)
+            throw Error(fmt::format("{}: spacecraft name '{}' appears twice", what, s.name));
+        g.spacecraft.push_back(s);
+      }
+    }
+  }
+  if (!(g.cadence_s > 0) || !std::isfinite(g.cadence_s))
+    throw Error(fmt::format("geometry.cadence_s = {} must be positive", g.cadence_s));
+  if (!(g.duration_s >= g.cadence_s))
+    throw Error(fmt::format("geometry.duration_s = {} must be at least one cadence ({} s)",
+                            g.duration_s, g.cadence_s));
+  return g;
+}
+
+InstrumentSettings instrument_from(const toml::table& t, const std::string& where) {
+  InstrumentSettings s;
+  for (const auto& [k, n] : t) {
+    const std::string key(k.str()), what = fmt::format("instrument.{} in {}", key, where);
+    if (key == "pad_bins") {
+      auto v = n.value<int64_t>();
+      if (!n.is_integer() || !v || *v < 1 || *v > 180)
+        throw Error(fmt::format("{} must be an integer in [1, 180]", what));
+      s.pad_bins = static_cast<int>(*v);
+    }
+    if (key == "pad_weighting") {
+      auto v = n.value<std::string>();
+      if (!v || (*v != "unweighted" && *v != "solid_angle"))
+        throw Error(fmt::format("{} must be \"unweighted\" or \"solid_angle\"", what));
+      s.pad_weighting = *v == "solid_angle" ? PadWeighting::SolidAngle : PadWeighting::Unweighted;
+    }
+    if (key == "dbcs_to_gse") {
+      const toml::array* a = n.as_array();
+      if (!a || a->size() != 3) throw Error(fmt::format("{} must be a 3x3 array (rows)", what));
+      s.dbcs_to_gse = Mat3{vec3(*a->get(0), what), vec3(*a->get(1), what), vec3(*a->get(2), what)};
+      const Mat3 I = s.dbcs_to_gse * transpose(s.dbcs_to_gse);
+      const double err = std::fabs(I.r0.x - 1) + std::fabs(I.r1.y - 1) + std::fabs(I.r2.z - 1) +
+                         std::fabs(I.r0.y) + std::fabs(I.r0.z) + std::fabs(I.r1.z);
+      if (err > 1e-6)
+        throw Error(
+            fmt::format("{} is not a rotation (R R^T differs from 1 by {:.2g})", what, err));
+    }
+  }
+  return s;
+}
+
+namespace {
+std::string v3(Vec3 v) {
+  return fmt::format("[{}, {}, {}]", v.x, v.y, v.z);
+}
+}  // namespace
+
+std::string render_event_toml(const GeometrySettings& g, const InstrumentSettings& s) {
+  std::ostringstream o;
+  o << "\n[geometry]\n";
+  o << "# LMN in GSE (the rope axis is M); model axes: z = M, x = N orthogonalized, y = z x x\n";
+  o << fmt::format("L_gse       = {}\n", v3(g.L_gse));
+  o << fmt::format("M_gse       = {}\n", v3(g.M_gse));
+  o << fmt::format("N_gse       = {}\n", v3(g.N_gse));
+  o << fmt::format(
+      "center_ln_km = [{}, {}]   # rope axis (L, N) relative to the reference point at t = 0\n",
+      g.center_L_km, g.center_N_km);
+  o << fmt::format("rope_velocity_gse_km_s = {}   # ion bulk velocity seen by the spacecraft\n",
+                   v3(g.rope_velocity_gse_km_s));
+  o << fmt::format("t_start_s   = {}\n", g.t_start_s);
+  o << fmt::format("duration_s  = {}\n", g.duration_s);
+  o << fmt::format("cadence_s   = {}   # FPI burst: 0.03\n", g.cadence_s);
+  for (const auto& sc : g.spacecraft) {
+    o << "\n[[geometry.spacecraft]]\n";
+    o << fmt::format("name = \"{}\"\nposition_gse_km = {}   # relative to the reference point\n",
+                     sc.name, v3(sc.position_gse_km));
+  }
+  o << "\n[instrument]\n";
+  o << fmt::format("pad_bins      = {}   # equal pitch-angle bins over 0-180 deg\n", s.pad_bins);
+  o << fmt::format(
+      "pad_weighting = \"{}\"   # \"unweighted\" (pyrfu, pySPEDAS) or \"solid_angle\"\n",
+      s.pad_weighting == PadWeighting::SolidAngle ? "solid_angle" : "unweighted");
+  o << fmt::format("dbcs_to_gse   = [{}, {}, {}]   # rows; identity: DBCS taken as GSE\n",
+                   v3(s.dbcs_to_gse.r0), v3(s.dbcs_to_gse.r1), v3(s.dbcs_to_gse.r2));
+  return o.str();
+}
+
+}  // namespace fluxrope
