@@ -2,10 +2,12 @@
 //   fluxrope presets                      list the built-in parameter sets
 //   fluxrope show-config [--preset NAME]  print a complete TOML config to start from
 //   fluxrope solve [options]              solve the equilibrium, write HDF5, print a summary
+//   fluxrope synth [options]              solve, then synthesize FPI products along the tracks
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -15,6 +17,7 @@
 #include "fluxrope/engine/backend.hpp"
 #include "fluxrope/equilibrium/solver.hpp"
 #include "fluxrope/equilibrium/validity.hpp"
+#include "fluxrope/instrument/products.hpp"
 #include "fluxrope/io/config.hpp"
 #include "fluxrope/io/hdf5_file.hpp"
 #include "fluxrope/io/profile_io.hpp"
@@ -76,21 +79,25 @@ void print_summary(const SolveResult& r) {
   fmt::print("  T_zz on the axis    {:12.6f} eV\n", p.T_zz[0] / EV_TO_SI);
 }
 
-int cmd_solve(CommonOptions& o) {
-  const RunConfig cfg = resolve(o);
-  AtomicOutput out(o.output);  // fails now, before any work, if the file cannot be written
-  std::string note;
-  auto backend = make_backend(o.backend, &note);
-  if (!note.empty()) fmt::print("{}\n", note);
-  fmt::print("fluxrope {} solve: {} form, backend {}\n", VERSION, cfg.model_form, backend->name());
+// The equilibrium part of every run command: solve with a pass table, summary, validity scan.
+struct Equilibrium {
+  SolveResult result;
+  NegativityReport negativity;
+};
+
+Equilibrium solve_and_report(const char* command, const RunConfig& cfg, Backend& backend) {
+  fmt::print("fluxrope {} {}: {} form, backend {}\n", VERSION, command, cfg.model_form,
+             backend.name());
   fmt::print("{:>5} {:>16} {:>14} {:>10}\n", "pass", "max|dB| [nT]", "n_e [cm^-3]", "time [s]");
-  const SolveResult r = solve_equilibrium(cfg.model, cfg.solver, *backend, [](const PassRecord& p) {
+  Equilibrium eq;
+  eq.result = solve_equilibrium(cfg.model, cfg.solver, backend, [](const PassRecord& p) {
     fmt::print(
         "{:>5} {:>16} {:>14.9f} {:>10.4f}\n", p.pass,
         std::isnan(p.max_dB_nT) ? std::string("(closed form)") : fmt::format("{:.3e}", p.max_dB_nT),
         p.n_e / CM3_TO_SI, p.seconds);
     std::fflush(stdout);
   });
+  const SolveResult& r = eq.result;
   if (cfg.solver.passes == 0) {
     if (r.converged)
       fmt::print("converged: max|dB| < {:g} nT after {} passes\n", cfg.solver.tol_nT,
@@ -103,7 +110,7 @@ int cmd_solve(CommonOptions& o) {
                cfg.solver.tol_nT, r.converged ? "yes" : "no");
   }
   print_summary(r);
-  const NegativityReport neg = scan_negative_f(make_profile_tables(r), r.profile);
+  const NegativityReport& neg = eq.negativity = scan_negative_f(make_profile_tables(r), r.profile);
   if (neg.n_negative == 0) {
     fmt::print("  f_e >= 0 on the validity scan ({} points, {:g} eV .. {:g} keV)\n", neg.n_scanned,
                neg.e_min_J / EV_TO_SI, neg.e_max_J / EV_TO_SI / 1e3);
@@ -117,12 +124,84 @@ int cmd_solve(CommonOptions& o) {
         neg.rho_at_min / KM_TO_SI, neg.energy_at_min / EV_TO_SI, neg.dir_at_min.x, neg.dir_at_min.y,
         neg.dir_at_min.z);
   }
+  return eq;
+}
+
+void write_equilibrium(H5File& f, const RunConfig& cfg, const Equilibrium& eq,
+                       const Backend& backend) {
+  write_root_attributes(f, cfg);
+  write_profile(f, eq.result.profile);
+  write_solver_history(f, eq.result, cfg.solver, backend.name());
+  write_validity(f, eq.negativity);
+}
+
+std::unique_ptr<Backend> backend_for(const CommonOptions& o) {
+  std::string note;
+  auto backend = make_backend(o.backend, &note);
+  if (!note.empty()) fmt::print("{}\n", note);
+  return backend;
+}
+
+int cmd_solve(CommonOptions& o) {
+  const RunConfig cfg = resolve(o);
+  AtomicOutput out(o.output);  // fails now, before any work, if the file cannot be written
+  auto backend = backend_for(o);
+  const Equilibrium eq = solve_and_report("solve", cfg, *backend);
   {
     H5File f(out.temp_path(), H5File::Mode::Create);
-    write_root_attributes(f, cfg);
-    write_profile(f, r.profile);
-    write_solver_history(f, r, cfg.solver, backend->name());
-    write_validity(f, neg);
+    write_equilibrium(f, cfg, eq, *backend);
+  }
+  out.commit();
+  fmt::print("\nwrote {}\n", o.output);
+  return 0;
+}
+
+int cmd_synth(CommonOptions& o) {
+  using clock = std::chrono::steady_clock;
+  const RunConfig cfg = resolve(o);
+  AtomicOutput out(o.output);
+  auto backend = backend_for(o);
+  const Equilibrium eq = solve_and_report("synth", cfg, *backend);
+  const ProfileTables profile = make_profile_tables(eq.result);
+  const GeometrySettings& g = cfg.geometry;
+  const RopeFrame frame = make_rope_frame(g.L_gse, g.M_gse, g.N_gse);
+  if (frame.max_skew_deg > 0.5)
+    fmt::print(stderr,
+               "warning: the LMN vectors depart from orthogonality by up to {:.2f} deg; "
+               "orthonormalized keeping M as the axis\n",
+               frame.max_skew_deg);
+  if (frame.left_handed)
+    fmt::print(
+        stderr,
+        "note: the LMN triad is left-handed; the model frame (x, y, z) = (N, M x N, M) has y "
+        "along -L. B_lmn_nT are projections on your L, M, N.\n");
+  const std::vector<Track> tracks = make_tracks(g, frame);
+  fmt::print("\nsynthesizing {} spacecraft x {} samples (FPI burst grid, {} bins a sample)\n",
+             tracks.size(), tracks.empty() ? 0 : tracks[0].time_s.size(), SKY_N_BINS);
+  {
+    H5File f(out.temp_path(), H5File::Mode::Create);
+    write_equilibrium(f, cfg, eq, *backend);
+    write_frame(f, frame);
+    for (const Track& t : tracks) {
+      const auto t0 = clock::now();
+      const TrackProducts p = synthesize_track(*backend, profile, frame, cfg.instrument, t);
+      const double fmin = *std::min_element(p.f_min_s3_cm6.begin(), p.f_min_s3_cm6.end());
+      double neg = 0;
+      for (double v : p.n_negative_bins) neg += v;
+      const auto [rlo, rhi] = std::minmax_element(p.rho_m.begin(), p.rho_m.end());
+      fmt::print(
+          "  {:<6} rho {:.1f} .. {:.1f} km, min f {:.2e} s^3/cm^6, {} negative bins ({:.2f} s)\n",
+          t.name, *rlo / KM_TO_SI, *rhi / KM_TO_SI, fmin, static_cast<long>(neg),
+          std::chrono::duration<double>(clock::now() - t0).count());
+      if (p.n_beyond_edge > 0)
+        fmt::print(
+            "  note: {} samples of {} lie beyond the solved domain (rho > {:g} L_st): the field "
+            "there "
+            "is the current-free continuation of MODEL.md section 5\n",
+            p.n_beyond_edge, t.name, cfg.solver.x_max);
+      std::fflush(stdout);
+      write_track(f, t, p, cfg.instrument);
+    }
   }
   out.commit();
   fmt::print("\nwrote {}\n", o.output);
@@ -150,6 +229,11 @@ int main(int argc, char** argv) {
   auto* solve_cmd =
       app.add_subcommand("solve", "solve the self-consistent equilibrium and write HDF5");
   add_run_options(solve_cmd, solve_opts, "fluxrope_solve.h5");
+  CommonOptions synth_opts;
+  auto* synth_cmd = app.add_subcommand(
+      "synth",
+      "solve, then synthesize FPI skymaps, DEF and PADs along every spacecraft track ([geometry])");
+  add_run_options(synth_cmd, synth_opts, "fluxrope_synth.h5");
 
   try {
     app.parse(argc, argv);
@@ -173,6 +257,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*solve_cmd) return cmd_solve(solve_opts);
+    if (*synth_cmd) return cmd_synth(synth_opts);
   } catch (const Error& e) {
     fmt::print(stderr, "fluxrope: error: {}\n", e.what());
     return 1;

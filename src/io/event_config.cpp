@@ -13,12 +13,15 @@
 namespace fluxrope {
 
 GeometrySettings default_event_geometry() {
-  GeometrySettings g;   // LMN of Yang et al. 2022 (GeometrySettings' defaults)
-  g.center_L_km = 0.0;  // the axis 2 km from MMS1 along N at t = 0 (representative)
-  g.center_N_km = 2.0;
-  // 170 km/s across the axis (along L) and 140 km/s along it, = 170 L + 140 M with L, M
-  // normalized (representative: the paper gives V_i,perp ~ 170 km/s, not the vector)
-  g.rope_velocity_gse_km_s = {157.0, 102.7, 115.2};
+  GeometrySettings g;  // LMN of Yang et al. 2022 (GeometrySettings' defaults)
+  // MMS1 passes 2 km from the axis (representative): the axis sits at L = 2 km, N = 0 from it.
+  g.center_L_km = 2.0;
+  g.center_N_km = 0.0;
+  // 170 km/s across the axis along N (the crossing direction, so that B_L is the bipolar
+  // component) and 140 km/s along it: V = 170 N - 140 M with N, M normalized. The sign along M
+  // is the one that makes antiparallel fluxes exceed parallel ones outside the rope, as observed
+  // (paper section 2; representative: the paper does not list the vector).
+  g.rope_velocity_gse_km_s = {-29.1, 78.5, -207.4};
   g.t_start_s = -0.5;
   g.duration_s = 1.0;
   g.cadence_s = 0.03;

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "fluxrope/core/constants.hpp"
+#include "fluxrope/instrument/fpi.hpp"
 #include "fluxrope/version.hpp"
 
 namespace fluxrope {
@@ -76,6 +77,57 @@ void write_validity(H5File& f, const NegativityReport& r) {
   f.attr("/validity", "energy_eV_at_min", r.energy_at_min / EV_TO_SI);
   f.write("/validity/direction_at_min", {r.dir_at_min.x, r.dir_at_min.y, r.dir_at_min.z}, "1",
           "rho,phi,z");
+}
+
+void write_frame(H5File& f, const RopeFrame& fr) {
+  f.group("/geometry");
+  const Mat3& R = fr.gse_to_rope;
+  f.write("/geometry/gse_to_rope",
+          {R.r0.x, R.r0.y, R.r0.z, R.r1.x, R.r1.y, R.r1.z, R.r2.x, R.r2.y, R.r2.z}, {3, 3}, "1",
+          "rope_xyz,gse");
+  f.write("/geometry/lmn_gse",
+          {fr.L.x, fr.L.y, fr.L.z, fr.M.x, fr.M.y, fr.M.z, fr.N.x, fr.N.y, fr.N.z}, {3, 3}, "1",
+          "lmn,gse");
+  f.attr("/geometry", "left_handed_lmn", static_cast<int64_t>(fr.left_handed ? 1 : 0));
+  f.attr("/geometry", "max_skew_deg", fr.max_skew_deg);
+}
+
+void write_track(H5File& f, const Track& t, const TrackProducts& p, const InstrumentSettings& s) {
+  const std::string g = "/tracks/" + t.name;
+  f.group(g);
+  const uint64_t n = p.n, P = static_cast<uint64_t>(s.pad_bins);
+  std::vector<double> pos, parity(t.parity.begin(), t.parity.end()), phi, theta, pitch;
+  for (const Vec3& r : t.r_rope_m)
+    for (double c : {r.x, r.y, r.z}) pos.push_back(c / KM_TO_SI);
+  for (uint64_t k = 0; k < n; ++k)
+    for (int i = 0; i < FPI_N_PHI; ++i) phi.push_back(fpi_phi_deg(i));
+  for (int j = 0; j < FPI_N_THETA; ++j) theta.push_back(fpi_theta_deg(j));
+  for (uint64_t q = 0; q < P; ++q) pitch.push_back((q + 0.5) * 180.0 / P);
+  f.write(g + "/time_s", t.time_s, "s", "time");
+  f.write(g + "/parity", parity, "1", "time");
+  f.write(g + "/position_rope_km", pos, {n, 3}, "km", "time,xyz_rope");
+  f.write(g + "/rho_km", scaled(p.rho_m, 1.0 / KM_TO_SI), "km", "time");
+  f.write(g + "/B_gse_nT", scaled(p.B_gse_T, 1.0 / NT_TO_SI), {n, 3}, "nT", "time,gse");
+  f.write(g + "/B_lmn_nT", scaled(p.B_lmn_T, 1.0 / NT_TO_SI), {n, 3}, "nT", "time,lmn");
+  const std::vector<uint64_t> sky = {n, FPI_N_PHI, FPI_N_THETA, FPI_N_ENERGY};
+  f.write(g + "/dist_s3_cm6", p.dist_s3_cm6, sky, "s^3/cm^6", "time,phi,theta,energy");
+  f.write(g + "/def_keV_cm2_s_sr_keV", p.def, sky, "keV/(cm^2 s sr keV)", "time,phi,theta,energy");
+  f.write(g + "/energy_eV", p.energy_eV, {n, FPI_N_ENERGY}, "eV", "time,energy");
+  f.write(g + "/phi_deg", phi, {n, FPI_N_PHI}, "deg", "time,phi");
+  f.write(g + "/theta_deg", theta, "deg", "theta");
+  f.write(g + "/pad_s3_cm6", p.pad_s3_cm6, {n, FPI_N_ENERGY, P}, "s^3/cm^6", "time,energy,pitch");
+  f.write(g + "/pitch_deg", pitch, "deg", "pitch");
+  f.write(g + "/f_min_s3_cm6", p.f_min_s3_cm6, "s^3/cm^6", "time");
+  f.write(g + "/n_negative_bins", p.n_negative_bins, "1", "time");
+  f.attr(g, "U_rope_km_s",
+         fmt::format("[{}, {}, {}]", t.U_rope_m_s.x / KM_S_TO_SI, t.U_rope_m_s.y / KM_S_TO_SI,
+                     t.U_rope_m_s.z / KM_S_TO_SI));
+  f.attr(g, "angles_frame",
+         std::string("phi/theta: look directions in DBCS (velocity = minus look); "
+                     "/geometry and [instrument] dbcs_to_gse give the rotations"));
+  f.attr(g + "/pad_s3_cm6", "weighting",
+         std::string(s.pad_weighting == PadWeighting::SolidAngle ? "solid_angle" : "unweighted"));
+  f.attr(g, "n_beyond_edge", static_cast<int64_t>(p.n_beyond_edge));
 }
 
 void write_solver_history(H5File& f, const SolveResult& r, const SolverSettings& s,

@@ -5,6 +5,8 @@
 
 #include "fluxrope/equilibrium/solver.hpp"
 #include "fluxrope/equilibrium/validity.hpp"
+#include "fluxrope/geometry/geometry.hpp"
+#include "fluxrope/instrument/products.hpp"
 #include "fluxrope/io/config.hpp"
 #include "fluxrope/io/hdf5_file.hpp"
 
@@ -13,6 +15,10 @@ namespace fluxrope {
 void write_root_attributes(H5File& f, const RunConfig& cfg);
 void write_profile(H5File& f, const RadialProfile& p);
 void write_validity(H5File& f, const NegativityReport& r);
+// /geometry: the rope frame (gse_to_rope rows, handedness, skew).
+void write_frame(H5File& f, const RopeFrame& frame);
+// /tracks/<name>/: the per-sample products (names are a contract, README "Output").
+void write_track(H5File& f, const Track& t, const TrackProducts& p, const InstrumentSettings& s);
 void write_solver_history(H5File& f, const SolveResult& r, const SolverSettings& s,
                           const std::string& backend);
 
