@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -154,4 +155,66 @@ TEST_F(Cli, UnwritableOutput) {
 TEST_F(Cli, BadBackendAndBadPasses) {
   expect_failure("solve --backend gpu", {"unknown backend 'gpu'"});
   expect_failure("solve --passes -2", {"--passes"});
+}
+
+// `fluxrope synth` with no configuration: the default event, four spacecraft, every sample,
+// the products with their shapes, units and axes, and the physics the paper describes.
+TEST_F(Cli, SynthWritesTheDefaultEvent) {
+  const CliRun r = run("synth --backend cpu -o " + out());
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("synthesizing 4 spacecraft x 33 samples"), std::string::npos) << r.output;
+  fluxrope::H5File f(out(), fluxrope::H5File::Mode::Read);
+  EXPECT_TRUE(f.exists("/profile/Bz_nT"));
+  for (const char* sc : {"MMS1", "MMS2", "MMS3", "MMS4"}) {
+    const std::string g = std::string("/tracks/") + sc;
+    std::vector<uint64_t> shape;
+    const std::vector<double> dist = f.read(g + "/dist_s3_cm6", &shape);
+    ASSERT_EQ(shape, (std::vector<uint64_t>{33, 32, 16, 32})) << sc;
+    EXPECT_EQ(f.read_string_attr(g + "/dist_s3_cm6", "axes"), "time,phi,theta,energy");
+    EXPECT_EQ(f.read_string_attr(g + "/dist_s3_cm6", "units"), "s^3/cm^6");
+    const std::vector<double> def = f.read(g + "/def_keV_cm2_s_sr_keV");
+    const std::vector<double> energy = f.read(g + "/energy_eV", &shape);
+    ASSERT_EQ(shape, (std::vector<uint64_t>{33, 32}));
+    const std::vector<double> parity = f.read(g + "/parity");
+    const std::vector<double> nneg = f.read(g + "/n_negative_bins");
+    for (size_t k = 0; k < 33; ++k) {
+      EXPECT_EQ(parity[k], static_cast<double>(k % 2));
+      EXPECT_NEAR(energy[k * 32], parity[k] == 0 ? 10.9349 : 12.383, 1e-9);
+      // negative PSD is kept in dist and counted; its DEF is clamped to 0 (MODEL.md section 8)
+      double count = 0;
+      for (size_t b = 0; b < 16384; ++b) {
+        const size_t m = k * 16384 + b;
+        if (dist[m] < 0) {
+          ++count;
+          ASSERT_EQ(def[m], 0.0);
+        } else {
+          const double E = energy[k * 32 + b % 32];
+          ASSERT_NEAR(def[m], 6.187e30 * E * E * dist[m], 1e-12 * def[m]);
+        }
+      }
+      EXPECT_EQ(nneg[k], count);
+    }
+    // B_L bipolar, B_M unipolar near 22 nT at the closest approach (paper Fig. 3)
+    const std::vector<double> B = f.read(g + "/B_lmn_nT", &shape);
+    ASSERT_EQ(shape, (std::vector<uint64_t>{33, 3}));
+    double lmin = 1e9, lmax = -1e9, mmax = 0;
+    for (size_t k = 0; k < 33; ++k) {
+      lmin = std::min(lmin, B[3 * k]);
+      lmax = std::max(lmax, B[3 * k]);
+      mmax = std::max(mmax, B[3 * k + 1]);
+    }
+    EXPECT_LT(lmin, -2.0) << sc;
+    EXPECT_GT(lmax, 2.0) << sc;
+    EXPECT_GT(mmax, 20.0) << sc;
+    EXPECT_LE(mmax, 22.0) << sc;
+    // PAD: antiparallel above parallel outside the rope (first sample), perpendicular
+    // concentration near the axis (the sample closest to it), at 48.6-55 eV (paper Fig. 1, 5)
+    const std::vector<double> pad = f.read(g + "/pad_s3_cm6", &shape);
+    ASSERT_EQ(shape, (std::vector<uint64_t>{33, 32, 18}));
+    const std::vector<double> rho = f.read(g + "/rho_km");
+    const size_t in = std::min_element(rho.begin(), rho.end()) - rho.begin();
+    auto P = [&](size_t k, size_t q) { return pad[(k * 32 + 6) * 18 + q]; };
+    EXPECT_GT(P(0, 17), 1.1 * P(0, 0)) << sc;
+    EXPECT_GT(P(in, 9), 1.1 * P(in, 0)) << sc;
+  }
 }
