@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -216,5 +217,18 @@ TEST_F(Cli, SynthWritesTheDefaultEvent) {
     auto P = [&](size_t k, size_t q) { return pad[(k * 32 + 6) * 18 + q]; };
     EXPECT_GT(P(0, 17), 1.1 * P(0, 0)) << sc;
     EXPECT_GT(P(in, 9), 1.1 * P(in, 0)) << sc;
+    // Moments along the track: density minimum inside; far out the electrons move with the
+    // plasma (V_e,sc -> the rope velocity [-29.1, 78.5, -207.4]); (V_e - V_i)_M and -j_M
+    // unipolar, largest near the axis.
+    const std::vector<double> ne = f.read(g + "/ne_cm3");
+    EXPECT_LT(ne[in], ne[0]) << sc;
+    const std::vector<double> ve = f.read(g + "/Ve_gse_km_s");
+    EXPECT_NEAR(ve[0], -29.1, 1.0) << sc;
+    EXPECT_NEAR(ve[2], -207.4, 1.0) << sc;
+    const std::vector<double> dv = f.read(g + "/Ve_minus_Vi_lmn_km_s");
+    const std::vector<double> j = f.read(g + "/j_lmn_nA_m2");
+    EXPECT_GT(dv[3 * in + 1], 50.0) << sc;
+    EXPECT_LT(j[3 * in + 1], -300.0) << sc;
+    EXPECT_LT(std::fabs(dv[1]), 0.2 * dv[3 * in + 1]) << sc;
   }
 }

@@ -5,6 +5,7 @@
 
 #include "fluxrope/core/error.hpp"
 #include "fluxrope/geometry/geometry.hpp"
+#include "fluxrope/instrument/products.hpp"
 
 using namespace fluxrope;
 
@@ -78,4 +79,14 @@ TEST(Geometry, TracksMoveWithMinusTheRopeVelocityFromTheirFormationPositions) {
   EXPECT_NEAR(r2.x, 2e3, 1e-9);
   EXPECT_NEAR(r2.y, -3e3, 1e-9);
   EXPECT_NEAR(r2.z, 5e3, 1e-9);
+}
+
+TEST(Geometry, ProfileInterpolationIsExactForCubics) {
+  const double h = 0.25;
+  std::vector<double> f(41);
+  auto cubic = [](double x) { return 1.0 - 2.0 * x + 0.5 * x * x - 0.125 * x * x * x; };
+  for (size_t i = 0; i < f.size(); ++i) f[i] = cubic(i * h);
+  for (double x : {0.0, 0.1, 1.37, 5.0, 9.9, 10.0})
+    EXPECT_NEAR(profile_at(f, h, x), cubic(x), 1e-12) << x;
+  EXPECT_EQ(profile_at(f, h, 12.0), f.back());  // beyond the edge: the edge value
 }

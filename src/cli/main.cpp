@@ -184,7 +184,8 @@ int cmd_synth(CommonOptions& o) {
     write_frame(f, frame);
     for (const Track& t : tracks) {
       const auto t0 = clock::now();
-      const TrackProducts p = synthesize_track(*backend, profile, frame, cfg.instrument, t);
+      const TrackProducts p =
+          synthesize_track(*backend, profile, eq.result.profile, frame, cfg.instrument, t);
       const double fmin = *std::min_element(p.f_min_s3_cm6.begin(), p.f_min_s3_cm6.end());
       double neg = 0;
       for (double v : p.n_negative_bins) neg += v;

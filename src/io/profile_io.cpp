@@ -118,6 +118,14 @@ void write_track(H5File& f, const Track& t, const TrackProducts& p, const Instru
   f.write(g + "/pad_s3_cm6", p.pad_s3_cm6, {n, FPI_N_ENERGY, P}, "s^3/cm^6", "time,energy,pitch");
   f.write(g + "/pitch_deg", pitch, "deg", "pitch");
   f.write(g + "/f_min_s3_cm6", p.f_min_s3_cm6, "s^3/cm^6", "time");
+  f.write(g + "/ne_cm3", scaled(p.ne_m3, 1.0 / CM3_TO_SI), "cm^-3", "time");
+  f.write(g + "/Ve_gse_km_s", scaled(p.Ve_gse_m_s, 1.0 / KM_S_TO_SI), {n, 3}, "km/s", "time,gse");
+  f.write(g + "/Ve_minus_Vi_lmn_km_s", scaled(p.Ve_minus_Vi_lmn_m_s, 1.0 / KM_S_TO_SI), {n, 3},
+          "km/s", "time,lmn");
+  f.write(g + "/T_par_eV", scaled(p.T_par_J, 1.0 / EV_TO_SI), "eV", "time");
+  f.write(g + "/T_perp_eV", scaled(p.T_perp_J, 1.0 / EV_TO_SI), "eV", "time");
+  f.write(g + "/j_lmn_nA_m2", scaled(p.j_lmn_A_m2, 1.0 / NA_M2_TO_SI), {n, 3}, "nA/m^2",
+          "time,lmn");
   f.write(g + "/n_negative_bins", p.n_negative_bins, "1", "time");
   f.attr(g, "U_rope_km_s",
          fmt::format("[{}, {}, {}]", t.U_rope_m_s.x / KM_S_TO_SI, t.U_rope_m_s.y / KM_S_TO_SI,
