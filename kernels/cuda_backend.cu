@@ -66,6 +66,29 @@ class CudaBackend final : public Backend {
     result.copy_to(out);
   }
 
+  void gyro_pads(const GyroPadProblem& p, std::vector<double>& out) override {
+    const size_t n_nodes = static_cast<size_t>(p.profile.field.n);
+    DeviceBuffer<double> field(p.profile.field.table, 4 * n_nodes);
+    DeviceBuffer<double> pot(p.profile.pot.table, 6 * n_nodes);
+    DeviceBuffer<GyroPadSample> samples(p.samples, static_cast<size_t>(p.n_samples));
+    DeviceBuffer<double> speed(p.speed, static_cast<size_t>(p.n_energy));
+    DeviceBuffer<double> ca(p.cos_alpha, static_cast<size_t>(p.n_pitch)),
+        sa(p.sin_alpha, static_cast<size_t>(p.n_pitch));
+    GyroPadProblem d = p;
+    d.profile.field.table = field.get();
+    d.profile.pot.table = pot.get();
+    d.samples = samples.get();
+    d.speed = speed.get();
+    d.cos_alpha = ca.get();
+    d.sin_alpha = sa.get();
+    const long n = p.n_items();
+    DeviceBuffer<double> result(static_cast<size_t>(n));
+    double* r = result.get();
+    parallel_for_cuda(n, [d, r] __device__(long item) { r[item] = gyro_pad_item(d, item); });
+    FLUXROPE_CUDA_CHECK(cudaDeviceSynchronize());
+    result.copy_to(out);
+  }
+
  private:
   int device_ = 0;
   std::string name_;

@@ -121,3 +121,54 @@ TEST(Skymap, ResultIsIndependentOfTheThreadCount) {
   ASSERT_EQ(one.size(), many.size());
   for (size_t m = 0; m < one.size(); ++m) ASSERT_EQ(one[m], many[m]);
 }
+
+// The dense gyro-averaged PAD (MODEL.md section 10) against the instrument-style PAD of the
+// skymap, for a gyrotropic case with a parallel/antiparallel asymmetry: a Maxwellian seen
+// from a spacecraft moving along B, f_sc ~ exp(-kappa cos alpha), kappa = m v |U| / T. The
+// skymap PAD averages pixels whose centres lie anywhere within a 10-degree bin, so it differs
+// from F at the bin centre by at most |dF/dalpha| delta + |d2F/dalpha2| delta^2 / 2 with
+// delta = 5 degrees: (kappa delta + kappa^2 delta^2) F.
+TEST(GyroPad, AgreesWithTheSkymapPadWhereBinsAreFine) {
+  auto cpu = make_cpu_backend();
+  const ProfileTables& t = uniform_profile();
+  SkymapSample s;
+  s.r_rope = {30e3, 0, 0};
+  s.U_rope = {0, 0, 200e3};  // B = B0 z_hat in the uniform plasma
+  const std::vector<double> sky = synth_skymaps(*cpu, t, {s});
+  const std::vector<double> pad =
+      pad_from_skymap(sky.data(), Vec3{0, 0, 1}, 18, PadWeighting::Unweighted);
+  InstrumentSettings is;
+  is.dense_pad_pitch = 18;
+  is.dense_pad_gyrophase = 64;
+  const std::vector<double> dense = synth_gyro_pads(*cpu, t, {s.r_rope}, s.U_rope, is);
+  const double T = t.model.T_b, delta = 5.0 * PI / 180.0;
+  int compared = 0;
+  for (int i = 4; i <= 10; ++i) {
+    const double v = std::sqrt(2 * fpi_energy_table(0)[i] * EV_TO_SI / M_ELECTRON);
+    const double kappa = M_ELECTRON * v * 200e3 / T;
+    for (int q = 0; q < 18; ++q) {
+      const double a = pad[i * 18 + q], F = dense[i * 18 + q];
+      if (std::isnan(a)) continue;
+      ++compared;
+      EXPECT_NEAR(a, F, (kappa * delta + kappa * kappa * delta * delta) * F)
+          << "energy " << i << " bin " << q;
+    }
+    // and the asymmetry itself: F(0..10 deg) / F(170..180 deg) = exp(-2 kappa cos 5deg)
+    EXPECT_NEAR(dense[i * 18 + 0] / dense[i * 18 + 17], std::exp(-2 * kappa * std::cos(delta)),
+                1e-10);
+  }
+  EXPECT_GT(compared, 100);
+}
+
+TEST(GyroPad, IsotropicPlasmaGivesAFlatDensePad) {
+  auto cpu = make_cpu_backend();
+  InstrumentSettings is;
+  const std::vector<double> dense =
+      synth_gyro_pads(*cpu, uniform_profile(), {Vec3{10e3, 5e3, 0}}, Vec3{0, 0, 0}, is);
+  const int Q = is.dense_pad_pitch;
+  for (size_t e = 0; e < is.dense_pad_energy_eV.size(); ++e) {
+    const double cond = 1.0 + is.dense_pad_energy_eV[e] * EV_TO_SI / uniform_profile().model.T_b;
+    for (int q = 1; q < Q; ++q)
+      EXPECT_NEAR(dense[e * Q + q], dense[e * Q], 1e-14 * cond * dense[e * Q]) << "energy " << e;
+  }
+}

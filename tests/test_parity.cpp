@@ -59,3 +59,19 @@ TEST(Parity, SkymapsCpuVsCuda) {
   for (size_t m = 0; m < a.size(); ++m)
     ASSERT_NEAR(b[m], a[m], 1e-12 * std::fabs(a[m])) << "bin " << m;
 }
+
+TEST(Parity, GyroPadsCpuVsCuda) {
+  if (!cuda_compiled()) GTEST_SKIP() << "built without CUDA";
+  if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device answers on this machine";
+  auto cuda = make_cuda_backend();
+  auto cpu = make_cpu_backend();
+  const ProfileTables t = make_profile_tables(test::solved("yang2022"));
+  std::vector<Vec3> r;
+  for (int n = 0; n < 8; ++n) r.push_back({-60e3 + 15e3 * n, 5e3, 0});
+  const InstrumentSettings is;
+  const std::vector<double> a = synth_gyro_pads(*cpu, t, r, {170e3, 0, 140e3}, is);
+  const std::vector<double> b = synth_gyro_pads(*cuda, t, r, {170e3, 0, 140e3}, is);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t m = 0; m < a.size(); ++m)
+    ASSERT_NEAR(b[m], a[m], 1e-12 * std::fabs(a[m])) << "item " << m;
+}

@@ -26,6 +26,11 @@ class CpuBackend final : public Backend {
     double* o = out.data();
     parallel_for_cpu(p.n_items(), [&](long item) { o[item] = skymap_item(p, item); });
   }
+  void gyro_pads(const GyroPadProblem& p, std::vector<double>& out) override {
+    out.assign(static_cast<size_t>(p.n_items()), 0.0);
+    double* o = out.data();
+    parallel_for_cpu(p.n_items(), [&](long item) { o[item] = gyro_pad_item(p, item); });
+  }
 };
 
 }  // namespace

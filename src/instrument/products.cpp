@@ -69,6 +69,8 @@ TrackProducts synthesize_track(Backend& backend, const ProfileTables& profile,
     for (double e : fpi_energy_table(s.parity)) p.energy_eV.push_back(e);
   }
   p.dist_s3_cm6 = synth_skymaps(backend, profile, samples);
+  p.pad_gyro_s3_cm6 =
+      synth_gyro_pads(backend, profile, track.r_rope_m, track.U_rope_m_s, instrument);
   p.def.resize(p.dist_s3_cm6.size());
   for (size_t k = 0; k < p.n; ++k) {
     const double* f = p.dist_s3_cm6.data() + k * SKY_N_BINS;

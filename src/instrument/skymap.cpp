@@ -24,6 +24,44 @@ std::vector<double> synth_skymaps(Backend& backend, const ProfileTables& profile
   return out;
 }
 
+std::vector<double> synth_gyro_pads(Backend& backend, const ProfileTables& profile,
+                                    const std::vector<Vec3>& r_rope, Vec3 U_rope,
+                                    const InstrumentSettings& s) {
+  GyroPadProblem p;
+  p.profile = profile.view();
+  std::vector<GyroPadSample> samples(r_rope.size());
+  for (size_t k = 0; k < r_rope.size(); ++k) {
+    GyroPadSample& g = samples[k];
+    g.local = local_point(p.profile, r_rope[k]);
+    g.U_rope = U_rope;
+    const Vec3 B{-g.local.sn * g.local.Bphi, g.local.c * g.local.Bphi, g.local.Bz};
+    g.b = (1.0 / std::sqrt(norm2(B))) * B;
+    const Vec3 a = std::fabs(g.b.x) < 0.9 ? Vec3{1, 0, 0} : Vec3{0, 1, 0};
+    const Vec3 e1 = cross(g.b, a);
+    g.e1 = (1.0 / std::sqrt(norm2(e1))) * e1;
+    g.e2 = cross(g.b, g.e1);
+  }
+  std::vector<double> speed, ca, sa;
+  for (double E : s.dense_pad_energy_eV)
+    speed.push_back(std::sqrt(2.0 * E * constants::EV_TO_SI / constants::M_ELECTRON));
+  for (int q = 0; q < s.dense_pad_pitch; ++q) {
+    const double alpha = (q + 0.5) * constants::PI / s.dense_pad_pitch;
+    ca.push_back(std::cos(alpha));
+    sa.push_back(std::sin(alpha));
+  }
+  p.samples = samples.data();
+  p.n_samples = static_cast<int>(samples.size());
+  p.speed = speed.data();
+  p.n_energy = static_cast<int>(speed.size());
+  p.cos_alpha = ca.data();
+  p.sin_alpha = sa.data();
+  p.n_pitch = s.dense_pad_pitch;
+  p.n_gyro = s.dense_pad_gyrophase;
+  std::vector<double> out;
+  backend.gyro_pads(p, out);
+  return out;
+}
+
 std::vector<double> pad_from_skymap(const double* skymap, Vec3 b_dbcs, int n_pitch,
                                     PadWeighting weighting) {
   const double bnorm = std::sqrt(norm2(b_dbcs));

@@ -42,7 +42,9 @@ const std::set<std::string>& geometry_keys() {
   return k;
 }
 const std::set<std::string>& instrument_keys() {
-  static const std::set<std::string> k = {"pad_bins", "pad_weighting", "dbcs_to_gse"};
+  static const std::set<std::string> k = {"pad_bins",        "pad_weighting",
+                                          "dbcs_to_gse",     "dense_pad_energy_eV",
+                                          "dense_pad_pitch", "dense_pad_gyrophase"};
   return k;
 }
 
@@ -155,6 +157,23 @@ InstrumentSettings instrument_from(const toml::table& t, const std::string& wher
         throw Error(fmt::format("{} must be \"unweighted\" or \"solid_angle\"", what));
       s.pad_weighting = *v == "solid_angle" ? PadWeighting::SolidAngle : PadWeighting::Unweighted;
     }
+    if (key == "dense_pad_pitch" || key == "dense_pad_gyrophase") {
+      auto v = n.value<int64_t>();
+      if (!n.is_integer() || !v || *v < 1 || *v > 4096)
+        throw Error(fmt::format("{} must be an integer in [1, 4096]", what));
+      (key == "dense_pad_pitch" ? s.dense_pad_pitch : s.dense_pad_gyrophase) = static_cast<int>(*v);
+    }
+    if (key == "dense_pad_energy_eV") {
+      const toml::array* a = n.as_array();
+      if (!a || a->empty())
+        throw Error(fmt::format("{} must be a non-empty array of energies [eV]", what));
+      s.dense_pad_energy_eV.clear();
+      for (const auto& e : *a) {
+        const double E = number(e, what);
+        if (!(E > 0)) throw Error(fmt::format("{}: energy {} eV must be positive", what, E));
+        s.dense_pad_energy_eV.push_back(E);
+      }
+    }
     if (key == "dbcs_to_gse") {
       const toml::array* a = n.as_array();
       if (!a || a->size() != 3) throw Error(fmt::format("{} must be a 3x3 array (rows)", what));
@@ -203,6 +222,15 @@ std::string render_event_toml(const GeometrySettings& g, const InstrumentSetting
       s.pad_weighting == PadWeighting::SolidAngle ? "solid_angle" : "unweighted");
   o << fmt::format("dbcs_to_gse   = [{}, {}, {}]   # rows; identity: DBCS taken as GSE\n",
                    v3(s.dbcs_to_gse.r0), v3(s.dbcs_to_gse.r1), v3(s.dbcs_to_gse.r2));
+  std::string energies;
+  for (double E : s.dense_pad_energy_eV)
+    energies += (energies.empty() ? "" : ", ") + fmt::format("{}", E);
+  o << fmt::format("dense_pad_energy_eV = [{}]   # gyro-averaged PAD energies\n", energies);
+  o << fmt::format(
+      "dense_pad_pitch     = {}   # pitch nodes at the centres of equal bins over 0-180 deg\n",
+      s.dense_pad_pitch);
+  o << fmt::format("dense_pad_gyrophase = {}   # trapezoidal gyrophase nodes\n",
+                   s.dense_pad_gyrophase);
   return o.str();
 }
 

@@ -179,8 +179,8 @@ std::string H5File::read_string_attr(const std::string& object, const std::strin
 
 namespace {
 template <class T>
-T read_scalar_attr(hid_t file, const std::string& path, const std::string& object, const std::string& name,
-                   hid_t mem_type) {
+T read_scalar_attr(hid_t file, const std::string& path, const std::string& object,
+                   const std::string& name, hid_t mem_type) {
   Handle a = open_attr(file, path, object, name);
   T v{};
   if (H5Aread(a.get(), mem_type, &v) < 0)

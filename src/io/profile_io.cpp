@@ -117,6 +117,15 @@ void write_track(H5File& f, const Track& t, const TrackProducts& p, const Instru
   f.write(g + "/theta_deg", theta, "deg", "theta");
   f.write(g + "/pad_s3_cm6", p.pad_s3_cm6, {n, FPI_N_ENERGY, P}, "s^3/cm^6", "time,energy,pitch");
   f.write(g + "/pitch_deg", pitch, "deg", "pitch");
+  std::vector<double> gyro_pitch;
+  for (int q = 0; q < s.dense_pad_pitch; ++q)
+    gyro_pitch.push_back((q + 0.5) * 180.0 / s.dense_pad_pitch);
+  const uint64_t E = s.dense_pad_energy_eV.size(), Q = static_cast<uint64_t>(s.dense_pad_pitch);
+  f.write(g + "/pad_gyro_s3_cm6", p.pad_gyro_s3_cm6, {n, E, Q}, "s^3/cm^6",
+          "time,pad_gyro_energy,pad_gyro_pitch");
+  f.write(g + "/pad_gyro_energy_eV", s.dense_pad_energy_eV, "eV", "pad_gyro_energy");
+  f.write(g + "/pad_gyro_pitch_deg", gyro_pitch, "deg", "pad_gyro_pitch");
+  f.attr(g + "/pad_gyro_s3_cm6", "gyrophase_nodes", static_cast<int64_t>(s.dense_pad_gyrophase));
   f.write(g + "/f_min_s3_cm6", p.f_min_s3_cm6, "s^3/cm^6", "time");
   f.write(g + "/ne_cm3", scaled(p.ne_m3, 1.0 / CM3_TO_SI), "cm^-3", "time");
   f.write(g + "/Ve_gse_km_s", scaled(p.Ve_gse_m_s, 1.0 / KM_S_TO_SI), {n, 3}, "km/s", "time,gse");

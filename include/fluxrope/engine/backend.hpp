@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "fluxrope/equilibrium/shape_kernel.hpp"
+#include "fluxrope/instrument/gyro_pad_kernel.hpp"
 #include "fluxrope/instrument/skymap_kernel.hpp"
 
 namespace fluxrope {
@@ -22,6 +23,8 @@ class Backend {
   // out[item] = skymap_item(p, item) for every item of p (host pointers in p, as above;
   // the profile's tables hold p.profile.field.n nodes).
   virtual void skymaps(const SkymapProblem& p, std::vector<double>& out) = 0;
+  // out[item] = gyro_pad_item(p, item) for every item of p (host pointers, as above).
+  virtual void gyro_pads(const GyroPadProblem& p, std::vector<double>& out) = 0;
 };
 
 std::unique_ptr<Backend> make_cpu_backend();

@@ -19,6 +19,7 @@ struct TrackProducts {
   std::vector<double> def;              // same shape, keV/(cm^2 s sr keV); negative f -> 0
   std::vector<double> energy_eV;        // (N, 32): the sample's parity table
   std::vector<double> pad_s3_cm6;       // (N, energy 32, P)
+  std::vector<double> pad_gyro_s3_cm6;  // (N, E, Q): dense gyro-averaged PAD (MODEL.md s. 10)
   std::vector<double> f_min_s3_cm6;     // (N)
   std::vector<double> n_negative_bins;  // (N): bins with f < 0 (their DEF is clamped to 0)
   size_t n_beyond_edge = 0;             // samples with rho > rho_e (field continued current-free)

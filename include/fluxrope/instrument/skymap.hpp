@@ -19,8 +19,20 @@ enum class PadWeighting { Unweighted, SolidAngle };
 struct InstrumentSettings {
   int pad_bins = 18;  // equal pitch-angle bins over [0, 180] deg
   PadWeighting pad_weighting = PadWeighting::Unweighted;
+  // dense gyro-averaged PAD (MODEL.md section 10): energies, pitch nodes at the centres of
+  // dense_pad_pitch equal bins, trapezoidal gyrophase nodes
+  std::vector<double> dense_pad_energy_eV =
+      std::vector<double>(fpi_energy_table(0).begin(), fpi_energy_table(0).end());
+  int dense_pad_pitch = 36;
+  int dense_pad_gyrophase = 32;
   Mat3 dbcs_to_gse;  // rotation of the instrument frame into GSE (identity: DBCS ~ GSE)
 };
+
+// Dense gyro-averaged PADs (MODEL.md section 10) at rope-frame positions r for a spacecraft
+// moving with U: (N, energy, pitch) in s^3/cm^6, on the settings' dense grid.
+std::vector<double> synth_gyro_pads(Backend& backend, const ProfileTables& profile,
+                                    const std::vector<Vec3>& r_rope, Vec3 U_rope,
+                                    const InstrumentSettings& s);
 
 // Instrument-style PAD of one skymap (phi 32, theta 16, energy 32): each bin's centre
 // velocity (minus look, DBCS) gets pitch angle acos(v_hat . b_hat) against b_dbcs, and bins
