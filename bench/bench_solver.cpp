@@ -142,3 +142,39 @@ void BM_SkymapCuda(benchmark::State& state) {
 }
 BENCHMARK(BM_SkymapCuda)->Unit(benchmark::kMillisecond);
 }  // namespace
+
+// Dense gyro-averaged PAD cubes (issue 3): evaluations per second (each node of
+// energy x pitch x gyrophase is one f_e evaluation), 16 positions of the default rope.
+namespace {
+void gyro_pad_bench(benchmark::State& state, Backend& backend) {
+  static const ProfileTables t = make_profile_tables(run(0));
+  std::vector<Vec3> r;
+  for (int n = 0; n < 16; ++n) r.push_back({-60e3 + 8e3 * n, 5e3, 0});
+  const InstrumentSettings is;
+  for (auto _ : state) {
+    const std::vector<double> F = synth_gyro_pads(backend, t, r, {-30e3, 80e3, -207e3}, is);
+    benchmark::DoNotOptimize(F.data());
+  }
+  const double evals =
+      16.0 * is.dense_pad_energy_eV.size() * is.dense_pad_pitch * is.dense_pad_gyrophase;
+  state.counters["evals/s"] =
+      benchmark::Counter(evals, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void BM_GyroPadCpu(benchmark::State& state) {
+  set_threads(state);
+  auto cpu = make_cpu_backend();
+  gyro_pad_bench(state, *cpu);
+}
+BENCHMARK(BM_GyroPadCpu)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
+
+void BM_GyroPadCuda(benchmark::State& state) {
+  if (cuda_device_count() == 0) {
+    state.SkipWithError("no CUDA device");
+    return;
+  }
+  auto cuda = make_cuda_backend();
+  gyro_pad_bench(state, *cuda);
+}
+BENCHMARK(BM_GyroPadCuda)->Unit(benchmark::kMillisecond);
+}  // namespace

@@ -232,3 +232,23 @@ TEST_F(Cli, SynthWritesTheDefaultEvent) {
     EXPECT_LT(std::fabs(dv[1]), 0.2 * dv[3 * in + 1]) << sc;
   }
 }
+
+TEST_F(Cli, AtlasTabulatesTheGyroAveragedDistribution) {
+  const CliRun r = run("atlas --preset uniform --passes 1 --stride 100 --backend cpu -o " + out());
+  ASSERT_EQ(r.status, 0) << r.output;
+  fluxrope::H5File f(out(), fluxrope::H5File::Mode::Read);
+  std::vector<uint64_t> shape;
+  const std::vector<double> F = f.read("/atlas/f_s3_cm6", &shape);
+  ASSERT_EQ(shape, (std::vector<uint64_t>{9, 32, 36}));
+  EXPECT_EQ(f.read_string_attr("/atlas/f_s3_cm6", "axes"), "rho,energy,pitch");
+  // a uniform Maxwellian in its own frame: flat in pitch angle at every radius and energy
+  for (size_t m = 0; m < F.size(); m += 36)
+    for (size_t q = 1; q < 36; ++q) ASSERT_NEAR(F[m + q], F[m], 1e-10 * F[m]);
+  // seen from a moving frame it is not: antiparallel (180 deg) above parallel for U along +B
+  const CliRun moving =
+      run("atlas --preset uniform --passes 1 --stride 100 --frame-velocity 0,0,300 -o " + out());
+  ASSERT_EQ(moving.status, 0) << moving.output;
+  fluxrope::H5File g(out(), fluxrope::H5File::Mode::Read);
+  const std::vector<double> G = g.read("/atlas/f_s3_cm6");
+  EXPECT_GT(G[6 * 36 + 35], 1.05 * G[6 * 36 + 0]);
+}

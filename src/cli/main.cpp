@@ -3,6 +3,7 @@
 //   fluxrope show-config [--preset NAME]  print a complete TOML config to start from
 //   fluxrope solve [options]              solve the equilibrium, write HDF5, print a summary
 //   fluxrope synth [options]              solve, then synthesize FPI products along the tracks
+//   fluxrope atlas [options]              solve, then tabulate gyro-averaged f(rho, E, alpha)
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -209,6 +210,40 @@ int cmd_synth(CommonOptions& o) {
   return 0;
 }
 
+int cmd_atlas(CommonOptions& o, const std::vector<double>& frame_velocity_km_s, int stride) {
+  const RunConfig cfg = resolve(o);
+  if (frame_velocity_km_s.size() != 3)
+    throw Error("--frame-velocity needs three components vx,vy,vz [km/s] in the rope frame");
+  if (stride < 1) throw Error(fmt::format("--stride {} must be >= 1", stride));
+  AtomicOutput out(o.output);
+  auto backend = backend_for(o);
+  const Equilibrium eq = solve_and_report("atlas", cfg, *backend);
+  const RadialProfile& p = eq.result.profile;
+  std::vector<Vec3> r;
+  std::vector<double> rho_km;
+  for (size_t j = 0; j < p.size(); j += static_cast<size_t>(stride)) {
+    r.push_back({p.rho[j], 0.0, 0.0});
+    rho_km.push_back(p.rho[j] / KM_TO_SI);
+  }
+  const Vec3 U{frame_velocity_km_s[0] * KM_S_TO_SI, frame_velocity_km_s[1] * KM_S_TO_SI,
+               frame_velocity_km_s[2] * KM_S_TO_SI};
+  const InstrumentSettings& is = cfg.instrument;
+  fmt::print(
+      "\natlas: {} radii x {} energies x {} pitch angles ({} gyrophases), frame velocity ({}, {}, "
+      "{}) km/s\n",
+      r.size(), is.dense_pad_energy_eV.size(), is.dense_pad_pitch, is.dense_pad_gyrophase,
+      frame_velocity_km_s[0], frame_velocity_km_s[1], frame_velocity_km_s[2]);
+  const std::vector<double> F = synth_gyro_pads(*backend, make_profile_tables(eq.result), r, U, is);
+  {
+    H5File f(out.temp_path(), H5File::Mode::Create);
+    write_equilibrium(f, cfg, eq, *backend);
+    write_atlas(f, rho_km, is, F, frame_velocity_km_s);
+  }
+  out.commit();
+  fmt::print("\nwrote {}\n", o.output);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -235,6 +270,21 @@ int main(int argc, char** argv) {
       "synth",
       "solve, then synthesize FPI skymaps, DEF and PADs along every spacecraft track ([geometry])");
   add_run_options(synth_cmd, synth_opts, "fluxrope_synth.h5");
+  CommonOptions atlas_opts;
+  std::vector<double> frame_velocity = {0.0, 0.0, 0.0};
+  int stride = 5;
+  auto* atlas_cmd = app.add_subcommand("atlas",
+                                       "solve, then tabulate the gyro-averaged f(rho, E, alpha) "
+                                       "over the rope ([instrument] dense PAD grid)");
+  add_run_options(atlas_cmd, atlas_opts, "fluxrope_atlas.h5");
+  atlas_cmd
+      ->add_option("--frame-velocity", frame_velocity,
+                   "velocity of the observer's frame in the rope frame, vx,vy,vz [km/s] (default "
+                   "0: rope frame)")
+      ->delimiter(',')
+      ->expected(3);
+  atlas_cmd->add_option("--stride", stride, "every stride-th radius of the profile grid")
+      ->capture_default_str();
 
   try {
     app.parse(argc, argv);
@@ -259,6 +309,7 @@ int main(int argc, char** argv) {
     }
     if (*solve_cmd) return cmd_solve(solve_opts);
     if (*synth_cmd) return cmd_synth(synth_opts);
+    if (*atlas_cmd) return cmd_atlas(atlas_opts, frame_velocity, stride);
   } catch (const Error& e) {
     fmt::print(stderr, "fluxrope: error: {}\n", e.what());
     return 1;

@@ -92,6 +92,25 @@ void write_frame(H5File& f, const RopeFrame& fr) {
   f.attr("/geometry", "max_skew_deg", fr.max_skew_deg);
 }
 
+void write_atlas(H5File& f, const std::vector<double>& rho_km, const InstrumentSettings& s,
+                 const std::vector<double>& F, const std::vector<double>& frame_velocity_km_s) {
+  f.group("/atlas");
+  std::vector<double> pitch;
+  for (int q = 0; q < s.dense_pad_pitch; ++q)
+    pitch.push_back((q + 0.5) * 180.0 / s.dense_pad_pitch);
+  f.write("/atlas/f_s3_cm6", F, {rho_km.size(), s.dense_pad_energy_eV.size(), pitch.size()},
+          "s^3/cm^6", "rho,energy,pitch");
+  f.write("/atlas/rho_km", rho_km, "km", "rho");
+  f.write("/atlas/energy_eV", s.dense_pad_energy_eV, "eV", "energy");
+  f.write("/atlas/pitch_deg", pitch, "deg", "pitch");
+  f.write("/atlas/frame_velocity_rope_km_s", frame_velocity_km_s, "km/s", "xyz_rope");
+  f.attr("/atlas/f_s3_cm6", "description",
+         std::string("gyro-averaged f (MODEL.md section 10) at (rho, 0, 0), pitch against the "
+                     "local B, in the frame "
+                     "moving with frame_velocity_rope_km_s through the rope"));
+  f.attr("/atlas/f_s3_cm6", "gyrophase_nodes", static_cast<int64_t>(s.dense_pad_gyrophase));
+}
+
 void write_track(H5File& f, const Track& t, const TrackProducts& p, const InstrumentSettings& s) {
   const std::string g = "/tracks/" + t.name;
   f.group(g);

@@ -18,6 +18,9 @@ void write_validity(H5File& f, const NegativityReport& r);
 // /geometry: the rope frame (gse_to_rope rows, handedness, skew).
 void write_frame(H5File& f, const RopeFrame& frame);
 // /tracks/<name>/: the per-sample products (names are a contract, README "Output").
+// /atlas: gyro-averaged f(rho, E, alpha) [s^3/cm^6] at (rho, 0, 0) in the given frame.
+void write_atlas(H5File& f, const std::vector<double>& rho_km, const InstrumentSettings& s,
+                 const std::vector<double>& F, const std::vector<double>& frame_velocity_km_s);
 void write_track(H5File& f, const Track& t, const TrackProducts& p, const InstrumentSettings& s);
 void write_solver_history(H5File& f, const SolveResult& r, const SolverSettings& s,
                           const std::string& backend);
