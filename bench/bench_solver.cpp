@@ -5,8 +5,11 @@
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
+#include <cmath>
+
 #include "fluxrope/engine/backend.hpp"
 #include "fluxrope/equilibrium/solver.hpp"
+#include "fluxrope/instrument/products.hpp"
 #include "fluxrope/instrument/skymap.hpp"
 #include "fluxrope/io/config.hpp"
 
@@ -177,4 +180,39 @@ void BM_GyroPadCuda(benchmark::State& state) {
   gyro_pad_bench(state, *cuda);
 }
 BENCHMARK(BM_GyroPadCuda)->Unit(benchmark::kMillisecond);
+}  // namespace
+
+// The default event end to end (what `fluxrope synth` computes, without the HDF5 write):
+// converged solve, tracks, skymaps, DEF, PADs, dense PADs and moments for 4 spacecraft.
+namespace {
+void BM_DefaultEventSynth(benchmark::State& state) {
+  set_threads(state);
+  auto cpu = make_cpu_backend();
+  const RunConfig& cfg = preset();
+  for (auto _ : state) {
+    const SolveResult r = solve_equilibrium(cfg.model, cfg.solver, *cpu);
+    const ProfileTables t = make_profile_tables(r);
+    const RopeFrame frame =
+        make_rope_frame(cfg.geometry.L_gse, cfg.geometry.M_gse, cfg.geometry.N_gse);
+    for (const Track& tr : make_tracks(cfg.geometry, frame)) {
+      const TrackProducts p = synthesize_track(*cpu, t, r.profile, frame, cfg.instrument, tr);
+      benchmark::DoNotOptimize(p.dist_s3_cm6.data());
+    }
+  }
+}
+BENCHMARK(BM_DefaultEventSynth)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
+
+// The CPU's limit for these kernels: each f_e evaluation needs three exp; glibc's exp is a
+// scalar call. Throughput of exp alone on an array of arguments like the kernel's.
+void BM_ExpThroughput(benchmark::State& state) {
+  std::vector<double> x(4096), y(4096);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = -30.0 + 30.0 * i / x.size();
+  for (auto _ : state) {
+    for (size_t i = 0; i < x.size(); ++i) y[i] = std::exp(x[i]);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.counters["exp/s"] = benchmark::Counter(static_cast<double>(x.size()),
+                                               benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_ExpThroughput);
 }  // namespace
