@@ -11,6 +11,23 @@ namespace fluxrope {
 
 namespace {
 
+// A solved profile's tables on the device; view() is the ProfileView with device pointers.
+class DeviceProfile {
+ public:
+  explicit DeviceProfile(const ProfileView& host)
+      : view_(host),
+        field_(host.field.table, 4 * static_cast<size_t>(host.field.n)),
+        pot_(host.pot.table, 6 * static_cast<size_t>(host.field.n)) {
+    view_.field.table = field_.get();
+    view_.pot.table = pot_.get();
+  }
+  const ProfileView& view() const { return view_; }
+
+ private:
+  ProfileView view_;
+  DeviceBuffer<double> field_, pot_;
+};
+
 class CudaBackend final : public Backend {
  public:
   CudaBackend() {
@@ -46,15 +63,12 @@ class CudaBackend final : public Backend {
   }
 
   void skymaps(const SkymapProblem& p, std::vector<double>& out) override {
-    const size_t n_nodes = static_cast<size_t>(p.profile.field.n);
-    DeviceBuffer<double> field(p.profile.field.table, 4 * n_nodes);
-    DeviceBuffer<double> pot(p.profile.pot.table, 6 * n_nodes);
+    const DeviceProfile profile(p.profile);
     DeviceBuffer<Vec3> dirs(p.velocity_dir, static_cast<size_t>(SKY_N_PHI) * SKY_N_THETA);
     DeviceBuffer<double> speed(p.speed, 2 * SKY_N_ENERGY);
     DeviceBuffer<SkymapSample> samples(p.samples, static_cast<size_t>(p.n_samples));
     SkymapProblem d = p;
-    d.profile.field.table = field.get();
-    d.profile.pot.table = pot.get();
+    d.profile = profile.view();
     d.velocity_dir = dirs.get();
     d.speed = speed.get();
     d.samples = samples.get();
@@ -67,16 +81,13 @@ class CudaBackend final : public Backend {
   }
 
   void gyro_pads(const GyroPadProblem& p, std::vector<double>& out) override {
-    const size_t n_nodes = static_cast<size_t>(p.profile.field.n);
-    DeviceBuffer<double> field(p.profile.field.table, 4 * n_nodes);
-    DeviceBuffer<double> pot(p.profile.pot.table, 6 * n_nodes);
+    const DeviceProfile profile(p.profile);
     DeviceBuffer<GyroPadSample> samples(p.samples, static_cast<size_t>(p.n_samples));
     DeviceBuffer<double> speed(p.speed, static_cast<size_t>(p.n_energy));
     DeviceBuffer<double> ca(p.cos_alpha, static_cast<size_t>(p.n_pitch)),
         sa(p.sin_alpha, static_cast<size_t>(p.n_pitch));
     GyroPadProblem d = p;
-    d.profile.field.table = field.get();
-    d.profile.pot.table = pot.get();
+    d.profile = profile.view();
     d.samples = samples.get();
     d.speed = speed.get();
     d.cos_alpha = ca.get();

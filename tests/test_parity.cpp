@@ -8,9 +8,15 @@
 
 using namespace fluxrope;
 
+// Skips the calling test (with the reason) unless a CUDA device can run it.
+#define FLUXROPE_REQUIRE_CUDA()                                                              \
+  do {                                                                                       \
+    if (!cuda_compiled()) GTEST_SKIP() << "built without CUDA";                              \
+    if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device answers on this machine"; \
+  } while (0)
+
 TEST(Parity, ShapeIntegralsCpuVsCuda) {
-  if (!cuda_compiled()) GTEST_SKIP() << "built without CUDA";
-  if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device answers on this machine";
+  FLUXROPE_REQUIRE_CUDA();
   auto cuda = make_cuda_backend();
   auto cpu = make_cpu_backend();
   std::cout << "[ parity ] running on " << cuda->name() << "\n";
@@ -41,8 +47,7 @@ TEST(Parity, ShapeIntegralsCpuVsCuda) {
 
 // Skymaps of the default rope on both backends: 1e-12 relative in double (issue 3).
 TEST(Parity, SkymapsCpuVsCuda) {
-  if (!cuda_compiled()) GTEST_SKIP() << "built without CUDA";
-  if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device answers on this machine";
+  FLUXROPE_REQUIRE_CUDA();
   auto cuda = make_cuda_backend();
   auto cpu = make_cpu_backend();
   std::cout << "[ parity ] running on " << cuda->name() << "\n";
@@ -61,8 +66,7 @@ TEST(Parity, SkymapsCpuVsCuda) {
 }
 
 TEST(Parity, GyroPadsCpuVsCuda) {
-  if (!cuda_compiled()) GTEST_SKIP() << "built without CUDA";
-  if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device answers on this machine";
+  FLUXROPE_REQUIRE_CUDA();
   auto cuda = make_cuda_backend();
   auto cpu = make_cpu_backend();
   const ProfileTables t = make_profile_tables(test::solved("yang2022"));
