@@ -20,7 +20,7 @@ struct FieldTable {
   std::vector<double> table;  // 4 per node: Bz, dBz/drho, Bphi, dBphi/drho
   int n = 0;
   double h = 0.0;
-  FieldView view() const { return FieldView{table.data(), n, h}; }
+  FieldView view() const { return FieldView{table.data(), n, h, 1.0 / h}; }
 };
 FieldTable make_field_table(const std::vector<double>& Bz, const std::vector<double>& dBz,
                             const std::vector<double>& Bphi, const std::vector<double>& dBphi,

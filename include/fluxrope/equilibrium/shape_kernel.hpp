@@ -145,6 +145,7 @@ FLUXROPE_HD inline void shape_item(const ShapeProblem& p, long item, double* out
   const double base_phi = v_par * g.bphi + g.c_phi;
   const double base_z = v_par * g.bz + g.c_z;
   const double inv_B = 1.0 / g.Bmag;
+  const double kappa = gyro_kappa(g.Bz, g.Bphi);
   double acc[N_SHAPE_MOMENTS] = {0, 0, 0, 0, 0, 0, 0};
   for (int k2 = 0; k2 < p.n_half; ++k2) {
     const double vr = g.sig_perp * p.x_half[k2];
@@ -154,7 +155,8 @@ FLUXROPE_HD inline void shape_item(const ShapeProblem& p, long item, double* out
       const double vz = base_z - t * g.bphi;
       const double v2 = vr * vr + vp * vp + vz * vz;
       const double vperp2_local = v2 - v_par * v_par;
-      const double true_term = vperp2_over_B_gyrocentre(p.field, rho, g.Bz, g.Bphi, vr, vp, vz);
+      const double true_term =
+          vperp2_over_B_gyrocentre(p.field, rho, g.Bz, g.Bphi, kappa, vr, vp, vz);
       const double delta = g.mu_coeff * (true_term - vperp2_local * inv_B);
       const double w = p.w_half[k2] * p.w_perp[k3] * exp(delta);
       acc[K_N] += w;

@@ -43,11 +43,12 @@ struct FieldView {
   const double* table = nullptr;
   int n = 0;
   double h = 0.0;
+  double inv_h = 0.0;  // 1 / h
 
   FLUXROPE_HD double rho_edge() const { return (n - 1) * h; }
 
   FLUXROPE_HD void eval(double rho, double& Bz, double& Bphi) const {
-    const double t = rho / h;
+    const double t = rho * inv_h;
     if (t >= n - 1) {
       const double* e = table + 4 * (n - 1);
       Bz = e[0];
@@ -75,27 +76,41 @@ struct FieldView {
 //   R_x = rho - kappa (B_z v_phi - B_phi v_z),  R_y = kappa B_z v_rho,
 //   B(R) = B_phi(rho_c) (-sin th_c, cos th_c, 0) + B_z(rho_c) z_hat,
 // and v_perp is v minus its component along B(R). mu = m/2 * this.
+// kappa = m / (e |B|^2) of the gyro-centre formula, for the local field (B_z, B_phi).
+FLUXROPE_HD inline double gyro_kappa(double Bz, double Bphi) {
+  return constants::M_ELECTRON / (constants::E_CHARGE * (Bz * Bz + Bphi * Bphi));
+}
+
 // Gyro-centre (R_x, R_y) in the particle's local basis (x along rho_hat, y along phi_hat).
-FLUXROPE_HD inline void gyrocentre(double rho, double Bz, double Bphi, double vr, double vp,
-                                   double vz, double& Rx, double& Ry) {
-  const double kappa = constants::M_ELECTRON / (constants::E_CHARGE * (Bz * Bz + Bphi * Bphi));
+FLUXROPE_HD inline void gyrocentre(double rho, double Bz, double Bphi, double kappa, double vr,
+                                   double vp, double vz, double& Rx, double& Ry) {
   Rx = rho - kappa * (Bz * vp - Bphi * vz);
   Ry = kappa * Bz * vr;
 }
+FLUXROPE_HD inline void gyrocentre(double rho, double Bz, double Bphi, double vr, double vp,
+                                   double vz, double& Rx, double& Ry) {
+  gyrocentre(rho, Bz, Bphi, gyro_kappa(Bz, Bphi), vr, vp, vz, Rx, Ry);
+}
 
+// Hot loops pass kappa = gyro_kappa(Bz, Bphi), computed once per position.
 FLUXROPE_HD inline double vperp2_over_B_gyrocentre(const FieldView& f, double rho, double Bz,
-                                                   double Bphi, double vr, double vp, double vz) {
+                                                   double Bphi, double kappa, double vr, double vp,
+                                                   double vz) {
   double Rx, Ry;
-  gyrocentre(rho, Bz, Bphi, vr, vp, vz, Rx, Ry);
+  gyrocentre(rho, Bz, Bphi, kappa, vr, vp, vz, Rx, Ry);
   const double rho_c = sqrt(Rx * Rx + Ry * Ry);
   double Bzc, Bphic;
   f.eval(rho_c, Bzc, Bphic);
   // (-sin th_c, cos th_c) = (-Ry, Rx) / rho_c; at rho_c = 0, B_phi = 0 anyway.
   const double inv = rho_c > 0.0 ? 1.0 / rho_c : 0.0;
   const double vdotB = Bphic * (Rx * vp - Ry * vr) * inv + Bzc * vz;
-  const double B2 = Bzc * Bzc + Bphic * Bphic;
+  const double inv_B2 = 1.0 / (Bzc * Bzc + Bphic * Bphic);
   const double v2 = vr * vr + vp * vp + vz * vz;
-  return (v2 - vdotB * vdotB / B2) / sqrt(B2);
+  return (v2 - vdotB * vdotB * inv_B2) * sqrt(inv_B2);
+}
+FLUXROPE_HD inline double vperp2_over_B_gyrocentre(const FieldView& f, double rho, double Bz,
+                                                   double Bphi, double vr, double vp, double vz) {
+  return vperp2_over_B_gyrocentre(f, rho, Bz, Bphi, gyro_kappa(Bz, Bphi), vr, vp, vz);
 }
 
 }  // namespace fluxrope

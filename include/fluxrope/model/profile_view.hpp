@@ -62,6 +62,7 @@ struct ProfileView {
 struct LocalPoint {
   double rho = 0.0, c = 1.0, sn = 0.0;  // rho_hat = (c, sn, 0), phi_hat = (-sn, c, 0)
   double Bz = 0.0, Bphi = 0.0;
+  double kappa = 0.0;  // m / (e |B|^2): the gyro-centre offset per unit v x B
   double amp[N_POP] = {0, 0, 0};
   double u_phi[N_POP] = {0, 0, 0}, u_z[N_POP] = {0, 0, 0};
   double a[N_POP] = {0, 0, 0}, bmu[N_POP] = {0, 0, 0};
@@ -77,6 +78,7 @@ FLUXROPE_HD inline LocalPoint local_point(const ProfileView& p, Vec3 r) {
   }
   double Phi, psi, Az;
   p.field.eval(l.rho, l.Bz, l.Bphi);
+  l.kappa = gyro_kappa(l.Bz, l.Bphi);
   p.pot.eval(l.rho, Phi, psi, Az);
   const double m = constants::M_ELECTRON, e = constants::E_CHARGE;
   for (int s = 0; s < N_POP; ++s) {
@@ -98,7 +100,8 @@ FLUXROPE_HD inline LocalPoint local_point(const ProfileView& p, Vec3 r) {
 // mu = m v_perp^2 / (2 |B(R)|) with the gyro-centre field.
 FLUXROPE_HD inline double electron_f_at(const ProfileView& p, const LocalPoint& l, Vec3 v) {
   const double vr = l.c * v.x + l.sn * v.y, vp = -l.sn * v.x + l.c * v.y, vz = v.z;
-  const double mu_term = vperp2_over_B_gyrocentre(p.field, l.rho, l.Bz, l.Bphi, vr, vp, vz);
+  const double mu_term =
+      vperp2_over_B_gyrocentre(p.field, l.rho, l.Bz, l.Bphi, l.kappa, vr, vp, vz);
   double f = 0.0;
   for (int s = 0; s < N_POP; ++s) {
     const double dp = vp - l.u_phi[s], dz = vz - l.u_z[s];
