@@ -72,12 +72,8 @@ class CudaBackend final : public Backend {
     d.velocity_dir = dirs.get();
     d.speed = speed.get();
     d.samples = samples.get();
-    const long n = p.n_items();
-    DeviceBuffer<double> result(static_cast<size_t>(n));
-    double* r = result.get();
-    parallel_for_cuda(n, [d, r] __device__(long item) { r[item] = skymap_item(d, item); });
-    FLUXROPE_CUDA_CHECK(cudaDeviceSynchronize());
-    result.copy_to(out);
+    device_map(
+        p.n_items(), [d] __device__(long item) { return skymap_item(d, item); }, out);
   }
 
   void gyro_pads(const GyroPadProblem& p, std::vector<double>& out) override {
@@ -92,12 +88,8 @@ class CudaBackend final : public Backend {
     d.speed = speed.get();
     d.cos_alpha = ca.get();
     d.sin_alpha = sa.get();
-    const long n = p.n_items();
-    DeviceBuffer<double> result(static_cast<size_t>(n));
-    double* r = result.get();
-    parallel_for_cuda(n, [d, r] __device__(long item) { r[item] = gyro_pad_item(d, item); });
-    FLUXROPE_CUDA_CHECK(cudaDeviceSynchronize());
-    result.copy_to(out);
+    device_map(
+        p.n_items(), [d] __device__(long item) { return gyro_pad_item(d, item); }, out);
   }
 
  private:
