@@ -1,5 +1,6 @@
 // The fluxrope tool as a user runs it: exit status, one clear message naming what
 // is wrong, and no output file (or temporary) left behind on failure.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -251,4 +252,50 @@ TEST_F(Cli, AtlasTabulatesTheGyroAveragedDistribution) {
   fluxrope::H5File g(out(), fluxrope::H5File::Mode::Read);
   const std::vector<double> G = g.read("/atlas/f_s3_cm6");
   EXPECT_GT(G[6 * 36 + 35], 1.05 * G[6 * 36 + 0]);
+}
+
+// fit-center on a synth output, and on CSV files as a user with real data would export them
+// (time, Bx, By, Bz in GSE; the formation and velocity from the config). The default event's
+// axis is at (L, N) = (2, 0) km; noise-free bound 0.2 km (see test_center_fit.cpp).
+TEST_F(Cli, FitCenterFromSynthOutputAndFromCsv) {
+  const std::string synth = (dir_ / "synth.h5").string();
+  ASSERT_EQ(run("synth --backend cpu -o " + synth).status, 0);
+  const CliRun r = run("fit-center --input " + synth + " -o " + out());
+  ASSERT_EQ(r.status, 0) << r.output;
+  fluxrope::H5File f(out(), fluxrope::H5File::Mode::Read);
+  const std::vector<double> c = f.read("/center_fit/center_ln_km");
+  EXPECT_NEAR(c[0], 2.0, 0.2);
+  EXPECT_NEAR(c[1], 0.0, 0.2);
+  EXPECT_EQ(f.read("/center_fit/radius_km").size(), 11u);
+  EXPECT_LT(f.read("/center_fit/loss_km2")[0], 0.04);
+
+  // the same |B| series as CSV files
+  std::string args;
+  {
+    fluxrope::H5File s(synth, fluxrope::H5File::Mode::Read);
+    for (const char* sc : {"MMS1", "MMS2", "MMS3", "MMS4"}) {
+      const std::vector<double> t = s.read(std::string("/tracks/") + sc + "/time_s");
+      const std::vector<double> B = s.read(std::string("/tracks/") + sc + "/B_gse_nT");
+      std::string text = "time_s,Bx_nT,By_nT,Bz_nT\n";
+      for (size_t k = 0; k < t.size(); ++k)
+        text += fmt::format("{},{},{},{}\n", t[k], B[3 * k], B[3 * k + 1], B[3 * k + 2]);
+      args += fmt::format(" --csv {}={}", sc, file(std::string(sc) + ".csv", text));
+    }
+  }
+  const std::string out2 = (dir_ / "csv_fit.h5").string();
+  const CliRun rc = run("fit-center" + args + " -o " + out2);
+  ASSERT_EQ(rc.status, 0) << rc.output;
+  fluxrope::H5File g(out2, fluxrope::H5File::Mode::Read);
+  const std::vector<double> c2 = g.read("/center_fit/center_ln_km");
+  EXPECT_NEAR(c2[0], c[0], 1e-9);
+  EXPECT_NEAR(c2[1], c[1], 1e-9);
+}
+
+TEST_F(Cli, FitCenterBadInputs) {
+  expect_failure("fit-center", {"--input", "--csv"});
+  expect_failure("fit-center --csv MMS1=" + file("a.csv", "0,1,2,3\n0.1,1,2,3\n"),
+                 {"no --csv MMS2=FILE"});
+  expect_failure("fit-center --csv MMS1=" + file("b.csv", "t,bx,by,bz\n0,1,2,3\n0.1,1,x,3\n") +
+                     " --csv MMS2=x --csv MMS3=x --csv MMS4=x",
+                 {"b.csv", "line 3"});
 }

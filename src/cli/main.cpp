@@ -4,6 +4,7 @@
 //   fluxrope solve [options]              solve the equilibrium, write HDF5, print a summary
 //   fluxrope synth [options]              solve, then synthesize FPI products along the tracks
 //   fluxrope atlas [options]              solve, then tabulate gyro-averaged f(rho, E, alpha)
+//   fluxrope fit-center --input F | --csv NAME=FILE...   the rope centre of paper eq. 5
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -244,6 +245,86 @@ int cmd_atlas(CommonOptions& o, const std::vector<double>& frame_velocity_km_s, 
   return 0;
 }
 
+struct FitOptions {
+  std::string input;             // fluxrope HDF5 file with /tracks
+  std::vector<std::string> csv;  // NAME=FILE
+  std::vector<double> levels;    // nT
+};
+
+int cmd_fit_center(CommonOptions& o, const FitOptions& fo) {
+  if (fo.input.empty() == fo.csv.empty())
+    throw Error(
+        "fit-center needs either --input FILE.h5 (a synth output) or --csv NAME=FILE for every "
+        "spacecraft");
+  std::vector<CenterFitSpacecraft> sc;
+  if (!fo.input.empty()) {
+    H5File in(fo.input, H5File::Mode::Read);
+    o.src.text = in.read_string_attr("/", "config_toml");
+    o.src.text_name = fmt::format("the config_toml of '{}'", fo.input);
+  }
+  const RunConfig cfg = resolve(o);
+  const GeometrySettings& g = cfg.geometry;
+  const RopeFrame frame = make_rope_frame(g.L_gse, g.M_gse, g.N_gse);
+  AtomicOutput out(o.output);
+  // The contours are circles in the plane perpendicular to the axis M, so the fit works in
+  // L and N orthonormalized in that plane: e_N = the model's x, e_L = -(the model's y) = x x z.
+  // (The paper's LN plane is 1.8 degrees off it: along-axis motion would leak into N.)
+  const Vec3 e_N = frame.gse_to_rope.r0, e_L = -1.0 * frame.gse_to_rope.r1;
+  for (const SpacecraftSpec& spec : g.spacecraft) {
+    CenterFitSpacecraft s;
+    s.name = spec.name;
+    s.L0_km = dot(spec.position_gse_km, e_L);
+    s.N0_km = dot(spec.position_gse_km, e_N);
+    if (!fo.input.empty()) {
+      H5File in(fo.input, H5File::Mode::Read);
+      const std::string gname = "/tracks/" + spec.name;
+      if (!in.exists(gname))
+        throw Error(fmt::format("'{}' has no {} for spacecraft {}", fo.input, gname, spec.name));
+      s.t_s = in.read(gname + "/time_s");
+      const std::vector<double> B = in.read(gname + "/B_gse_nT");
+      for (size_t k = 0; k < s.t_s.size(); ++k)
+        s.Bmag_nT.push_back(std::sqrt(B[3 * k] * B[3 * k] + B[3 * k + 1] * B[3 * k + 1] +
+                                      B[3 * k + 2] * B[3 * k + 2]));
+    } else {
+      std::string file;
+      for (const std::string& c : fo.csv)
+        if (c.rfind(spec.name + "=", 0) == 0) file = c.substr(spec.name.size() + 1);
+      if (file.empty())
+        throw Error(fmt::format("no --csv {}=FILE given for spacecraft {} of [geometry]", spec.name,
+                                spec.name));
+      read_b_csv(file, s.t_s, s.Bmag_nT);
+    }
+    sc.push_back(std::move(s));
+  }
+  CenterFitSettings fs;
+  if (!fo.levels.empty()) fs.levels_nT = fo.levels;
+  fs.vL_km_s = -dot(g.rope_velocity_gse_km_s, e_L);  // the spacecraft move with -V_rope
+  fs.vN_km_s = -dot(g.rope_velocity_gse_km_s, e_N);
+  CenterFitResult r = fit_center(sc, fs);
+  // the centre back in the user's own L, N (a point of the axis, projected)
+  const Vec3 C = r.L_km * e_L + r.N_km * e_N;
+  r.L_km = dot(C, frame.L);
+  r.N_km = dot(C, frame.N);
+  fmt::print("fluxrope {} fit-center: {} spacecraft, {} levels, {} crossings\n", VERSION, sc.size(),
+             fs.levels_nT.size(), r.crossings.size());
+  for (const std::string& why : r.skipped) fmt::print("  skipped: {}\n", why);
+  fmt::print("  centre (L, N)   = ({:.3f}, {:.3f}) km relative to the reference point at t = 0\n",
+             r.L_km, r.N_km);
+  fmt::print("  L (eq. 5)       = {:.4g} km^2, sqrt(L) = {:.3g} km\n", r.loss_km2,
+             std::sqrt(r.loss_km2));
+  for (size_t i = 0; i < fs.levels_nT.size(); ++i)
+    if (!std::isnan(r.radius_km[i]))
+      fmt::print("  {:6.2f} nT: mean radius {:.2f} km\n", fs.levels_nT[i], r.radius_km[i]);
+  {
+    H5File f(out.temp_path(), H5File::Mode::Create);
+    write_root_attributes(f, cfg);
+    write_center_fit(f, r, fs, sc);
+  }
+  out.commit();
+  fmt::print("\nwrote {}\n", o.output);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -285,6 +366,21 @@ int main(int argc, char** argv) {
       ->expected(3);
   atlas_cmd->add_option("--stride", stride, "every stride-th radius of the profile grid")
       ->capture_default_str();
+  CommonOptions fit_opts;
+  FitOptions fit;
+  auto* fit_cmd = app.add_subcommand(
+      "fit-center",
+      "find the rope centre from four-spacecraft |B| series (Yang et al. 2022, eq. 5)");
+  add_config_options(fit_cmd, fit_opts);
+  fit_opts.output = "fluxrope_center.h5";
+  fit_cmd->add_option("-o,--output", fit_opts.output, "output HDF5 file")->capture_default_str();
+  fit_cmd->add_option("--input", fit.input, "a fluxrope synth output (its [geometry] is used)");
+  fit_cmd->add_option("--csv", fit.csv,
+                      "NAME=FILE: time_s,Bx,By,Bz (GSE, nT) per spacecraft of [geometry]");
+  fit_cmd
+      ->add_option("--levels", fit.levels,
+                   "contour levels [nT], comma-separated (default 16..20, 11 values)")
+      ->delimiter(',');
 
   try {
     app.parse(argc, argv);
@@ -310,6 +406,7 @@ int main(int argc, char** argv) {
     if (*solve_cmd) return cmd_solve(solve_opts);
     if (*synth_cmd) return cmd_synth(synth_opts);
     if (*atlas_cmd) return cmd_atlas(atlas_opts, frame_velocity, stride);
+    if (*fit_cmd) return cmd_fit_center(fit_opts, fit);
   } catch (const Error& e) {
     fmt::print(stderr, "fluxrope: error: {}\n", e.what());
     return 1;

@@ -355,6 +355,16 @@ RunConfig load_config(const ConfigSources& src) {
   seed(m.model, preset_params(src.preset), normalized_keys());
   seed(m.solver, SolverSettings{}, solver_keys());
 
+  if (src.text) {
+    toml::table root;
+    try {
+      root = toml::parse(*src.text);
+    } catch (const toml::parse_error& e) {
+      throw Error(fmt::format("{} is not valid TOML: {} (line {}, column {})", src.text_name,
+                              e.description(), e.source().begin.line, e.source().begin.column));
+    }
+    apply_table(m, root, src.text_name);
+  }
   if (src.file) {
     std::ifstream probe(*src.file);
     if (!probe)

@@ -2,9 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <sstream>
 
 #include "fluxrope/core/constants.hpp"
+#include "fluxrope/core/error.hpp"
 #include "fluxrope/instrument/fpi.hpp"
 #include "fluxrope/version.hpp"
 
@@ -109,6 +113,55 @@ void write_atlas(H5File& f, const std::vector<double>& rho_km, const InstrumentS
                      "local B, in the frame "
                      "moving with frame_velocity_rope_km_s through the rope"));
   f.attr("/atlas/f_s3_cm6", "gyrophase_nodes", static_cast<int64_t>(s.dense_pad_gyrophase));
+}
+
+void write_center_fit(H5File& f, const CenterFitResult& r, const CenterFitSettings& s,
+                      const std::vector<CenterFitSpacecraft>& sc) {
+  f.group("/center_fit");
+  f.write("/center_fit/center_ln_km", {r.L_km, r.N_km}, "km", "ln");
+  f.write("/center_fit/loss_km2", {r.loss_km2}, "km^2", "scalar");
+  f.write("/center_fit/levels_nT", s.levels_nT, "nT", "level");
+  f.write("/center_fit/radius_km", r.radius_km, "km", "level");
+  std::vector<double> table, dist;
+  for (const ContourCrossing& c : r.crossings) {
+    for (double v : {static_cast<double>(c.spacecraft), static_cast<double>(c.level),
+                     c.inward ? 1.0 : 0.0, c.t_s, c.L_km, c.N_km})
+      table.push_back(v);
+    dist.push_back(c.d_km);
+  }
+  f.write("/center_fit/crossings", table, {r.crossings.size(), 6}, "mixed", "crossing,column");
+  f.attr(
+      "/center_fit/crossings", "columns",
+      std::string(
+          "spacecraft index, level index, inward (1) / outward (0), t [s], L [km], N [km]; L and N "
+          "orthonormalized in the plane perpendicular to M (center_ln_km is in the given L, N)"));
+  std::string names;
+  for (const auto& c : sc) names += (names.empty() ? "" : ",") + c.name;
+  f.attr("/center_fit/crossings", "spacecraft", names);
+  f.write("/center_fit/crossing_distance_km", dist, "km", "crossing");
+  f.attr("/center_fit", "sqrt_loss_km", std::sqrt(r.loss_km2));
+}
+
+void read_b_csv(const std::string& path, std::vector<double>& t_s, std::vector<double>& Bmag_nT) {
+  std::ifstream in(path);
+  if (!in) throw Error(fmt::format("cannot read CSV file '{}'", path));
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.empty() || line[0] == '#') continue;
+    std::replace(line.begin(), line.end(), ',', ' ');
+    std::istringstream ss(line);
+    double t, bx, by, bz;
+    if (!(ss >> t >> bx >> by >> bz)) {
+      if (t_s.empty() && number == 1) continue;  // a header line
+      throw Error(fmt::format("CSV file '{}', line {}: expected time_s, Bx, By, Bz (numbers)", path,
+                              number));
+    }
+    t_s.push_back(t);
+    Bmag_nT.push_back(std::sqrt(bx * bx + by * by + bz * bz));
+  }
+  if (t_s.size() < 2) throw Error(fmt::format("CSV file '{}' has fewer than two samples", path));
 }
 
 void write_track(H5File& f, const Track& t, const TrackProducts& p, const InstrumentSettings& s) {

@@ -134,6 +134,8 @@ CenterFitResult fit_center(const std::vector<CenterFitSpacecraft>& sc, const Cen
   Eigen::VectorXd r(m);
   f(c, r);
   res.loss_km2 = r.squaredNorm();
+  for (ContourCrossing& x : res.crossings)
+    x.d_km = std::hypot(x.L_km - res.L_km, x.N_km - res.N_km);
   res.radius_km.assign(s.levels_nT.size(), std::numeric_limits<double>::quiet_NaN());
   for (size_t k = 0; k < pts.size(); ++k) {
     double mean = 0.0;

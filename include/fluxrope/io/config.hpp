@@ -25,6 +25,10 @@ inline constexpr const char* DEFAULT_PRESET = "yang2022";
 struct ConfigSources {
   std::string preset = DEFAULT_PRESET;
   std::optional<std::string> file;
+  // TOML text read like a file (e.g. the config_toml of an output file), applied before `file`;
+  // text_name names it in messages.
+  std::optional<std::string> text;
+  std::string text_name = "the configuration text";
   std::vector<std::string> sets;  // "table.key=value", value in TOML syntax (bare words = strings)
 };
 

@@ -9,6 +9,7 @@
 #include "fluxrope/instrument/products.hpp"
 #include "fluxrope/io/config.hpp"
 #include "fluxrope/io/hdf5_file.hpp"
+#include "fluxrope/reconstruct/center_fit.hpp"
 
 namespace fluxrope {
 
@@ -21,6 +22,11 @@ void write_frame(H5File& f, const RopeFrame& frame);
 // /atlas: gyro-averaged f(rho, E, alpha) [s^3/cm^6] at (rho, 0, 0) in the given frame.
 void write_atlas(H5File& f, const std::vector<double>& rho_km, const InstrumentSettings& s,
                  const std::vector<double>& F, const std::vector<double>& frame_velocity_km_s);
+// /center_fit: the centre of paper eq. 5 and what it was fitted to.
+void write_center_fit(H5File& f, const CenterFitResult& r, const CenterFitSettings& s,
+                      const std::vector<CenterFitSpacecraft>& sc);
+// Reads a CSV of time [s], Bx, By, Bz [nT, GSE] (a header line is allowed) into t and |B|.
+void read_b_csv(const std::string& path, std::vector<double>& t_s, std::vector<double>& Bmag_nT);
 void write_track(H5File& f, const Track& t, const TrackProducts& p, const InstrumentSettings& s);
 void write_solver_history(H5File& f, const SolveResult& r, const SolverSettings& s,
                           const std::string& backend);

@@ -8,6 +8,8 @@
 
 namespace fluxrope {
 
+// Coordinates (L, N) are those of an orthonormal basis of the plane perpendicular to the rope
+// axis (the CLI uses L and N orthonormalized against M and converts the centre back).
 struct CenterFitSpacecraft {
   std::string name;
   std::vector<double> t_s;          // sample times
@@ -26,6 +28,7 @@ struct ContourCrossing {
   int level = 0;
   bool inward = true;  // |B| rising through the level
   double t_s = 0.0, L_km = 0.0, N_km = 0.0;
+  double d_km = 0.0;  // distance from the fitted centre (the d_ij of eq. 5)
 };
 
 struct CenterFitResult {
