@@ -8,6 +8,7 @@
 #include "fluxrope/core/constants.hpp"
 #include "fluxrope/core/error.hpp"
 #include "fluxrope/geometry/geometry.hpp"
+#include "fluxrope/io/event_config.hpp"
 #include "fluxrope/reconstruct/center_fit.hpp"
 #include "test_util.hpp"
 
@@ -18,20 +19,13 @@ namespace {
 
 // Orthonormal, right-handed LMN (N x L = M): the rope frame is GSE itself.
 GeometrySettings known_geometry() {
-  GeometrySettings g;
+  GeometrySettings g = default_event_geometry();  // its tetrahedron and 1 s of burst samples
   g.N_gse = {1, 0, 0};
   g.L_gse = {0, 1, 0};
   g.M_gse = {0, 0, 1};
   g.center_L_km = 3.0;
   g.center_N_km = -1.5;
   g.rope_velocity_gse_km_s = {170.0, 0.0, -140.0};  // 170 km/s across (along N), 140 along the axis
-  g.t_start_s = -0.5;
-  g.duration_s = 1.0;
-  g.cadence_s = 0.03;
-  g.spacecraft = {{"MMS1", {0.0, 0.0, 0.0}},
-                  {"MMS2", {10.0, 0.0, 0.0}},
-                  {"MMS3", {5.0, 8.660254, 0.0}},
-                  {"MMS4", {5.0, 2.886751, 8.164966}}};
   return g;
 }
 
