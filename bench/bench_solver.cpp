@@ -124,7 +124,7 @@ void skymap_bench(benchmark::State& state, Backend& backend) {
     const std::vector<double> sky = synth_skymaps(backend, t, samples);
     benchmark::DoNotOptimize(sky.data());
   }
-  state.counters["evals/s"] = benchmark::Counter(static_cast<double>(samples.size()) * SKY_N_BINS,
+  state.counters["evals/s"] = benchmark::Counter(static_cast<double>(samples.size()) * FPI_N_BINS,
                                                  benchmark::Counter::kIsIterationInvariantRate);
 }
 

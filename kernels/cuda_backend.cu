@@ -64,8 +64,8 @@ class CudaBackend final : public Backend {
 
   void skymaps(const SkymapProblem& p, std::vector<double>& out) override {
     const DeviceProfile profile(p.profile);
-    DeviceBuffer<Vec3> dirs(p.velocity_dir, static_cast<size_t>(SKY_N_PHI) * SKY_N_THETA);
-    DeviceBuffer<double> speed(p.speed, 2 * SKY_N_ENERGY);
+    DeviceBuffer<Vec3> dirs(p.velocity_dir, static_cast<size_t>(FPI_N_PHI) * FPI_N_THETA);
+    DeviceBuffer<double> speed(p.speed, 2 * FPI_N_ENERGY);
     DeviceBuffer<SkymapSample> samples(p.samples, static_cast<size_t>(p.n_samples));
     SkymapProblem d = p;
     d.profile = profile.view();

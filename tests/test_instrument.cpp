@@ -75,7 +75,7 @@ TEST(Skymap, UsesTheEnergyTableOfTheSamplesParity) {
     for (int i : {0, 9, 31}) {
       const double v = std::sqrt(2 * fpi_energy_table(p)[i] * EV_TO_SI / M_ELECTRON);
       const double expect = 1e-12 * electron_f(pv, a.r_rope, v * (-1.0 * fpi_look_direction(3, 4)));
-      EXPECT_NEAR(sky[p * SKY_N_BINS + (3 * FPI_N_THETA + 4) * FPI_N_ENERGY + i], expect,
+      EXPECT_NEAR(sky[p * FPI_N_BINS + (3 * FPI_N_THETA + 4) * FPI_N_ENERGY + i], expect,
                   1e-13 * expect);
     }
 }

@@ -179,7 +179,7 @@ int cmd_synth(CommonOptions& o) {
         "along -L. B_lmn_nT are projections on your L, M, N.\n");
   const std::vector<Track> tracks = make_tracks(g, frame);
   fmt::print("\nsynthesizing {} spacecraft x {} samples (FPI burst grid, {} bins a sample)\n",
-             tracks.size(), tracks.empty() ? 0 : tracks[0].time_s.size(), SKY_N_BINS);
+             tracks.size(), tracks.empty() ? 0 : tracks[0].time_s.size(), FPI_N_BINS);
   {
     H5File f(out.temp_path(), H5File::Mode::Create);
     write_equilibrium(f, cfg, eq, *backend);

@@ -402,7 +402,6 @@ ProfileView ProfileTables::view() const {
   v.field = field.view();
   v.pot = PotentialView{pot.data(), field.n, field.h, psi_edge_coeff, Az_edge_coeff};
   v.n_e = n_e;
-  v.T_r = model.T_r;
   return v;
 }
 

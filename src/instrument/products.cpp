@@ -73,12 +73,12 @@ TrackProducts synthesize_track(Backend& backend, const ProfileTables& profile,
       synth_gyro_pads(backend, profile, track.r_rope_m, track.U_rope_m_s, instrument);
   p.def.resize(p.dist_s3_cm6.size());
   for (size_t k = 0; k < p.n; ++k) {
-    const double* f = p.dist_s3_cm6.data() + k * SKY_N_BINS;
-    double* d = p.def.data() + k * SKY_N_BINS;
+    const double* f = p.dist_s3_cm6.data() + k * FPI_N_BINS;
+    double* d = p.def.data() + k * FPI_N_BINS;
     double fmin = std::numeric_limits<double>::infinity();
     long neg = 0;
-    for (long b = 0; b < SKY_N_BINS; ++b) {
-      const double E = fpi_energy_table(samples[k].parity)[b % SKY_N_ENERGY];
+    for (long b = 0; b < FPI_N_BINS; ++b) {
+      const double E = fpi_energy_table(samples[k].parity)[b % FPI_N_ENERGY];
       fmin = std::min(fmin, f[b]);
       if (f[b] < 0) ++neg;
       d[b] = f[b] < 0 ? 0.0 : DEF_PER_E2F * E * E * f[b];  // MODEL.md s. 8: clamped and counted

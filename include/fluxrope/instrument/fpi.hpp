@@ -13,7 +13,7 @@ namespace fluxrope {
 inline constexpr int FPI_N_ENERGY = 32;
 inline constexpr int FPI_N_PHI = 32;
 inline constexpr int FPI_N_THETA = 16;
-inline constexpr int FPI_N_BINS = FPI_N_ENERGY * FPI_N_PHI * FPI_N_THETA;
+inline constexpr long FPI_N_BINS = static_cast<long>(FPI_N_ENERGY) * FPI_N_PHI * FPI_N_THETA;
 inline constexpr double FPI_ANGLE_WIDTH_DEG = 11.25;
 // DEF [keV/(cm^2 s sr keV)] = DEF_PER_E2F x E[eV]^2 x f[s^3/cm^6]  (= 2 E^2 f / m^2, FPI.md)
 inline constexpr double DEF_PER_E2F = 6.187e30;

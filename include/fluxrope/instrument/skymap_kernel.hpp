@@ -3,12 +3,10 @@
 // every bin centre of the DES burst grid, one host/device body for every backend.
 #include "fluxrope/core/hd.hpp"
 #include "fluxrope/core/vec3.hpp"
+#include "fluxrope/instrument/fpi.hpp"
 #include "fluxrope/model/profile_view.hpp"
 
 namespace fluxrope {
-
-inline constexpr int SKY_N_ENERGY = 32, SKY_N_PHI = 32, SKY_N_THETA = 16;
-inline constexpr long SKY_N_BINS = static_cast<long>(SKY_N_ENERGY) * SKY_N_PHI * SKY_N_THETA;
 
 // One instrument sample: where the spacecraft is and how it moves in the rope frame,
 // how its (DBCS) axes sit in the rope frame, and which energy table it used.
@@ -26,18 +24,18 @@ struct SkymapProblem {
   const double* speed = nullptr;       // [parity * 32 + i] [m/s]
   const SkymapSample* samples = nullptr;
   int n_samples = 0;
-  FLUXROPE_HD long n_items() const { return static_cast<long>(n_samples) * SKY_N_BINS; }
+  FLUXROPE_HD long n_items() const { return static_cast<long>(n_samples) * FPI_N_BINS; }
 };
 
 // f_sc [s^3/cm^6] of work item `item`, laid out as the L2 files are read in C order:
 // (sample, phi 32, theta 16, energy 32). MODEL.md section 9: f_sc(r, v') = f(r, v' + U).
 FLUXROPE_HD inline double skymap_item(const SkymapProblem& p, long item) {
-  const int i = static_cast<int>(item % SKY_N_ENERGY);
-  const int j = static_cast<int>((item / SKY_N_ENERGY) % SKY_N_THETA);
-  const int k = static_cast<int>((item / (SKY_N_ENERGY * SKY_N_THETA)) % SKY_N_PHI);
-  const SkymapSample& s = p.samples[item / SKY_N_BINS];
-  const Vec3 dir = s.dbcs_to_rope * p.velocity_dir[k * SKY_N_THETA + j];
-  const Vec3 v_sc = p.speed[s.parity * SKY_N_ENERGY + i] * dir;
+  const int i = static_cast<int>(item % FPI_N_ENERGY);
+  const int j = static_cast<int>((item / FPI_N_ENERGY) % FPI_N_THETA);
+  const int k = static_cast<int>((item / (FPI_N_ENERGY * FPI_N_THETA)) % FPI_N_PHI);
+  const SkymapSample& s = p.samples[item / FPI_N_BINS];
+  const Vec3 dir = s.dbcs_to_rope * p.velocity_dir[k * FPI_N_THETA + j];
+  const Vec3 v_sc = p.speed[s.parity * FPI_N_ENERGY + i] * dir;
   // f_sc(r, v') = f(r, v' + U); s^3/m^6 -> s^3/cm^6
   return 1e-12 * electron_f_at(p.profile, s.local, v_sc + s.U_rope);
 }

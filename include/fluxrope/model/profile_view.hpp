@@ -52,7 +52,6 @@ struct ProfileView {
   FieldView field;  // final B: the particle's field and the gyro-centre field
   PotentialView pot;
   double n_e = 0.0;  // final electron normalization [m^-3]
-  double T_r = 0.0;  // [J], psi and Phi enter as e Phi / T_s and psi (T_r units)
 };
 
 // Everything about f_e that depends on the position only, computed once per point:
