@@ -82,12 +82,16 @@ class CudaBackend final : public Backend {
     DeviceBuffer<double> speed(p.speed, static_cast<size_t>(p.n_energy));
     DeviceBuffer<double> ca(p.cos_alpha, static_cast<size_t>(p.n_pitch)),
         sa(p.sin_alpha, static_cast<size_t>(p.n_pitch));
+    DeviceBuffer<double> cg(p.cos_gyro, static_cast<size_t>(p.n_gyro)),
+        sg(p.sin_gyro, static_cast<size_t>(p.n_gyro));
     GyroPadProblem d = p;
     d.profile = profile.view();
     d.samples = samples.get();
     d.speed = speed.get();
     d.cos_alpha = ca.get();
     d.sin_alpha = sa.get();
+    d.cos_gyro = cg.get();
+    d.sin_gyro = sg.get();
     device_map(
         p.n_items(), [d] __device__(long item) { return gyro_pad_item(d, item); }, out);
   }

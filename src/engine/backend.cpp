@@ -24,12 +24,17 @@ class CpuBackend final : public Backend {
   void skymaps(const SkymapProblem& p, std::vector<double>& out) override {
     out.assign(static_cast<size_t>(p.n_items()), 0.0);
     double* o = out.data();
-    parallel_for_cpu(p.n_items(), [&](long item) { o[item] = skymap_item(p, item); });
+    parallel_rows_cpu(
+        p.n_items() / FPI_N_ENERGY, FPI_N_ENERGY, o, [&](long row) { return skymap_row(p, row); },
+        [&](const SkymapRow& row, int i) { return skymap_bin(p, row, i); });
   }
   void gyro_pads(const GyroPadProblem& p, std::vector<double>& out) override {
     out.assign(static_cast<size_t>(p.n_items()), 0.0);
     double* o = out.data();
-    parallel_for_cpu(p.n_items(), [&](long item) { o[item] = gyro_pad_item(p, item); });
+    parallel_row_sums_cpu(
+        p.n_items(), p.n_gyro, o, [&](long item) { return gyro_pad_row(p, item); },
+        [&](const GyroPadRow& row, int g) { return gyro_pad_node(p, row, g); });
+    for (double& F : out) F = gyro_pad_mean(p, F);
   }
 };
 

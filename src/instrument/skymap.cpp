@@ -8,31 +8,38 @@
 
 namespace fluxrope {
 
-std::vector<double> synth_skymaps(Backend& backend, const ProfileTables& profile,
-                                  const std::vector<SkymapSample>& samples) {
+SkymapSetup make_skymap_setup(const ProfileTables& profile,
+                              const std::vector<SkymapSample>& samples) {
   static const FpiTables fpi = make_fpi_tables();
-  SkymapProblem p;
+  SkymapSetup k;
+  SkymapProblem& p = k.problem;
   p.profile = profile.view();
-  std::vector<SkymapSample> prepared = samples;
-  for (SkymapSample& s : prepared) s.local = local_point(p.profile, s.r_rope);
+  k.samples = samples;
+  for (SkymapSample& s : k.samples) s.local = local_point(p.profile, s.r_rope);
   p.velocity_dir = fpi.velocity_dir.data();
   p.speed = fpi.speed.data();
-  p.samples = prepared.data();
-  p.n_samples = static_cast<int>(prepared.size());
+  p.samples = k.samples.data();
+  p.n_samples = static_cast<int>(k.samples.size());
+  return k;
+}
+
+std::vector<double> synth_skymaps(Backend& backend, const ProfileTables& profile,
+                                  const std::vector<SkymapSample>& samples) {
+  const SkymapSetup k = make_skymap_setup(profile, samples);
   std::vector<double> out;
-  backend.skymaps(p, out);
+  backend.skymaps(k.problem, out);
   return out;
 }
 
-std::vector<double> synth_gyro_pads(Backend& backend, const ProfileTables& profile,
-                                    const std::vector<Vec3>& r_rope, Vec3 U_rope,
-                                    const InstrumentSettings& s) {
-  GyroPadProblem p;
+GyroPadSetup make_gyro_pad_setup(const ProfileTables& profile, const std::vector<Vec3>& r_rope,
+                                 Vec3 U_rope, const InstrumentSettings& s) {
+  GyroPadSetup k;
+  GyroPadProblem& p = k.problem;
   p.profile = profile.view();
-  std::vector<GyroPadSample> samples(r_rope.size());
-  for (size_t k = 0; k < r_rope.size(); ++k) {
-    GyroPadSample& g = samples[k];
-    g.local = local_point(p.profile, r_rope[k]);
+  k.samples.resize(r_rope.size());
+  for (size_t n = 0; n < r_rope.size(); ++n) {
+    GyroPadSample& g = k.samples[n];
+    g.local = local_point(p.profile, r_rope[n]);
     g.U_rope = U_rope;
     const Vec3 B{-g.local.sn * g.local.Bphi, g.local.c * g.local.Bphi, g.local.Bz};
     g.b = (1.0 / std::sqrt(norm2(B))) * B;
@@ -41,24 +48,37 @@ std::vector<double> synth_gyro_pads(Backend& backend, const ProfileTables& profi
     g.e1 = (1.0 / std::sqrt(norm2(e1))) * e1;
     g.e2 = cross(g.b, g.e1);
   }
-  std::vector<double> speed, ca, sa;
   for (double E : s.dense_pad_energy_eV)
-    speed.push_back(std::sqrt(2.0 * E * constants::EV_TO_SI / constants::M_ELECTRON));
+    k.speed.push_back(std::sqrt(2.0 * E * constants::EV_TO_SI / constants::M_ELECTRON));
   for (int q = 0; q < s.dense_pad_pitch; ++q) {
     const double alpha = (q + 0.5) * constants::PI / s.dense_pad_pitch;
-    ca.push_back(std::cos(alpha));
-    sa.push_back(std::sin(alpha));
+    k.cos_alpha.push_back(std::cos(alpha));
+    k.sin_alpha.push_back(std::sin(alpha));
   }
-  p.samples = samples.data();
-  p.n_samples = static_cast<int>(samples.size());
-  p.speed = speed.data();
-  p.n_energy = static_cast<int>(speed.size());
-  p.cos_alpha = ca.data();
-  p.sin_alpha = sa.data();
+  for (int g = 0; g < s.dense_pad_gyrophase; ++g) {
+    const double phase = 2.0 * constants::PI * g / s.dense_pad_gyrophase;
+    k.cos_gyro.push_back(std::cos(phase));
+    k.sin_gyro.push_back(std::sin(phase));
+  }
+  p.samples = k.samples.data();
+  p.n_samples = static_cast<int>(k.samples.size());
+  p.speed = k.speed.data();
+  p.n_energy = static_cast<int>(k.speed.size());
+  p.cos_alpha = k.cos_alpha.data();
+  p.sin_alpha = k.sin_alpha.data();
   p.n_pitch = s.dense_pad_pitch;
+  p.cos_gyro = k.cos_gyro.data();
+  p.sin_gyro = k.sin_gyro.data();
   p.n_gyro = s.dense_pad_gyrophase;
+  return k;
+}
+
+std::vector<double> synth_gyro_pads(Backend& backend, const ProfileTables& profile,
+                                    const std::vector<Vec3>& r_rope, Vec3 U_rope,
+                                    const InstrumentSettings& s) {
+  const GyroPadSetup k = make_gyro_pad_setup(profile, r_rope, U_rope, s);
   std::vector<double> out;
-  backend.gyro_pads(p, out);
+  backend.gyro_pads(k.problem, out);
   return out;
 }
 

@@ -24,25 +24,48 @@ struct GyroPadProblem {
   const double* cos_alpha = nullptr;  // pitch nodes, n_pitch
   const double* sin_alpha = nullptr;
   int n_pitch = 0;
+  const double* cos_gyro = nullptr;  // gyrophase nodes 2 pi g / n_gyro, n_gyro
+  const double* sin_gyro = nullptr;
   int n_gyro = 32;
   FLUXROPE_HD long n_items() const { return static_cast<long>(n_samples) * n_energy * n_pitch; }
 };
 
-// F [s^3/cm^6] for item = (sample, energy, pitch), in that (C) order.
-FLUXROPE_HD inline double gyro_pad_item(const GyroPadProblem& p, long item) {
+// One item (sample, energy, pitch), in that (C) order, is a sum over the gyrophase nodes:
+// the row prepares what the nodes share, gyro_pad_node evaluates one node. The CPU backend
+// sums the nodes in a vectorized loop, the CUDA backend in a plain one (gyro_pad_item).
+struct GyroPadRow {
+  const GyroPadSample* sample;
+  Vec3 par;      // field-aligned part of v' (spacecraft frame)
+  double vperp;  // |v'_perp|
+};
+
+FLUXROPE_HD inline GyroPadRow gyro_pad_row(const GyroPadProblem& p, long item) {
   const int q = static_cast<int>(item % p.n_pitch);
   const int e = static_cast<int>((item / p.n_pitch) % p.n_energy);
   const GyroPadSample& s = p.samples[item / (static_cast<long>(p.n_pitch) * p.n_energy)];
   const double v = p.speed[e];
-  const Vec3 par = (v * p.cos_alpha[q]) * s.b;
-  const double vperp = v * p.sin_alpha[q];
+  return {&s, (v * p.cos_alpha[q]) * s.b, v * p.sin_alpha[q]};
+}
+
+// f_sc at gyrophase node g of a row [s^3/m^6]; MODEL.md section 9: f_sc(r, v') = f(r, v' + U).
+FLUXROPE_HD inline double gyro_pad_node(const GyroPadProblem& p, const GyroPadRow& row, int g) {
+  const GyroPadSample& s = *row.sample;
+  const Vec3 v_sc =
+      row.par + (row.vperp * p.cos_gyro[g]) * s.e1 + (row.vperp * p.sin_gyro[g]) * s.e2;
+  return electron_f_at(p.profile, s.local, v_sc + s.U_rope);
+}
+
+// The trapezoidal mean over gyrophase, s^3/m^6 -> s^3/cm^6.
+FLUXROPE_HD inline double gyro_pad_mean(const GyroPadProblem& p, double node_sum) {
+  return 1e-12 * node_sum / p.n_gyro;
+}
+
+// F [s^3/cm^6] of one item.
+FLUXROPE_HD inline double gyro_pad_item(const GyroPadProblem& p, long item) {
+  const GyroPadRow row = gyro_pad_row(p, item);
   double sum = 0.0;
-  for (int g = 0; g < p.n_gyro; ++g) {
-    const double phase = 2.0 * constants::PI * g / p.n_gyro;
-    const Vec3 v_sc = par + (vperp * cos(phase)) * s.e1 + (vperp * sin(phase)) * s.e2;
-    sum += electron_f_at(p.profile, s.local, v_sc + s.U_rope);  // MODEL.md s. 9: f(r, v' + U)
-  }
-  return 1e-12 * sum / p.n_gyro;
+  for (int g = 0; g < p.n_gyro; ++g) sum += gyro_pad_node(p, row, g);
+  return gyro_pad_mean(p, sum);
 }
 
 }  // namespace fluxrope

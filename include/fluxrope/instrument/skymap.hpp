@@ -9,6 +9,19 @@
 
 namespace fluxrope {
 
+// The kernel input of synth_skymaps: the problem and the samples (with their per-position
+// factors) it points into. Movable, not copyable (the problem points into the vectors).
+struct SkymapSetup {
+  std::vector<SkymapSample> samples;
+  SkymapProblem problem;
+  SkymapSetup() = default;
+  SkymapSetup(SkymapSetup&&) = default;
+  SkymapSetup(const SkymapSetup&) = delete;
+  SkymapSetup& operator=(const SkymapSetup&) = delete;
+};
+SkymapSetup make_skymap_setup(const ProfileTables& profile,
+                              const std::vector<SkymapSample>& samples);
+
 // Skymaps of every sample, (N, phi 32, theta 16, energy 32), f_sc in s^3/cm^6.
 std::vector<double> synth_skymaps(Backend& backend, const ProfileTables& profile,
                                   const std::vector<SkymapSample>& samples);
@@ -27,6 +40,20 @@ struct InstrumentSettings {
   int dense_pad_gyrophase = 32;
   Mat3 dbcs_to_gse;  // rotation of the instrument frame into GSE (identity: DBCS ~ GSE)
 };
+
+// The kernel input of synth_gyro_pads: the problem and the arrays it points into (samples
+// with their field-aligned bases, speeds, pitch and gyrophase nodes). Movable, not copyable.
+struct GyroPadSetup {
+  std::vector<GyroPadSample> samples;
+  std::vector<double> speed, cos_alpha, sin_alpha, cos_gyro, sin_gyro;
+  GyroPadProblem problem;
+  GyroPadSetup() = default;
+  GyroPadSetup(GyroPadSetup&&) = default;
+  GyroPadSetup(const GyroPadSetup&) = delete;
+  GyroPadSetup& operator=(const GyroPadSetup&) = delete;
+};
+GyroPadSetup make_gyro_pad_setup(const ProfileTables& profile, const std::vector<Vec3>& r_rope,
+                                 Vec3 U_rope, const InstrumentSettings& s);
 
 // Dense gyro-averaged PADs (MODEL.md section 10) at rope-frame positions r for a spacecraft
 // moving with U: (N, energy, pitch) in s^3/cm^6, on the settings' dense grid.

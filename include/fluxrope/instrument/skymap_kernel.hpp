@@ -27,17 +27,32 @@ struct SkymapProblem {
   FLUXROPE_HD long n_items() const { return static_cast<long>(n_samples) * FPI_N_BINS; }
 };
 
-// f_sc [s^3/cm^6] of work item `item`, laid out as the L2 files are read in C order:
-// (sample, phi 32, theta 16, energy 32). MODEL.md section 9: f_sc(r, v') = f(r, v' + U).
+// Work items are laid out as the L2 files are read in C order: (sample, phi 32, theta 16,
+// energy 32). A row is one look direction of one sample: its 32 energies share the
+// sample and the direction, so the CPU backend prepares the row once and runs the
+// energies as one vectorized loop; the CUDA backend does both per item.
+struct SkymapRow {
+  const SkymapSample* sample;
+  Vec3 dir;             // velocity direction (minus look), rope frame
+  const double* speed;  // the sample's energy table as speeds [m/s], FPI_N_ENERGY
+};
+
+FLUXROPE_HD inline SkymapRow skymap_row(const SkymapProblem& p, long row) {
+  const int j = static_cast<int>(row % FPI_N_THETA);
+  const int k = static_cast<int>((row / FPI_N_THETA) % FPI_N_PHI);
+  const SkymapSample& s = p.samples[row / (FPI_N_THETA * FPI_N_PHI)];
+  return {&s, s.dbcs_to_rope * p.velocity_dir[k * FPI_N_THETA + j],
+          p.speed + s.parity * FPI_N_ENERGY};
+}
+
+// f_sc [s^3/cm^6] at energy channel i of a row. MODEL.md section 9: f_sc(r, v') = f(r, v' + U).
+FLUXROPE_HD inline double skymap_bin(const SkymapProblem& p, const SkymapRow& row, int i) {
+  const Vec3 v_sc = row.speed[i] * row.dir;
+  return 1e-12 * electron_f_at(p.profile, row.sample->local, v_sc + row.sample->U_rope);
+}
+
 FLUXROPE_HD inline double skymap_item(const SkymapProblem& p, long item) {
-  const int i = static_cast<int>(item % FPI_N_ENERGY);
-  const int j = static_cast<int>((item / FPI_N_ENERGY) % FPI_N_THETA);
-  const int k = static_cast<int>((item / (FPI_N_ENERGY * FPI_N_THETA)) % FPI_N_PHI);
-  const SkymapSample& s = p.samples[item / FPI_N_BINS];
-  const Vec3 dir = s.dbcs_to_rope * p.velocity_dir[k * FPI_N_THETA + j];
-  const Vec3 v_sc = p.speed[s.parity * FPI_N_ENERGY + i] * dir;
-  // f_sc(r, v') = f(r, v' + U); s^3/m^6 -> s^3/cm^6
-  return 1e-12 * electron_f_at(p.profile, s.local, v_sc + s.U_rope);
+  return skymap_bin(p, skymap_row(p, item / FPI_N_ENERGY), static_cast<int>(item % FPI_N_ENERGY));
 }
 
 }  // namespace fluxrope

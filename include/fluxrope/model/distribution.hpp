@@ -47,25 +47,24 @@ struct FieldView {
 
   FLUXROPE_HD double rho_edge() const { return (n - 1) * h; }
 
+  // Branch-free (value selects only), so that CPU loops over it vectorize: beyond the
+  // edge the interval index stops at the last one and s at 1, where the Hermite
+  // polynomial returns the edge node's values exactly; B_phi then gets rho_e / rho.
   FLUXROPE_HD void eval(double rho, double& Bz, double& Bphi) const {
     const double t = rho * inv_h;
-    if (t >= n - 1) {
-      const double* e = table + 4 * (n - 1);
-      Bz = e[0];
-      Bphi = e[2] * rho_edge() / rho;
-      return;
-    }
-    int j = static_cast<int>(t);
-    const double s = t - j;
-    const double* a = table + 4 * j;
-    const double* b = a + 4;
+    const double last = n - 1;
+    const int j = static_cast<int>(t < last - 1 ? t : last - 1);
+    const double s_raw = t - j;
+    const double s = s_raw < 1.0 ? s_raw : 1.0;
+    const int a = 4 * j, b = a + 4;  // indices (not pointers): vectorizers see gathers
     const double s2 = s * s, om = 1.0 - s, om2 = om * om;
     const double h00 = (1.0 + 2.0 * s) * om2;
     const double h10 = s * om2 * h;
     const double h01 = s2 * (3.0 - 2.0 * s);
     const double h11 = -s2 * om * h;
-    Bz = h00 * a[0] + h10 * a[1] + h01 * b[0] + h11 * b[1];
-    Bphi = h00 * a[2] + h10 * a[3] + h01 * b[2] + h11 * b[3];
+    Bz = h00 * table[a] + h10 * table[a + 1] + h01 * table[b] + h11 * table[b + 1];
+    Bphi = h00 * table[a + 2] + h10 * table[a + 3] + h01 * table[b + 2] + h11 * table[b + 3];
+    Bphi *= t > last ? last / t : 1.0;  // current-free continuation (MODEL.md section 5)
   }
 };
 
@@ -92,6 +91,9 @@ FLUXROPE_HD inline void gyrocentre(double rho, double Bz, double Bphi, double vr
   gyrocentre(rho, Bz, Bphi, gyro_kappa(Bz, Bphi), vr, vp, vz, Rx, Ry);
 }
 
+// Smallest gyro-centre radius divided by [m]; far below any physical scale (1e-300 m).
+inline constexpr double RHO_FLOOR = 1e-300;
+
 // Hot loops pass kappa = gyro_kappa(Bz, Bphi), computed once per position.
 FLUXROPE_HD inline double vperp2_over_B_gyrocentre(const FieldView& f, double rho, double Bz,
                                                    double Bphi, double kappa, double vr, double vp,
@@ -101,8 +103,9 @@ FLUXROPE_HD inline double vperp2_over_B_gyrocentre(const FieldView& f, double rh
   const double rho_c = sqrt(Rx * Rx + Ry * Ry);
   double Bzc, Bphic;
   f.eval(rho_c, Bzc, Bphic);
-  // (-sin th_c, cos th_c) = (-Ry, Rx) / rho_c; at rho_c = 0, B_phi = 0 anyway.
-  const double inv = rho_c > 0.0 ? 1.0 / rho_c : 0.0;
+  // (-sin th_c, cos th_c) = (-Ry, Rx) / rho_c; at rho_c = 0 the numerator vanishes with
+  // R, and the floor keeps 0 * inf out (a value select, not a branch: see FieldView::eval).
+  const double inv = 1.0 / (rho_c > RHO_FLOOR ? rho_c : RHO_FLOOR);
   const double vdotB = Bphic * (Rx * vp - Ry * vr) * inv + Bzc * vz;
   const double inv_B2 = 1.0 / (Bzc * Bzc + Bphic * Bphic);
   const double v2 = vr * vr + vp * vp + vz * vz;

@@ -6,6 +6,7 @@
 
 #include "fluxrope/core/constants.hpp"
 #include "fluxrope/core/hd.hpp"
+#include "fluxrope/core/simd_math.hpp"
 #include "fluxrope/core/vec3.hpp"
 #include "fluxrope/model/distribution.hpp"
 
@@ -104,7 +105,7 @@ FLUXROPE_HD inline double electron_f_at(const ProfileView& p, const LocalPoint& 
   double f = 0.0;
   for (int s = 0; s < N_POP; ++s) {
     const double dp = vp - l.u_phi[s], dz = vz - l.u_z[s];
-    f += l.amp[s] * exp(l.a[s] * (vr * vr + dp * dp + dz * dz) + l.bmu[s] * mu_term);
+    f += l.amp[s] * vexp(l.a[s] * (vr * vr + dp * dp + dz * dz) + l.bmu[s] * mu_term);
   }
   return f;
 }
