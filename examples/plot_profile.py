@@ -1,21 +1,15 @@
 #!/usr/bin/env python3
-"""Plot the radial profile written by `fluxrope solve` (HDF5) to a PNG.
+"""The radial profile of the equilibrium in a `fluxrope solve` or `synth` file (HDF5), as a PNG.
 
-Usage: python3 examples/plot_profile.py out/fluxrope_solve.h5 [profile.png]
-Needs h5py and matplotlib (pip install h5py matplotlib).
+Usage: python3 examples/plot_profile.py FILE.h5 [-o PNG]
 """
-import sys
-
-import h5py
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
+from fluxrope_plot import h5py, parse, plt, save
 
 
 def main():
-    path = sys.argv[1] if len(sys.argv) > 1 else "out/fluxrope_solve.h5"
-    png = sys.argv[2] if len(sys.argv) > 2 else path.rsplit(".", 1)[0] + "_profile.png"
+    ap = parse(__doc__.splitlines()[0], "out/figures/profile.png")
+    args = ap.parse_args()
+    path = args.synth
     with h5py.File(path, "r") as f:
         p = f["profile"]
         rho = p["rho_km"][:]
@@ -41,8 +35,7 @@ def main():
         a.set_xlabel(f"rho [km]   (L_st = {lst:.3f} km)")
     fig.suptitle(f"{path}: {len(dB) - 1} gyro-centre passes, last max|dB| = {dB[-1]:.2e} nT")
     fig.tight_layout()
-    fig.savefig(png, dpi=110)
-    print(f"wrote {png}")
+    save(fig, args.output)
 
 
 if __name__ == "__main__":

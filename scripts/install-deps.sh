@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what fluxrope needs to build and test, from Debian's packages.
+# Installs what fluxrope needs to build and test, from Debian's packages; with --figures
+# also what the example figure scripts need (Python 3 with h5py, NumPy, matplotlib).
 # Idempotent: packages already present are not touched (no apt-get update then).
 # Runs as root, or through sudo when not root.
 set -euo pipefail
@@ -15,6 +16,10 @@ PACKAGES=(
   libcli11-dev         # CLI11: command-line parsing (header-only)
   libboost-dev         # Boost.Odeint: adaptive Dormand-Prince ODE integration (header-only)
 )
+
+if [ "${1:-}" = "--figures" ]; then
+  PACKAGES+=(python3 python3-numpy python3-h5py python3-matplotlib)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -107,6 +107,22 @@ TEST_F(Cli, PresetsAndShowConfig) {
   EXPECT_EQ(again.output, s.output);
 }
 
+// The example configs stay true to the code: each resolves to exactly what it documents.
+TEST_F(Cli, ExampleConfigsResolveToThePresetsAndTheDefaultEvent) {
+  const std::string ex = std::string(FLUXROPE_SOURCE_DIR) + "/examples/";
+  const CliRun builtin = run("show-config");
+  ASSERT_EQ(builtin.status, 0);
+  for (const char* name : {"mms_2015-10-19.toml", "yang2022.toml"}) {
+    const CliRun r = run("show-config --config " + ex + name);
+    EXPECT_EQ(r.status, 0) << r.output;
+    EXPECT_EQ(r.output, builtin.output) << name;
+  }
+  const CliRun physical = run("show-config --form physical");
+  const CliRun r = run("show-config --form physical --config " + ex + "yang2022_physical.toml");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output, physical.output);
+}
+
 TEST_F(Cli, UnknownKey) {
   expect_failure("solve --config " + file("c.toml", "[solver]\npasess = 3\n"),
                  {"unknown key solver.pasess", "c.toml"});

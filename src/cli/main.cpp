@@ -300,16 +300,15 @@ int cmd_fit_center(CommonOptions& o, const FitOptions& fo) {
   if (!fo.levels.empty()) fs.levels_nT = fo.levels;
   fs.vL_km_s = -dot(g.rope_velocity_gse_km_s, e_L);  // the spacecraft move with -V_rope
   fs.vN_km_s = -dot(g.rope_velocity_gse_km_s, e_N);
-  CenterFitResult r = fit_center(sc, fs);
+  const CenterFitResult r = fit_center(sc, fs);
   // the centre back in the user's own L, N (a point of the axis, projected)
   const Vec3 C = r.L_km * e_L + r.N_km * e_N;
-  r.L_km = dot(C, frame.L);
-  r.N_km = dot(C, frame.N);
+  const CenterFitPlane plane{e_L, e_N, dot(C, frame.L), dot(C, frame.N)};
   fmt::print("fluxrope {} fit-center: {} spacecraft, {} levels, {} crossings\n", VERSION, sc.size(),
              fs.levels_nT.size(), r.crossings.size());
   for (const std::string& why : r.skipped) fmt::print("  skipped: {}\n", why);
   fmt::print("  centre (L, N)   = ({:.3f}, {:.3f}) km relative to the reference point at t = 0\n",
-             r.L_km, r.N_km);
+             plane.user_L_km, plane.user_N_km);
   fmt::print("  L (eq. 5)       = {:.4g} km^2, sqrt(L) = {:.3g} km\n", r.loss_km2,
              std::sqrt(r.loss_km2));
   for (size_t i = 0; i < fs.levels_nT.size(); ++i)
@@ -318,7 +317,7 @@ int cmd_fit_center(CommonOptions& o, const FitOptions& fo) {
   {
     H5File f(out.temp_path(), H5File::Mode::Create);
     write_root_attributes(f, cfg);
-    write_center_fit(f, r, fs, sc);
+    write_center_fit(f, r, fs, sc, plane);
   }
   out.commit();
   fmt::print("\nwrote {}\n", o.output);

@@ -116,9 +116,24 @@ void write_atlas(H5File& f, const std::vector<double>& rho_km, const InstrumentS
 }
 
 void write_center_fit(H5File& f, const CenterFitResult& r, const CenterFitSettings& s,
-                      const std::vector<CenterFitSpacecraft>& sc) {
+                      const std::vector<CenterFitSpacecraft>& sc, const CenterFitPlane& plane) {
   f.group("/center_fit");
-  f.write("/center_fit/center_ln_km", {r.L_km, r.N_km}, "km", "ln");
+  f.write("/center_fit/center_ln_km", {plane.user_L_km, plane.user_N_km}, "km", "ln");
+  f.attr("/center_fit/center_ln_km", "description",
+         std::string("the rope axis in the given L, N relative to the reference point at t = 0"));
+  // What a plot of the fit needs, in the fit plane's coordinates (those of the crossings).
+  f.write("/center_fit/center_plane_ln_km", {r.L_km, r.N_km}, "km", "ln");
+  f.write("/center_fit/plane_basis_gse", {plane.e_L.x, plane.e_L.y, plane.e_L.z, plane.e_N.x,
+                                          plane.e_N.y, plane.e_N.z},
+          {2, 3}, "1", "basis_vector,gse");
+  f.attr("/center_fit/plane_basis_gse", "description",
+         std::string("rows e_L, e_N: L and N orthonormalized in the plane perpendicular to M, the "
+                     "coordinates of "
+                     "center_plane_ln_km, crossings, spacecraft_position0_ln_km"));
+  std::vector<double> p0;
+  for (const auto& c : sc) p0.insert(p0.end(), {c.L0_km, c.N0_km});
+  f.write("/center_fit/spacecraft_position0_ln_km", p0, {sc.size(), 2}, "km", "spacecraft,ln");
+  f.write("/center_fit/spacecraft_velocity_ln_km_s", {s.vL_km_s, s.vN_km_s}, "km/s", "ln");
   f.write("/center_fit/loss_km2", {r.loss_km2}, "km^2", "scalar");
   f.write("/center_fit/levels_nT", s.levels_nT, "nT", "level");
   f.write("/center_fit/radius_km", r.radius_km, "km", "level");

@@ -22,9 +22,16 @@ void write_frame(H5File& f, const RopeFrame& frame);
 // /atlas: gyro-averaged f(rho, E, alpha) [s^3/cm^6] at (rho, 0, 0) in the given frame.
 void write_atlas(H5File& f, const std::vector<double>& rho_km, const InstrumentSettings& s,
                  const std::vector<double>& F, const std::vector<double>& frame_velocity_km_s);
-// /center_fit: the centre of paper eq. 5 and what it was fitted to.
+// The plane a centre fit works in: unit vectors e_L, e_N (GSE) perpendicular to the rope axis,
+// and the fitted centre in the user's own (not orthonormalized) L, N.
+struct CenterFitPlane {
+  Vec3 e_L, e_N;
+  double user_L_km = 0.0, user_N_km = 0.0;
+};
+// /center_fit: the centre of paper eq. 5 (r in the plane's coordinates) and what it was
+// fitted to: crossings, the spacecraft's positions at t = 0 and velocity in the plane.
 void write_center_fit(H5File& f, const CenterFitResult& r, const CenterFitSettings& s,
-                      const std::vector<CenterFitSpacecraft>& sc);
+                      const std::vector<CenterFitSpacecraft>& sc, const CenterFitPlane& plane);
 // Reads a CSV of time [s], Bx, By, Bz [nT, GSE] (a header line is allowed) into t and |B|.
 void read_b_csv(const std::string& path, std::vector<double>& t_s, std::vector<double>& Bmag_nT);
 void write_track(H5File& f, const Track& t, const TrackProducts& p, const InstrumentSettings& s);

@@ -1,0 +1,32 @@
+#!/usr/bin/env python3
+"""Figure (c): the model's current density j = -e n_e V_e along the four tracks, L, M and N
+components (Yang et al. 2022, their Figure 4, red lines), the spacecraft overlaid.
+
+Usage: python3 examples/fig_current.py SYNTH.h5 [-o PNG]
+"""
+from fluxrope_plot import SC_COLOURS, h5py, parse, plt, save, tracks
+
+
+def main():
+    a = parse(__doc__.splitlines()[0], "out/figures/c_current.png").parse_args()
+    with h5py.File(a.synth, "r") as f:
+        trk = tracks(f)
+        fig, ax = plt.subplots(3, 1, figsize=(7.5, 7.5), sharex=True)
+        for s, (name, g) in enumerate(trk):
+            t = g["time_s"][:]
+            j = g["j_lmn_nA_m2"][:]
+            for k in range(3):
+                ax[k].plot(t, j[:, k], color=SC_COLOURS[s], label=name)
+        for k, lab in enumerate("LMN"):
+            ax[k].set_ylabel(f"j_{lab} [nA/m^2]")
+            ax[k].axhline(0, color="0.6", lw=0.5)
+            ax[k].grid(alpha=0.3)
+        ax[0].legend(fontsize=8, ncol=len(trk))
+        ax[0].set_title("model current density along the tracks")
+        ax[2].set_xlabel("t [s]")
+    fig.tight_layout()
+    save(fig, a.output)
+
+
+if __name__ == "__main__":
+    main()
