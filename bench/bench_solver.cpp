@@ -9,6 +9,7 @@
 
 #include "fluxrope/core/simd_math.hpp"
 #include "fluxrope/engine/backend.hpp"
+#include "fluxrope/engine/parallel_for.hpp"
 #include "fluxrope/equilibrium/solver.hpp"
 #include "fluxrope/instrument/products.hpp"
 #include "fluxrope/instrument/skymap.hpp"
@@ -232,4 +233,22 @@ void BM_VexpThroughput(benchmark::State& state) {
                                                benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_VexpThroughput);
+
+// The same through the kernels' AVX2 lane loop (engine/parallel_for.hpp), where the CPU has it.
+void BM_VexpThroughputAvx2(benchmark::State& state) {
+  if (!detail::use_avx2()) {
+    state.SkipWithError("no AVX2 on this CPU");
+    return;
+  }
+  std::vector<double> x(4096), y(4096);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = -30.0 + 30.0 * i / x.size();
+  auto lane = [](const double* xp, int i) { return vexp(xp[i]); };
+  for (auto _ : state) {
+    detail::lanes_avx2(x.data(), 0, static_cast<int>(x.size()), y.data(), lane);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.counters["exp/s"] = benchmark::Counter(static_cast<double>(x.size()),
+                                               benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_VexpThroughputAvx2);
 }  // namespace
