@@ -47,22 +47,23 @@ inline bool use_avx2() {
 }
 }  // namespace detail
 
+// out[k] = lane(prepared, i0 + k) for k < n, vectorized, on the widest path the CPU has.
+template <class Prepared, class Lane>
+inline void simd_lanes(const Prepared& prepared, int i0, int n, double* out, Lane& lane) {
+  if (detail::use_avx2())
+    detail::lanes_avx2(prepared, i0, n, out, lane);
+  else
+    detail::lanes(prepared, i0, n, out, lane);
+}
+
 // n_rows x row_len items, item = row * row_len + lane: row(r) prepares what a row's items
 // share, out[item] = lane(prepared, lane index). The lane loop is an `omp simd` loop, so
 // lane() must be branch-free inline code (value selects only) for it to vectorize; the
 // CUDA backend runs the same two functions per item.
 template <class Row, class Lane>
 void parallel_rows_cpu(long n_rows, int row_len, double* out, Row&& row, Lane&& lane) {
-  const bool avx2 = detail::use_avx2();
 #pragma omp parallel for schedule(static)
-  for (long r = 0; r < n_rows; ++r) {
-    const auto prepared = row(r);
-    double* o = out + r * row_len;
-    if (avx2)
-      detail::lanes_avx2(prepared, 0, row_len, o, lane);
-    else
-      detail::lanes(prepared, 0, row_len, o, lane);
-  }
+  for (long r = 0; r < n_rows; ++r) simd_lanes(row(r), 0, row_len, out + r * row_len, lane);
 }
 
 // out[r] = sum over i < row_len of lane(row(r), i): the same split, for items that are
@@ -72,7 +73,6 @@ void parallel_rows_cpu(long n_rows, int row_len, double* out, Row&& row, Lane&& 
 template <class Row, class Lane>
 void parallel_row_sums_cpu(long n_rows, int row_len, double* out, Row&& row, Lane&& lane) {
   constexpr int BLOCK = 32;
-  const bool avx2 = detail::use_avx2();
 #pragma omp parallel for schedule(static)
   for (long r = 0; r < n_rows; ++r) {
     const auto prepared = row(r);
@@ -80,10 +80,7 @@ void parallel_row_sums_cpu(long n_rows, int row_len, double* out, Row&& row, Lan
     for (int i0 = 0; i0 < row_len; i0 += BLOCK) {
       const int n = row_len - i0 < BLOCK ? row_len - i0 : BLOCK;
       double buf[BLOCK];
-      if (avx2)
-        detail::lanes_avx2(prepared, i0, n, buf, lane);
-      else
-        detail::lanes(prepared, i0, n, buf, lane);
+      simd_lanes(prepared, i0, n, buf, lane);
       for (int i = 0; i < n; ++i) sum += buf[i];
     }
     out[r] = sum;

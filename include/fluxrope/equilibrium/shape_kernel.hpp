@@ -24,6 +24,7 @@
 
 #include "fluxrope/core/constants.hpp"
 #include "fluxrope/core/hd.hpp"
+#include "fluxrope/core/simd_math.hpp"
 #include "fluxrope/model/distribution.hpp"
 
 namespace fluxrope {
@@ -115,23 +116,37 @@ FLUXROPE_HD inline LocalGaussian local_gaussian(const ShapeProblem& p, int s, do
   return g;
 }
 
-// Partial sums of the seven moments over the perpendicular nodes for one work
-// item; the host (or a reduction) sums the n_par items of a (rho, s) pair.
-FLUXROPE_HD inline void shape_item(const ShapeProblem& p, long item, double* out) {
-  const int j = static_cast<int>(item % p.n_par);
+// Partial sums of the seven moments over the perpendicular nodes for one work item
+// (rho_i, population s, parallel node j); the host (or a reduction) sums the n_par items of
+// a (rho, s) pair. The item is split so that the CPU backend can evaluate the weights of a
+// row of perpendicular nodes as one vectorized loop (shape_node_weight) and accumulate them
+// in node order (shape_accumulate), the order of the plain loop in shape_item that the CUDA
+// backend runs: both give the same bits.
+struct ShapeRow {
+  LocalGaussian g;
+  double rho, v_par, base_phi, base_z, inv_B, kappa;
+  int j;            // parallel node
+  double vr = 0.0;  // v_rho of the current row of perpendicular nodes (k2)
+  double w_half = 0.0;
+};
+
+// Sets up the item. Returns true when it is done: b_s = 0 is a drifting Maxwellian whose
+// moments are closed-form (the rule would be exact too); item j = 0 carries them, the others
+// add nothing.
+FLUXROPE_HD inline bool shape_item_begin(const ShapeProblem& p, long item, ShapeRow& r,
+                                         double* out) {
+  r.j = static_cast<int>(item % p.n_par);
   const long rest = item / p.n_par;
   const int s = static_cast<int>(rest % N_POP);
   const int i = static_cast<int>(rest / N_POP);
-  const double rho = p.rho[i];
-  const LocalGaussian g = local_gaussian(p, s, rho);
-
+  r.rho = p.rho[i];
+  r.g = local_gaussian(p, s, r.rho);
+  const LocalGaussian& g = r.g;
   if (g.mu_coeff == 0.0) {
-    // b_s = 0: a drifting Maxwellian, moments in closed form (the rule would be exact
-    // too); item j = 0 carries them, the others add nothing.
     const double vt2 = g.sig_par * g.sig_par;
     double u_phi, u_z;
-    drift(p.model, s, rho, u_phi, u_z);
-    const double a = (j == 0) ? g.prefactor : 0.0;
+    drift(p.model, s, r.rho, u_phi, u_z);
+    const double a = (r.j == 0) ? g.prefactor : 0.0;
     out[K_N] = a;
     out[K_PHI] = a * u_phi;
     out[K_Z] = a * u_z;
@@ -139,37 +154,71 @@ FLUXROPE_HD inline void shape_item(const ShapeProblem& p, long item, double* out
     out[K_PP] = a * (vt2 + u_phi * u_phi);
     out[K_ZZ] = a * (vt2 + u_z * u_z);
     out[K_PZ] = a * u_phi * u_z;
-    return;
+    return true;
   }
-  const double v_par = g.u_par + g.sig_par * p.x_par[j];
-  const double base_phi = v_par * g.bphi + g.c_phi;
-  const double base_z = v_par * g.bz + g.c_z;
-  const double inv_B = 1.0 / g.Bmag;
-  const double kappa = gyro_kappa(g.Bz, g.Bphi);
+  r.v_par = g.u_par + g.sig_par * p.x_par[r.j];
+  r.base_phi = r.v_par * g.bphi + g.c_phi;
+  r.base_z = r.v_par * g.bz + g.c_z;
+  r.inv_B = 1.0 / g.Bmag;
+  r.kappa = gyro_kappa(g.Bz, g.Bphi);
+  return false;
+}
+
+// The row of perpendicular nodes at half-rule node k2 (v_rho).
+FLUXROPE_HD inline void shape_row_at(const ShapeProblem& p, ShapeRow& r, int k2) {
+  r.vr = r.g.sig_perp * p.x_half[k2];
+  r.w_half = p.w_half[k2];
+}
+
+// Velocity of node k3 of the row: along e2 = b_hat x rho_hat = (0, bz, -bphi).
+FLUXROPE_HD inline void shape_node_velocity(const ShapeProblem& p, const ShapeRow& r, int k3,
+                                            double& vp, double& vz) {
+  const double t = r.g.sig_perp * p.x_perp[k3];
+  vp = r.base_phi + t * r.g.bz;
+  vz = r.base_z - t * r.g.bphi;
+}
+
+// Quadrature weight times exp(Delta) at node k3 of the row (branch-free: vectorizable).
+FLUXROPE_HD inline double shape_node_weight(const ShapeProblem& p, const ShapeRow& r, int k3) {
+  double vp, vz;
+  shape_node_velocity(p, r, k3, vp, vz);
+  const double v2 = r.vr * r.vr + vp * vp + vz * vz;
+  const double vperp2_local = v2 - r.v_par * r.v_par;
+  const double true_term =
+      vperp2_over_B_gyrocentre(p.field, r.rho, r.g.Bz, r.g.Bphi, r.kappa, r.vr, vp, vz);
+  const double delta = r.g.mu_coeff * (true_term - vperp2_local * r.inv_B);
+  return r.w_half * p.w_perp[k3] * vexp(delta);
+}
+
+FLUXROPE_HD inline void shape_accumulate(const ShapeProblem& p, const ShapeRow& r, int k3,
+                                         double w, double acc[N_SHAPE_MOMENTS]) {
+  double vp, vz;
+  shape_node_velocity(p, r, k3, vp, vz);
+  acc[K_N] += w;
+  acc[K_PHI] += w * vp;
+  acc[K_Z] += w * vz;
+  acc[K_RR] += w * r.vr * r.vr;
+  acc[K_PP] += w * vp * vp;
+  acc[K_ZZ] += w * vz * vz;
+  acc[K_PZ] += w * vp * vz;
+}
+
+FLUXROPE_HD inline void shape_item_end(const ShapeProblem& p, const ShapeRow& r,
+                                       const double acc[N_SHAPE_MOMENTS], double* out) {
+  const double scale = r.g.prefactor * p.w_par[r.j];
+  for (int m = 0; m < N_SHAPE_MOMENTS; ++m) out[m] = scale * acc[m];
+}
+
+FLUXROPE_HD inline void shape_item(const ShapeProblem& p, long item, double* out) {
+  ShapeRow r;
+  if (shape_item_begin(p, item, r, out)) return;
   double acc[N_SHAPE_MOMENTS] = {0, 0, 0, 0, 0, 0, 0};
   for (int k2 = 0; k2 < p.n_half; ++k2) {
-    const double vr = g.sig_perp * p.x_half[k2];
-    for (int k3 = 0; k3 < p.n_perp; ++k3) {
-      const double t = g.sig_perp * p.x_perp[k3];  // along e2 = b_hat x rho_hat = (0, bz, -bphi)
-      const double vp = base_phi + t * g.bz;
-      const double vz = base_z - t * g.bphi;
-      const double v2 = vr * vr + vp * vp + vz * vz;
-      const double vperp2_local = v2 - v_par * v_par;
-      const double true_term =
-          vperp2_over_B_gyrocentre(p.field, rho, g.Bz, g.Bphi, kappa, vr, vp, vz);
-      const double delta = g.mu_coeff * (true_term - vperp2_local * inv_B);
-      const double w = p.w_half[k2] * p.w_perp[k3] * exp(delta);
-      acc[K_N] += w;
-      acc[K_PHI] += w * vp;
-      acc[K_Z] += w * vz;
-      acc[K_RR] += w * vr * vr;
-      acc[K_PP] += w * vp * vp;
-      acc[K_ZZ] += w * vz * vz;
-      acc[K_PZ] += w * vp * vz;
-    }
+    shape_row_at(p, r, k2);
+    for (int k3 = 0; k3 < p.n_perp; ++k3)
+      shape_accumulate(p, r, k3, shape_node_weight(p, r, k3), acc);
   }
-  const double scale = g.prefactor * p.w_par[j];
-  for (int m = 0; m < N_SHAPE_MOMENTS; ++m) out[m] = scale * acc[m];
+  shape_item_end(p, r, acc, out);
 }
 
 }  // namespace fluxrope
