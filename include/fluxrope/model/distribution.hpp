@@ -91,7 +91,7 @@ FLUXROPE_HD inline void gyrocentre(double rho, double Bz, double Bphi, double vr
   gyrocentre(rho, Bz, Bphi, gyro_kappa(Bz, Bphi), vr, vp, vz, Rx, Ry);
 }
 
-// Smallest gyro-centre radius divided by [m]; far below any physical scale (1e-300 m).
+// Floor of the gyro-centre radius where it divides [m]: far below any physical scale.
 inline constexpr double RHO_FLOOR = 1e-300;
 
 // Hot loops pass kappa = gyro_kappa(Bz, Bphi), computed once per position.
