@@ -204,51 +204,45 @@ void BM_DefaultEventSynth(benchmark::State& state) {
 }
 BENCHMARK(BM_DefaultEventSynth)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
 
-// The CPU's limit for these kernels: each f_e evaluation needs three exp; glibc's exp is a
-// scalar call. Throughput of exp alone on an array of arguments like the kernel's.
-void BM_ExpThroughput(benchmark::State& state) {
+// The CPU's limit for these kernels: each f_e evaluation needs three exp. Throughput of exp
+// alone on an array of arguments like the kernel's, through loop(x, y, n).
+template <class Loop>
+void exp_throughput(benchmark::State& state, Loop loop) {
   std::vector<double> x(4096), y(4096);
   for (size_t i = 0; i < x.size(); ++i) x[i] = -30.0 + 30.0 * i / x.size();
   for (auto _ : state) {
-    for (size_t i = 0; i < x.size(); ++i) y[i] = std::exp(x[i]);
+    loop(x.data(), y.data(), static_cast<int>(x.size()));
     benchmark::DoNotOptimize(y.data());
   }
   state.counters["exp/s"] = benchmark::Counter(static_cast<double>(x.size()),
                                                benchmark::Counter::kIsIterationInvariantRate);
+}
+auto vexp_lane = [](const double* x, int i) { return vexp(x[i]); };
+
+// glibc's exp: a scalar call.
+void BM_ExpThroughput(benchmark::State& state) {
+  exp_throughput(state, [](const double* x, double* y, int n) {
+    for (int i = 0; i < n; ++i) y[i] = std::exp(x[i]);
+  });
 }
 BENCHMARK(BM_ExpThroughput);
 
-// The exp the CPU kernels use (core/simd_math.hpp), in the kind of loop they run it in.
+// The exp the CPU kernels use (core/simd_math.hpp) in their baseline x86-64 lane loop.
 void BM_VexpThroughput(benchmark::State& state) {
-  std::vector<double> x(4096), y(4096);
-  for (size_t i = 0; i < x.size(); ++i) x[i] = -30.0 + 30.0 * i / x.size();
-  for (auto _ : state) {
-    const double* xp = x.data();
-    double* yp = y.data();
-#pragma omp simd
-    for (size_t i = 0; i < x.size(); ++i) yp[i] = vexp(xp[i]);
-    benchmark::DoNotOptimize(y.data());
-  }
-  state.counters["exp/s"] = benchmark::Counter(static_cast<double>(x.size()),
-                                               benchmark::Counter::kIsIterationInvariantRate);
+  exp_throughput(state,
+                 [](const double* x, double* y, int n) { detail::lanes(x, 0, n, y, vexp_lane); });
 }
 BENCHMARK(BM_VexpThroughput);
 
-// The same through the kernels' AVX2 lane loop (engine/parallel_for.hpp), where the CPU has it.
+// The same in their AVX2 lane loop (engine/parallel_for.hpp), where the CPU has it.
 void BM_VexpThroughputAvx2(benchmark::State& state) {
   if (!detail::use_avx2()) {
     state.SkipWithError("no AVX2 on this CPU");
     return;
   }
-  std::vector<double> x(4096), y(4096);
-  for (size_t i = 0; i < x.size(); ++i) x[i] = -30.0 + 30.0 * i / x.size();
-  auto lane = [](const double* xp, int i) { return vexp(xp[i]); };
-  for (auto _ : state) {
-    detail::lanes_avx2(x.data(), 0, static_cast<int>(x.size()), y.data(), lane);
-    benchmark::DoNotOptimize(y.data());
-  }
-  state.counters["exp/s"] = benchmark::Counter(static_cast<double>(x.size()),
-                                               benchmark::Counter::kIsIterationInvariantRate);
+  exp_throughput(state, [](const double* x, double* y, int n) {
+    detail::lanes_avx2(x, 0, n, y, vexp_lane);
+  });
 }
 BENCHMARK(BM_VexpThroughputAvx2);
 }  // namespace
