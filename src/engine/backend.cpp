@@ -26,15 +26,10 @@ class CpuBackend final : public Backend {
       ShapeRow r;
       if (shape_item_begin(p, item, r, out_item)) return;
       double acc[N_SHAPE_MOMENTS] = {0, 0, 0, 0, 0, 0, 0};
-      constexpr int BLOCK = 32;
-      double w[BLOCK];
       for (int k2 = 0; k2 < p.n_half; ++k2) {
         shape_row_at(p, r, k2);
-        for (int k0 = 0; k0 < p.n_perp; k0 += BLOCK) {
-          const int n = p.n_perp - k0 < BLOCK ? p.n_perp - k0 : BLOCK;
-          simd_lanes(r, k0, n, w, weight);
-          for (int k = 0; k < n; ++k) shape_accumulate(p, r, k0 + k, w[k], acc);
-        }
+        simd_lanes_in_order(r, p.n_perp, weight,
+                            [&](int k3, double w) { shape_accumulate(p, r, k3, w, acc); });
       }
       shape_item_end(p, r, acc, out_item);
     });

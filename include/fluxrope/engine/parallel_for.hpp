@@ -56,6 +56,21 @@ inline void simd_lanes(const Prepared& prepared, int i0, int n, double* out, Lan
     detail::lanes(prepared, i0, n, out, lane);
 }
 
+// consume(i, lane(prepared, i)) for i < n in index order, the lanes evaluated vectorized in
+// blocks: for items that reduce their lanes (a gyro-average, the shape moments) in the order
+// of the plain loop on the device, so the CPU gives the same bits. (An `omp simd reduction`
+// did not vectorize with GCC 12.)
+template <class Prepared, class Lane, class Consume>
+inline void simd_lanes_in_order(const Prepared& prepared, int n, Lane& lane, Consume&& consume) {
+  constexpr int BLOCK = 32;
+  double buf[BLOCK];
+  for (int i0 = 0; i0 < n; i0 += BLOCK) {
+    const int m = n - i0 < BLOCK ? n - i0 : BLOCK;
+    simd_lanes(prepared, i0, m, buf, lane);
+    for (int i = 0; i < m; ++i) consume(i0 + i, buf[i]);
+  }
+}
+
 // n_rows x row_len items, item = row * row_len + lane: row(r) prepares what a row's items
 // share, out[item] = lane(prepared, lane index). The lane loop is an `omp simd` loop, so
 // lane() must be branch-free inline code (value selects only) for it to vectorize; the
@@ -66,23 +81,14 @@ void parallel_rows_cpu(long n_rows, int row_len, double* out, Row&& row, Lane&& 
   for (long r = 0; r < n_rows; ++r) simd_lanes(row(r), 0, row_len, out + r * row_len, lane);
 }
 
-// out[r] = sum over i < row_len of lane(row(r), i): the same split, for items that are
-// sums (a gyro-average). The lanes are evaluated in vectorized blocks into a buffer and
-// summed in index order, the order of the plain loop on the device. (An `omp simd
-// reduction` did not vectorize with GCC 12.)
+// out[r] = sum over i < row_len of lane(row(r), i), summed in index order: the same split,
+// for items that are sums (a gyro-average).
 template <class Row, class Lane>
 void parallel_row_sums_cpu(long n_rows, int row_len, double* out, Row&& row, Lane&& lane) {
-  constexpr int BLOCK = 32;
 #pragma omp parallel for schedule(static)
   for (long r = 0; r < n_rows; ++r) {
-    const auto prepared = row(r);
     double sum = 0.0;
-    for (int i0 = 0; i0 < row_len; i0 += BLOCK) {
-      const int n = row_len - i0 < BLOCK ? row_len - i0 : BLOCK;
-      double buf[BLOCK];
-      simd_lanes(prepared, i0, n, buf, lane);
-      for (int i = 0; i < n; ++i) sum += buf[i];
-    }
+    simd_lanes_in_order(row(r), row_len, lane, [&](int, double v) { sum += v; });
     out[r] = sum;
   }
 }
