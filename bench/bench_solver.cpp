@@ -197,7 +197,8 @@ void BM_DefaultEventSynth(benchmark::State& state) {
     const RopeFrame frame =
         make_rope_frame(cfg.geometry.L_gse, cfg.geometry.M_gse, cfg.geometry.N_gse);
     for (const Track& tr : make_tracks(cfg.geometry, frame)) {
-      const TrackProducts p = synthesize_track(*cpu, t, r.profile, frame, cfg.instrument, tr);
+      const TrackProducts p = synthesize_track(*cpu, t, r.profile, frame, cfg.instrument,
+                                               cfg.geometry.cadence_s, tr);
       benchmark::DoNotOptimize(p.dist_s3_cm6.data());
     }
   }
@@ -234,9 +235,9 @@ void BM_VexpThroughput(benchmark::State& state) {
 }
 BENCHMARK(BM_VexpThroughput);
 
-// The same in their AVX2 lane loop (engine/parallel_for.hpp), where the CPU has it.
+// The same in their AVX2 and AVX-512 lane loops (engine/parallel_for.hpp), where the CPU has them.
 void BM_VexpThroughputAvx2(benchmark::State& state) {
-  if (!detail::use_avx2()) {
+  if (detail::simd_level() < 1) {
     state.SkipWithError("no AVX2 on this CPU");
     return;
   }
@@ -245,4 +246,14 @@ void BM_VexpThroughputAvx2(benchmark::State& state) {
   });
 }
 BENCHMARK(BM_VexpThroughputAvx2);
+void BM_VexpThroughputAvx512(benchmark::State& state) {
+  if (detail::simd_level() < 2) {
+    state.SkipWithError("no AVX-512 on this CPU (or FLUXROPE_SIMD caps it)");
+    return;
+  }
+  exp_throughput(state, [](const double* x, double* y, int n) {
+    detail::lanes_avx512(x, 0, n, y, vexp_lane);
+  });
+}
+BENCHMARK(BM_VexpThroughputAvx512);
 }  // namespace

@@ -76,6 +76,32 @@ class CudaBackend final : public Backend {
         p.n_items(), [d] __device__(long item) { return skymap_item(d, item); }, out);
   }
 
+  void response_skymaps(const ResponseProblem& p, std::vector<double>& out) override {
+    const DeviceProfile profile(p.profile);
+    const size_t n_dir = static_cast<size_t>(FPI_N_PHI) * FPI_N_THETA * p.n_ang;
+    const size_t n_speed = 2 * static_cast<size_t>(FPI_N_ENERGY) * p.n_en;
+    DeviceBuffer<Vec3> dirs(p.node_dir, n_dir);
+    DeviceBuffer<double> node_w(p.node_w, static_cast<size_t>(FPI_N_THETA) * p.n_ang);
+    DeviceBuffer<double> speed(p.speed, n_speed), speed_w(p.speed_w, n_speed);
+    DeviceBuffer<int> slot_of(p.slot_of, static_cast<size_t>(FPI_N_PHI) * FPI_N_ENERGY);
+    DeviceBuffer<double> time_w(p.time_w, static_cast<size_t>(p.n_time));
+    DeviceBuffer<ResponseSample> samples(p.samples, static_cast<size_t>(p.n_samples));
+    DeviceBuffer<LocalPoint> local(
+        p.local, static_cast<size_t>(p.n_samples) * p.n_slots * static_cast<size_t>(p.n_time));
+    ResponseProblem d = p;
+    d.profile = profile.view();
+    d.node_dir = dirs.get();
+    d.node_w = node_w.get();
+    d.speed = speed.get();
+    d.speed_w = speed_w.get();
+    d.slot_of = slot_of.get();
+    d.time_w = time_w.get();
+    d.samples = samples.get();
+    d.local = local.get();
+    device_map(
+        p.n_items(), [d] __device__(long item) { return response_item(d, item); }, out);
+  }
+
   void gyro_pads(const GyroPadProblem& p, std::vector<double>& out) override {
     const DeviceProfile profile(p.profile);
     DeviceBuffer<GyroPadSample> samples(p.samples, static_cast<size_t>(p.n_samples));

@@ -191,27 +191,49 @@ TEST_F(Cli, SynthWritesTheDefaultEvent) {
     EXPECT_EQ(f.read_string_attr(g + "/dist_s3_cm6", "axes"), "time,phi,theta,energy");
     EXPECT_EQ(f.read_string_attr(g + "/dist_s3_cm6", "units"), "s^3/cm^6");
     const std::vector<double> def = f.read(g + "/def_keV_cm2_s_sr_keV");
+    const std::vector<double> model = f.read(g + "/dist_model_s3_cm6");
+    const std::vector<double> err = f.read(g + "/disterr_s3_cm6");
+    const std::vector<double> counts = f.read(g + "/counts");
+    const std::vector<double> expected = f.read(g + "/counts_expected");
     const std::vector<double> energy = f.read(g + "/energy_eV", &shape);
     ASSERT_EQ(shape, (std::vector<uint64_t>{33, 32}));
     const std::vector<double> parity = f.read(g + "/parity");
     const std::vector<double> nneg = f.read(g + "/n_negative_bins");
+    double total_counts = 0, total_expected = 0;
     for (size_t k = 0; k < 33; ++k) {
       EXPECT_EQ(parity[k], static_cast<double>(k % 2));
       EXPECT_NEAR(energy[k * 32], parity[k] == 0 ? 10.9349 : 12.383, 1e-9);
-      // negative PSD is kept in dist and counted; its DEF is clamped to 0 (MODEL.md section 8)
+      // negative model PSD is kept in dist_model and counted; it gives no counts (MODEL.md s. 8)
       double count = 0;
       for (size_t b = 0; b < 16384; ++b) {
         const size_t m = k * 16384 + b;
-        if (dist[m] < 0) {
+        const double E = energy[k * 32 + b % 32];
+        // one-count level of the default G dt = 1e-7 cm^2 sr s: A = m^2 / (2 E^2 G dt)
+        const double A = 1e-12 * 9.1093837015e-31 * 9.1093837015e-31 /
+                         (2 * std::pow(E * 1.602176634e-19, 2) * 1e-11);
+        ASSERT_GE(counts[m], 0.0);
+        ASSERT_NEAR(dist[m], A * counts[m], 1e-12 * A * counts[m]);
+        ASSERT_NEAR(err[m], A * std::sqrt(counts[m]), 1e-12 * A * (1 + counts[m]));
+        ASSERT_NEAR(def[m], 6.187e30 * E * E * dist[m], 1e-12 * def[m]);
+        if (model[m] < 0) {
           ++count;
-          ASSERT_EQ(def[m], 0.0);
+          ASSERT_EQ(expected[m], 0.0);
+          ASSERT_EQ(counts[m], 0.0);
         } else {
-          const double E = energy[k * 32 + b % 32];
-          ASSERT_NEAR(def[m], 6.187e30 * E * E * dist[m], 1e-12 * def[m]);
+          ASSERT_NEAR(expected[m], model[m] / A, 1e-12 * expected[m]);
         }
+        total_counts += counts[m];
+        total_expected += expected[m];
       }
       EXPECT_EQ(nneg[k], count);
     }
+    // Poisson: the total of ~1e6 counts within 5 sigma of its expectation
+    EXPECT_NEAR(total_counts, total_expected, 5 * std::sqrt(total_expected)) << sc;
+    EXPECT_GT(total_expected, 1e5) << sc;
+    // the ground-system moments of the noisy skymaps sit near the model's density
+    const std::vector<double> n_fpi = f.read(g + "/moments_fpi/n_cm3");
+    const std::vector<double> n_model = f.read(g + "/ne_cm3");
+    for (size_t k = 0; k < 33; ++k) EXPECT_NEAR(n_fpi[k], n_model[k], 0.1 * n_model[k]) << sc;
     // B_L bipolar, B_M unipolar near 22 nT at the closest approach (paper Fig. 3)
     const std::vector<double> B = f.read(g + "/B_lmn_nT", &shape);
     ASSERT_EQ(shape, (std::vector<uint64_t>{33, 3}));

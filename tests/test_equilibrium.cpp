@@ -238,16 +238,8 @@ TEST(Equilibrium, Yang2022HasTheShapeThePaperDescribes) {
 // accumulates in node order; the reference is shape_item itself, one item at a time (what the
 // CUDA backend runs). Same operations in the same order: identical bits.
 TEST(ShapeIntegrals, VectorizedCpuLoopMatchesThePerItemKernel) {
-  struct PerItem final : Backend {
-    std::string name() const override { return "per-item reference"; }
-    void shape_partials(const ShapeProblem& p, std::vector<double>& out) override {
-      out.assign(static_cast<size_t>(p.n_items()) * N_SHAPE_MOMENTS, 0.0);
-      for (long item = 0; item < p.n_items(); ++item)
-        shape_item(p, item, out.data() + item * N_SHAPE_MOMENTS);
-    }
-    void skymaps(const SkymapProblem&, std::vector<double>&) override {}
-    void gyro_pads(const GyroPadProblem&, std::vector<double>&) override {}
-  } reference;
+  auto per_item = make_per_item_backend();
+  Backend& reference = *per_item;
   auto cpu = make_cpu_backend();
   const RunConfig cfg = test::config_of("yang2022");
   const SolveResult& r = solved("yang2022", {"solver.passes=1"});

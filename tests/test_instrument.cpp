@@ -217,10 +217,10 @@ TEST(GyroPad, VectorizedCpuLoopMatchesThePerItemKernel) {
   }
 }
 
-// Both vector paths of the CPU loops (baseline x86-64 and AVX2, chosen at run time by the
-// CPU) give the per-item kernel's values bit for bit: no FMA in either, the same IEEE
-// operations in the same order. Runs the AVX2 path only where the CPU has it.
-TEST(Skymap, BaselineAndAvx2LoopsGiveIdenticalBits) {
+// The vector paths of the CPU loops (baseline x86-64, AVX2, AVX-512, chosen at run time by the
+// CPU) give the per-item kernel's values bit for bit: no FMA in any, the same IEEE
+// operations in the same order. Runs the wide paths only where the CPU has them.
+TEST(Skymap, BaselineAvx2AndAvx512LoopsGiveIdenticalBits) {
   const ProfileTables t = make_profile_tables(test::solved("yang2022"));
   std::vector<SkymapSample> samples(2);
   samples[0].r_rope = {12e3, -7e3, 1e3};
@@ -237,10 +237,14 @@ TEST(Skymap, BaselineAndAvx2LoopsGiveIdenticalBits) {
     for (int i = 0; i < FPI_N_ENERGY; ++i)
       ASSERT_EQ(base[i], skymap_item(p, r * FPI_N_ENERGY + i)) << "row " << r << ", bin " << i;
 #if FLUXROPE_CPU_DISPATCH
-    if (!__builtin_cpu_supports("avx2")) continue;
+    if (detail::simd_level() < 1) continue;
     double wide[FPI_N_ENERGY];
     detail::lanes_avx2(row, 0, FPI_N_ENERGY, wide, lane);
     for (int i = 0; i < FPI_N_ENERGY; ++i) ASSERT_EQ(wide[i], base[i]) << "row " << r << ", bin " << i;
+    if (detail::simd_level() < 2) continue;
+    detail::lanes_avx512(row, 0, FPI_N_ENERGY, wide, lane);
+    for (int i = 0; i < FPI_N_ENERGY; ++i)
+      ASSERT_EQ(wide[i], base[i]) << "AVX-512, row " << r << ", bin " << i;
 #endif
   }
 }

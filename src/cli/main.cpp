@@ -14,6 +14,8 @@
 #include <cstdio>
 #include <iostream>
 
+#include <unistd.h>
+
 #include "fluxrope/core/constants.hpp"
 #include "fluxrope/core/error.hpp"
 #include "fluxrope/engine/backend.hpp"
@@ -178,34 +180,65 @@ int cmd_synth(CommonOptions& o) {
         "note: the LMN triad is left-handed; the model frame (x, y, z) = (N, M x N, M) has y "
         "along -L. B_lmn_nT are projections on your L, M, N.\n");
   const std::vector<Track> tracks = make_tracks(g, frame);
+  const size_t per_track = tracks.empty() ? 0 : tracks[0].time_s.size();
+  const ResponseSettings& rs = cfg.instrument.response;
   fmt::print("\nsynthesizing {} spacecraft x {} samples (FPI burst grid, {} bins a sample)\n",
-             tracks.size(), tracks.empty() ? 0 : tracks[0].time_s.size(), FPI_N_BINS);
+             tracks.size(), per_track, FPI_N_BINS);
+  if (rs.kind == ResponseKind::Integrated) {
+    const ResponseTables rt = make_response_tables(rs, g.cadence_s);
+    fmt::print("  response integrated: {} nodes a bin (energy {} x angle {} x time {}), sweep {}\n",
+               rt.n_en * rt.n_ang * rt.n_time, rt.n_en, rt.n_ang, rt.n_time,
+               rs.sweep == Sweep::Instant ? "instant"
+               : rs.sweep == Sweep::Linear ? "linear"
+                                           : "deflection_major");
+  } else {
+    fmt::print("  response centre: f at each bin centre at the sample's time tag\n");
+  }
+  fmt::print("  counts: G dt {}, noise {}\n",
+             cfg.instrument.counts.g_dt_table.empty()
+                 ? fmt::format("{:g} cm^2 sr s", cfg.instrument.counts.g_dt_cm2_sr_s)
+                 : std::string("from one_count_s3_cm6"),
+             cfg.instrument.counts.noise
+                 ? fmt::format("on (seed {})", cfg.instrument.counts.seed)
+                 : std::string("off"));
+  const bool tty = isatty(fileno(stdout));
+  const auto t_start = clock::now();
+  SynthResult res;
   {
     H5File f(out.temp_path(), H5File::Mode::Create);
     write_equilibrium(f, cfg, eq, *backend);
     write_frame(f, frame);
-    for (const Track& t : tracks) {
-      const auto t0 = clock::now();
-      const TrackProducts p =
-          synthesize_track(*backend, profile, eq.result.profile, frame, cfg.instrument, t);
-      const double fmin = *std::min_element(p.f_min_s3_cm6.begin(), p.f_min_s3_cm6.end());
-      double neg = 0;
-      for (double v : p.n_negative_bins) neg += v;
-      const auto [rlo, rhi] = std::minmax_element(p.rho_m.begin(), p.rho_m.end());
-      fmt::print(
-          "  {:<6} rho {:.1f} .. {:.1f} km, min f {:.2e} s^3/cm^6, {} negative bins ({:.2f} s)\n",
-          t.name, *rlo / KM_TO_SI, *rhi / KM_TO_SI, fmin, static_cast<long>(neg),
-          std::chrono::duration<double>(clock::now() - t0).count());
-      if (p.n_beyond_edge > 0)
-        fmt::print(
-            "  note: {} samples of {} lie beyond the solved domain (rho > {:g} L_st): the field "
-            "there "
-            "is the current-free continuation of MODEL.md section 5\n",
-            p.n_beyond_edge, t.name, cfg.solver.x_max);
-      std::fflush(stdout);
-      write_track(f, t, p, cfg.instrument);
-    }
+    TrackWriter writer(f, cfg.output);
+    size_t last_percent = 0;
+    res = synthesize_event(
+        *backend, profile, eq.result.profile, frame, cfg.instrument, g.cadence_s, tracks,
+        static_cast<size_t>(cfg.output.batch_samples), writer, [&](size_t done, size_t total) {
+          const size_t percent = 100 * done / std::max<size_t>(total, 1);
+          const double secs = std::chrono::duration<double>(clock::now() - t_start).count();
+          if (tty) {
+            fmt::print("\r  {} / {} samples ({}%), {:.1f} s", done, total, percent, secs);
+            if (done == total) fmt::print("\n");
+          } else if (percent >= last_percent + 10 || done == total) {
+            fmt::print("  {} / {} samples ({}%), {:.1f} s\n", done, total, percent, secs);
+            last_percent = percent;
+          }
+          std::fflush(stdout);
+        });
   }
+  for (size_t k = 0; k < tracks.size(); ++k) {
+    const TrackSummary& ts = res.tracks[k];
+    fmt::print("  {:<6} rho {:.1f} .. {:.1f} km, min f {:.2e} s^3/cm^6, {} negative bins\n",
+               tracks[k].name, ts.rho_min_m / KM_TO_SI, ts.rho_max_m / KM_TO_SI, ts.f_min_s3_cm6,
+               ts.n_negative_bins);
+    if (ts.n_beyond_edge > 0)
+      fmt::print(
+          "  note: {} samples of {} lie beyond the solved domain (rho > {:g} L_st): the field "
+          "there is the current-free continuation of MODEL.md section 5\n",
+          ts.n_beyond_edge, tracks[k].name, cfg.solver.x_max);
+  }
+  const SynthTiming& tm = res.timing;
+  fmt::print("  time: kernels {:.2f} s, preparation {:.2f} s, counts/PAD/moments {:.2f} s, writing {:.2f} s\n",
+             tm.kernel_s, tm.prepare_s, tm.host_s, tm.sink_s);
   out.commit();
   fmt::print("\nwrote {}\n", o.output);
   return 0;

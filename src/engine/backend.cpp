@@ -3,10 +3,31 @@
 #include <fmt/format.h>
 #include <omp.h>
 
+#include <algorithm>
+#include <cstdlib>
+
 #include "fluxrope/core/error.hpp"
 #include "fluxrope/engine/parallel_for.hpp"
 
 namespace fluxrope {
+
+int detail::simd_level_detect() {
+#if FLUXROPE_CPU_DISPATCH
+  int level = 0;
+  if (__builtin_cpu_supports("avx2")) level = 1;
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+      __builtin_cpu_supports("avx512vl"))
+    level = 2;
+  if (const char* cap = std::getenv("FLUXROPE_SIMD")) {
+    const std::string c = cap;
+    const int max = c == "baseline" ? 0 : c == "avx2" ? 1 : 2;
+    level = std::min(level, max);
+  }
+  return level;
+#else
+  return 0;
+#endif
+}
 
 namespace {
 
@@ -49,9 +70,73 @@ class CpuBackend final : public Backend {
         [&](const GyroPadRow& row, int g) { return gyro_pad_node(p, row, g); });
     for (double& F : out) F = gyro_pad_mean(p, F);
   }
+  void response_skymaps(const ResponseProblem& p, std::vector<double>& out) override {
+    out.resize(static_cast<size_t>(p.n_items()));
+    double* o = out.data();
+    // response_item's node loops per row (sample, phi k, theta j), the 32 energies as vector
+    // lanes that each accumulate their nodes in response_item's order (the same bits).
+    auto lane = [&](const ResponseNode& n, int i) { return response_lane(p.profile, n, i); };
+    parallel_for_cpu(p.n_items() / FPI_N_ENERGY, [&](long row) {
+      const int j = static_cast<int>(row % FPI_N_THETA);
+      const int k = static_cast<int>((row / FPI_N_THETA) % FPI_N_PHI);
+      const long s = row / (FPI_N_THETA * FPI_N_PHI);
+      const ResponseSample& smp = p.samples[s];
+      double acc[FPI_N_ENERGY] = {};
+      ResponseNode n;
+      n.sample = &smp;
+      n.slot_of = p.slot_of + k * FPI_N_ENERGY;
+      n.slot_stride = p.n_time;
+      n.n_en = p.n_en;
+      for (int a = 0; a < p.n_ang; ++a) {
+        n.dir = smp.dbcs_to_rope * p.node_dir[(k * FPI_N_THETA + j) * p.n_ang + a];
+        const double wa = p.node_w[j * p.n_ang + a];
+        for (int t = 0; t < p.n_time; ++t) {
+          n.wat = wa * p.time_w[t];
+          n.loc = p.local + s * p.n_slots * static_cast<long>(p.n_time) + t;
+          for (int q = 0; q < p.n_en; ++q) {
+            n.speed = p.speed + smp.parity * FPI_N_ENERGY * p.n_en + q;
+            n.speed_w = p.speed_w + smp.parity * FPI_N_ENERGY * p.n_en + q;
+            simd_accumulate(n, FPI_N_ENERGY, acc, lane);
+          }
+        }
+      }
+      double* out_row = o + row * FPI_N_ENERGY;
+      for (int i = 0; i < FPI_N_ENERGY; ++i) out_row[i] = 1e-12 * acc[i];
+    });
+  }
+};
+
+class PerItemBackend final : public Backend {
+ public:
+  std::string name() const override { return "per-item (host, one thread)"; }
+  void shape_partials(const ShapeProblem& p, std::vector<double>& out) override {
+    out.assign(static_cast<size_t>(p.n_items()) * N_SHAPE_MOMENTS, 0.0);
+    for (long item = 0; item < p.n_items(); ++item)
+      shape_item(p, item, out.data() + item * N_SHAPE_MOMENTS);
+  }
+  void skymaps(const SkymapProblem& p, std::vector<double>& out) override {
+    map(p.n_items(), out, [&](long item) { return skymap_item(p, item); });
+  }
+  void gyro_pads(const GyroPadProblem& p, std::vector<double>& out) override {
+    map(p.n_items(), out, [&](long item) { return gyro_pad_item(p, item); });
+  }
+  void response_skymaps(const ResponseProblem& p, std::vector<double>& out) override {
+    map(p.n_items(), out, [&](long item) { return response_item(p, item); });
+  }
+
+ private:
+  template <class F>
+  static void map(long n, std::vector<double>& out, F&& item) {
+    out.resize(static_cast<size_t>(n));
+    for (long i = 0; i < n; ++i) out[i] = item(i);
+  }
 };
 
 }  // namespace
+
+std::unique_ptr<Backend> make_per_item_backend() {
+  return std::make_unique<PerItemBackend>();
+}
 
 std::unique_ptr<Backend> make_cpu_backend() {
   return std::make_unique<CpuBackend>();

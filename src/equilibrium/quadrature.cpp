@@ -62,6 +62,36 @@ GaussRule gauss_hermite(int n) {
   return r;
 }
 
+GaussRule gauss_legendre(int n) {
+  if (n < 1) throw std::invalid_argument("gauss_legendre: n must be >= 1");
+  GaussRule r;
+  r.x.assign(n, 0.0);
+  r.w.assign(n, 0.0);
+  // Newton on P_n from the Chebyshev-like guess cos(pi (i + 3/4) / (n + 1/2)); the weight
+  // 2 / ((1 - x^2) P_n'(x)^2) on [-1, 1] becomes half of it on [-1/2, 1/2] (sum 1).
+  for (int i = 0; i < (n + 1) / 2; ++i) {
+    double x = std::cos(constants::PI * (i + 0.75) / (n + 0.5)), dp = 1.0;
+    for (int it = 0; it < 100; ++it) {
+      double p0 = 1.0, p1 = x;
+      for (int k = 2; k <= n; ++k) {
+        const double p2 = ((2.0 * k - 1.0) * x * p1 - (k - 1.0) * p0) / k;
+        p0 = p1;
+        p1 = p2;
+      }
+      dp = n * (x * p1 - p0) / (x * x - 1.0);
+      const double dx = p1 / dp;
+      x -= dx;
+      if (std::fabs(dx) < 1e-16) break;
+    }
+    const double w = 1.0 / ((1.0 - x * x) * dp * dp);
+    r.x[n - 1 - i] = 0.5 * x;
+    r.x[i] = -0.5 * x;
+    r.w[i] = r.w[n - 1 - i] = w;
+  }
+  if (n % 2 == 1) r.x[n / 2] = 0.0;
+  return r;
+}
+
 GaussRule even_half(const GaussRule& full) {
   GaussRule h;
   for (size_t k = 0; k < full.x.size(); ++k) {

@@ -1,9 +1,13 @@
 #include "fluxrope/instrument/products.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <climits>
+#include <cmath>
 #include <limits>
 
 #include "fluxrope/core/constants.hpp"
+#include "fluxrope/engine/parallel_for.hpp"
 
 namespace fluxrope {
 
@@ -18,78 +22,332 @@ double profile_at(const std::vector<double>& f, double h, double rho) {
   return l0 * f[j] + l1 * f[j + 1] + l2 * f[j + 2] + l3 * f[j + 3];
 }
 
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+double seconds_since(clock_type::time_point t0) {
+  return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
+
+// A run of consecutive rows of one track inside a batch.
+struct Segment {
+  size_t track, row0, n, offset;  // offset: first sample of the segment in the batch
+};
+
+void append3(std::vector<double>& v, Vec3 a) {
+  v.insert(v.end(), {a.x, a.y, a.z});
+}
+
+// Everything of a frame change the products need.
+struct Frames {
+  Mat3 rope_to_gse, gse_to_dbcs, dbcs_to_rope, dbcs_to_gse;
+};
+
+// Per-sample model quantities: position, field, model moments (MODEL.md section 7).
+void model_quantities(const ProfileView& pv, const RadialProfile& rp, const RopeFrame& frame,
+                      const Frames& fr, const Track& track, size_t row, TrackProducts& p,
+                      std::vector<Vec3>& b_dbcs) {
+  const Vec3 r = track.r_rope_m[row];
+  const LocalPoint l = local_point(pv, r);
+  p.rho_m.push_back(l.rho);
+  if (l.rho > pv.field.rho_edge()) ++p.n_beyond_edge;
+  // B = B_phi phi_hat + B_z z_hat, phi_hat = (-sin, cos, 0) at the sample (MODEL.md s. 1)
+  const Vec3 B_gse = fr.rope_to_gse * Vec3{-l.sn * l.Bphi, l.c * l.Bphi, l.Bz};
+  append3(p.B_gse_T, B_gse);
+  append3(p.B_lmn_T, {dot(B_gse, frame.L), dot(B_gse, frame.M), dot(B_gse, frame.N)});
+  b_dbcs.push_back(fr.gse_to_dbcs * B_gse);
+  // V_e = V_phi phi_hat + V_z z_hat in the rope (= ion) frame, V_e - U in the spacecraft frame;
+  // j = -e n V_e. Beyond the edge the continuation is current-free: V_e = 0 there.
+  const double h = rp.rho[1] - rp.rho[0];
+  const bool inside = l.rho <= pv.field.rho_edge();
+  const double ne = profile_at(rp.ne, h, l.rho);
+  const double vphi = inside ? profile_at(rp.Ve_phi, h, l.rho) : 0.0;
+  const double vz = inside ? profile_at(rp.Ve_z, h, l.rho) : 0.0;
+  const Vec3 V_rope{-l.sn * vphi, l.c * vphi, vz};
+  const Vec3 V_gse = fr.rope_to_gse * V_rope;
+  p.ne_m3.push_back(ne);
+  append3(p.Ve_gse_m_s, fr.rope_to_gse * (V_rope - track.U_rope_m_s));
+  const Vec3 V_lmn{dot(V_gse, frame.L), dot(V_gse, frame.M), dot(V_gse, frame.N)};
+  append3(p.Ve_minus_Vi_lmn_m_s, V_lmn);
+  append3(p.j_lmn_A_m2, (-constants::E_CHARGE * ne) * V_lmn);
+  p.T_par_J.push_back(profile_at(rp.T_par, h, l.rho));
+  p.T_perp_J.push_back(profile_at(rp.T_perp, h, l.rho));
+  for (double e : fpi_energy_table(track.parity[row])) p.energy_eV.push_back(e);
+}
+
+void resize_moments(MomentSeries& m, size_t n) {
+  m.n_m3.resize(n);
+  m.V_dbcs_m_s.resize(3 * n);
+  m.V_gse_m_s.resize(3 * n);
+  m.P_gse_Pa.resize(9 * n);
+  m.T_par_J.resize(n);
+  m.T_perp_J.resize(n);
+  m.q_gse_W_m2.resize(3 * n);
+}
+
+void store_moments(const FpiMoments& m, const Mat3& R, size_t k, MomentSeries& out) {
+  out.n_m3[k] = m.n_m3;
+  const Vec3 Vg = R * m.V_m_s, qg = R * m.q_W_m2;
+  const double Vd[3] = {m.V_m_s.x, m.V_m_s.y, m.V_m_s.z}, Vgs[3] = {Vg.x, Vg.y, Vg.z},
+               q[3] = {qg.x, qg.y, qg.z};
+  for (int c = 0; c < 3; ++c) {
+    out.V_dbcs_m_s[3 * k + c] = Vd[c];
+    out.V_gse_m_s[3 * k + c] = Vgs[c];
+    out.q_gse_W_m2[3 * k + c] = q[c];
+  }
+  // P_gse = R P R^T
+  const Vec3 rows[3] = {R.r0, R.r1, R.r2};
+  for (int a = 0; a < 3; ++a)
+    for (int b = 0; b < 3; ++b) {
+      const double ra[3] = {rows[a].x, rows[a].y, rows[a].z}, rb[3] = {rows[b].x, rows[b].y, rows[b].z};
+      double s = 0.0;
+      for (int i = 0; i < 3; ++i)
+        for (int j = 0; j < 3; ++j) s += ra[i] * m.P_Pa[3 * i + j] * rb[j];
+      out.P_gse_Pa[9 * k + 3 * a + b] = s;
+    }
+  out.T_par_J[k] = m.T_par_J;
+  out.T_perp_J[k] = m.T_perp_J;
+}
+
+// Counts, noise, dist, disterr, DEF, negativity, PAD and FPI moments of one sample (MODEL.md
+// section 8: negative model f gives zero expected counts and zero DEF, and is counted).
+void sample_products(const InstrumentSettings& s, const MomentWeights mw[2], const Frames& fr,
+                     size_t track_index, size_t row, int parity, Vec3 b_dbcs, size_t k,
+                     TrackProducts& p) {
+  const size_t off = k * FPI_N_BINS;
+  const double* fm = p.dist_model_s3_cm6.data() + off;
+  const auto& energy = fpi_energy_table(parity);
+  double A[FPI_N_ENERGY];
+  for (int i = 0; i < FPI_N_ENERGY; ++i) A[i] = one_count_level_s3_cm6(energy[i], s.counts.g_dt(i));
+  double fmin = std::numeric_limits<double>::infinity();
+  long neg = 0;
+  for (long b = 0; b < FPI_N_BINS; ++b) {
+    const int i = static_cast<int>(b % FPI_N_ENERGY);
+    const double f = fm[b];
+    fmin = std::min(fmin, f);
+    if (f < 0) ++neg;
+    const double N = f > 0 ? f / A[i] : 0.0;
+    p.counts_expected[off + b] = N;
+    double dist, err;
+    std::int64_t c;
+    if (s.counts.noise) {
+      PhiloxStream rng(s.counts.seed, static_cast<std::uint32_t>(track_index),
+                       static_cast<std::uint32_t>(row), static_cast<std::uint32_t>(b));
+      c = poisson_draw(N, rng);
+      dist = A[i] * static_cast<double>(c);
+      err = A[i] * std::sqrt(static_cast<double>(c));
+    } else {
+      c = std::llround(N);
+      dist = f;
+      err = A[i] * std::sqrt(N);
+    }
+    p.counts[off + b] = static_cast<int32_t>(std::min<std::int64_t>(c, INT32_MAX));
+    p.dist_s3_cm6[off + b] = dist;
+    p.disterr_s3_cm6[off + b] = err;
+    p.def[off + b] = dist < 0 ? 0.0 : DEF_PER_E2F * energy[i] * energy[i] * dist;
+  }
+  p.f_min_s3_cm6[k] = fmin;
+  p.n_negative_bins[k] = static_cast<double>(neg);
+  const std::vector<double> pad =
+      pad_from_skymap(p.dist_s3_cm6.data() + off, b_dbcs, s.pad_bins, s.pad_weighting);
+  std::copy(pad.begin(), pad.end(), p.pad_s3_cm6.begin() + k * pad.size());
+  store_moments(fpi_moments(p.dist_s3_cm6.data() + off, mw[parity], b_dbcs), fr.dbcs_to_gse, k,
+                p.fpi);
+  store_moments(fpi_moments(fm, mw[parity], b_dbcs), fr.dbcs_to_gse, k, p.fpi_model);
+}
+
+}  // namespace
+
+SynthResult synthesize_event(Backend& backend, const ProfileTables& profile,
+                             const RadialProfile& profile_source, const RopeFrame& frame,
+                             const InstrumentSettings& instrument, double accumulation_s,
+                             const std::vector<Track>& tracks, size_t batch_samples,
+                             ProductSink& sink, const SynthProgress& progress) {
+  const ProfileView pv = profile.view();
+  Frames fr;
+  fr.rope_to_gse = transpose(frame.gse_to_rope);
+  fr.gse_to_dbcs = transpose(instrument.dbcs_to_gse);
+  fr.dbcs_to_rope = frame.gse_to_rope * instrument.dbcs_to_gse;
+  fr.dbcs_to_gse = instrument.dbcs_to_gse;
+  const bool integrated = instrument.response.kind == ResponseKind::Integrated;
+  const ResponseTables tables = make_response_tables(instrument.response, accumulation_s);
+  MomentWeights mw[2];
+  for (int parity = 0; parity < 2; ++parity)
+    mw[parity] = moment_weights(fpi_energy_table(parity).data(), instrument.moments);
+  sink.begin(tracks, instrument);
+
+  SynthResult result;
+  result.tracks.resize(tracks.size());
+  for (TrackSummary& t : result.tracks) {
+    t.rho_min_m = std::numeric_limits<double>::infinity();
+    t.f_min_s3_cm6 = std::numeric_limits<double>::infinity();
+  }
+  size_t total = 0;
+  for (const Track& t : tracks) total += t.time_s.size();
+  if (batch_samples < 1) batch_samples = 1;
+
+  // Buffers reused from batch to batch (no allocation, no fresh pages after the first).
+  std::vector<double> sky;
+  std::vector<SkymapSample> centre_samples;
+  std::vector<ResponseSample> response_samples;
+  std::vector<Vec3> r0;
+  ResponseSetup setup;
+  TrackProducts p;
+  std::vector<Vec3> b_dbcs;
+
+  size_t track = 0, row = 0, done = 0;
+  while (done < total) {
+    // The batch: up to batch_samples samples, spanning tracks in order.
+    auto t0 = clock_type::now();
+    std::vector<Segment> segments;
+    size_t m = 0;
+    while (m < batch_samples && track < tracks.size()) {
+      const size_t n_track = tracks[track].time_s.size();
+      const size_t take = std::min(batch_samples - m, n_track - row);
+      if (take > 0) segments.push_back({track, row, take, m});
+      m += take;
+      row += take;
+      if (row == n_track) ++track, row = 0;
+    }
+    centre_samples.clear();
+    response_samples.clear();
+    r0.clear();
+    for (const Segment& sg : segments) {
+      const Track& t = tracks[sg.track];
+      for (size_t k = sg.row0; k < sg.row0 + sg.n; ++k) {
+        if (integrated) {
+          response_samples.push_back({t.U_rope_m_s, fr.dbcs_to_rope, t.parity[k]});
+          r0.push_back(t.r_rope_m[k]);
+        } else {
+          SkymapSample s;
+          s.r_rope = t.r_rope_m[k];
+          s.U_rope = t.U_rope_m_s;
+          s.dbcs_to_rope = fr.dbcs_to_rope;
+          s.parity = t.parity[k];
+          centre_samples.push_back(s);
+        }
+      }
+    }
+    if (integrated) prepare_response(profile, tables, response_samples, r0, setup);
+    result.timing.prepare_s += seconds_since(t0);
+    t0 = clock_type::now();
+    if (integrated)
+      backend.response_skymaps(setup.problem, sky);
+    else
+      sky = synth_skymaps(backend, profile, centre_samples);
+    result.timing.kernel_s += seconds_since(t0);
+
+    for (const Segment& sg : segments) {
+      const Track& t = tracks[sg.track];
+      t0 = clock_type::now();
+      // per-sample model quantities (clear() and resize() keep the buffers' memory)
+      for (auto* v : {&p.rho_m, &p.B_gse_T, &p.B_lmn_T, &p.energy_eV, &p.ne_m3, &p.Ve_gse_m_s,
+                      &p.Ve_minus_Vi_lmn_m_s, &p.T_par_J, &p.T_perp_J, &p.j_lmn_A_m2})
+        v->clear();
+      p.n = sg.n;
+      p.n_beyond_edge = 0;
+      b_dbcs.clear();
+      for (size_t k = sg.row0; k < sg.row0 + sg.n; ++k)
+        model_quantities(pv, profile_source, frame, fr, t, k, p, b_dbcs);
+      const std::vector<Vec3> r(t.r_rope_m.begin() + sg.row0, t.r_rope_m.begin() + sg.row0 + sg.n);
+      const auto tk = clock_type::now();
+      p.pad_gyro_s3_cm6 = synth_gyro_pads(backend, profile, r, t.U_rope_m_s, instrument);
+      const double gyro_s = seconds_since(tk);
+      result.timing.kernel_s += gyro_s;
+      // skymap products
+      const size_t cells = sg.n * FPI_N_BINS;
+      p.dist_model_s3_cm6.assign(sky.begin() + sg.offset * FPI_N_BINS,
+                                 sky.begin() + sg.offset * FPI_N_BINS + cells);
+      p.counts_expected.resize(cells);
+      p.counts.resize(cells);
+      p.dist_s3_cm6.resize(cells);
+      p.disterr_s3_cm6.resize(cells);
+      p.def.resize(cells);
+      p.pad_s3_cm6.resize(sg.n * FPI_N_ENERGY * instrument.pad_bins);
+      p.f_min_s3_cm6.resize(sg.n);
+      p.n_negative_bins.resize(sg.n);
+      resize_moments(p.fpi, sg.n);
+      resize_moments(p.fpi_model, sg.n);
+      parallel_for_cpu(static_cast<long>(sg.n), [&](long k) {
+        sample_products(instrument, mw, fr, sg.track, sg.row0 + k, t.parity[sg.row0 + k],
+                        b_dbcs[k], k, p);
+      });
+      result.timing.host_s += seconds_since(t0) - gyro_s;
+      TrackSummary& ts = result.tracks[sg.track];
+      for (size_t k = 0; k < sg.n; ++k) {
+        ts.rho_min_m = std::min(ts.rho_min_m, p.rho_m[k]);
+        ts.rho_max_m = std::max(ts.rho_max_m, p.rho_m[k]);
+        ts.f_min_s3_cm6 = std::min(ts.f_min_s3_cm6, p.f_min_s3_cm6[k]);
+        ts.n_negative_bins += static_cast<long>(p.n_negative_bins[k]);
+      }
+      ts.n_beyond_edge += p.n_beyond_edge;
+      t0 = clock_type::now();
+      sink.write(sg.track, sg.row0, p);
+      result.timing.sink_s += seconds_since(t0);
+    }
+    done += m;
+    if (progress) progress(done, total);
+  }
+  return result;
+}
+
+namespace {
+// Collects every batch of one track in memory.
+class MemorySink final : public ProductSink {
+ public:
+  TrackProducts all;
+  void begin(const std::vector<Track>&, const InstrumentSettings&) override {}
+  void write(size_t, size_t, const TrackProducts& p) override {
+    auto cat = [](auto& to, const auto& from) { to.insert(to.end(), from.begin(), from.end()); };
+    auto cat_moments = [&](MomentSeries& to, const MomentSeries& from) {
+      cat(to.n_m3, from.n_m3);
+      cat(to.V_dbcs_m_s, from.V_dbcs_m_s);
+      cat(to.V_gse_m_s, from.V_gse_m_s);
+      cat(to.P_gse_Pa, from.P_gse_Pa);
+      cat(to.T_par_J, from.T_par_J);
+      cat(to.T_perp_J, from.T_perp_J);
+      cat(to.q_gse_W_m2, from.q_gse_W_m2);
+    };
+    all.n += p.n;
+    all.n_beyond_edge += p.n_beyond_edge;
+    cat(all.rho_m, p.rho_m);
+    cat(all.B_gse_T, p.B_gse_T);
+    cat(all.B_lmn_T, p.B_lmn_T);
+    cat(all.energy_eV, p.energy_eV);
+    cat(all.dist_model_s3_cm6, p.dist_model_s3_cm6);
+    cat(all.counts_expected, p.counts_expected);
+    cat(all.counts, p.counts);
+    cat(all.dist_s3_cm6, p.dist_s3_cm6);
+    cat(all.disterr_s3_cm6, p.disterr_s3_cm6);
+    cat(all.def, p.def);
+    cat(all.pad_s3_cm6, p.pad_s3_cm6);
+    cat(all.pad_gyro_s3_cm6, p.pad_gyro_s3_cm6);
+    cat(all.f_min_s3_cm6, p.f_min_s3_cm6);
+    cat(all.n_negative_bins, p.n_negative_bins);
+    cat(all.ne_m3, p.ne_m3);
+    cat(all.Ve_gse_m_s, p.Ve_gse_m_s);
+    cat(all.Ve_minus_Vi_lmn_m_s, p.Ve_minus_Vi_lmn_m_s);
+    cat(all.T_par_J, p.T_par_J);
+    cat(all.T_perp_J, p.T_perp_J);
+    cat(all.j_lmn_A_m2, p.j_lmn_A_m2);
+    cat_moments(all.fpi, p.fpi);
+    cat_moments(all.fpi_model, p.fpi_model);
+  }
+};
+}  // namespace
+
 TrackProducts synthesize_track(Backend& backend, const ProfileTables& profile,
                                const RadialProfile& profile_source, const RopeFrame& frame,
-                               const InstrumentSettings& instrument, const Track& track) {
-  const ProfileView pv = profile.view();
-  const Mat3 rope_to_gse = transpose(frame.gse_to_rope);
-  const Mat3 gse_to_dbcs = transpose(instrument.dbcs_to_gse);
-  const Mat3 dbcs_to_rope = frame.gse_to_rope * instrument.dbcs_to_gse;
-  const double rho_e = pv.field.rho_edge();
-  TrackProducts p;
-  p.n = track.time_s.size();
-  std::vector<SkymapSample> samples(p.n);
-  std::vector<Vec3> b_dbcs(p.n);
-  for (size_t k = 0; k < p.n; ++k) {
-    SkymapSample& s = samples[k];
-    s.r_rope = track.r_rope_m[k];
-    s.U_rope = track.U_rope_m_s;
-    s.dbcs_to_rope = dbcs_to_rope;
-    s.parity = track.parity[k];
-    const LocalPoint l = local_point(pv, s.r_rope);
-    p.rho_m.push_back(l.rho);
-    if (l.rho > rho_e) ++p.n_beyond_edge;
-    // B = B_phi phi_hat + B_z z_hat, phi_hat = (-sin, cos, 0) at the sample (MODEL.md s. 1)
-    const Vec3 B_rope{-l.sn * l.Bphi, l.c * l.Bphi, l.Bz};
-    const Vec3 B_gse = rope_to_gse * B_rope;
-    for (double c : {B_gse.x, B_gse.y, B_gse.z}) p.B_gse_T.push_back(c);
-    for (double c : {dot(B_gse, frame.L), dot(B_gse, frame.M), dot(B_gse, frame.N)})
-      p.B_lmn_T.push_back(c);
-    b_dbcs[k] = gse_to_dbcs * B_gse;
-    // Moments (MODEL.md section 7) at the sample: V_e = V_phi phi_hat + V_z z_hat in the rope
-    // (= ion) frame, V_e - U in the spacecraft frame; j = -e n V_e. Beyond the edge the
-    // continuation is current-free: V_e = 0 there.
-    const RadialProfile& rp = profile_source;
-    const double h = rp.rho[1] - rp.rho[0];
-    const bool inside = l.rho <= rho_e;
-    const double ne = profile_at(rp.ne, h, l.rho);
-    const double vphi = inside ? profile_at(rp.Ve_phi, h, l.rho) : 0.0;
-    const double vz = inside ? profile_at(rp.Ve_z, h, l.rho) : 0.0;
-    const Vec3 V_rope{-l.sn * vphi, l.c * vphi, vz};
-    const Vec3 V_gse = rope_to_gse * V_rope;
-    const Vec3 V_sc_gse = rope_to_gse * (V_rope - s.U_rope);
-    p.ne_m3.push_back(ne);
-    for (double c : {V_sc_gse.x, V_sc_gse.y, V_sc_gse.z}) p.Ve_gse_m_s.push_back(c);
-    for (double c : {dot(V_gse, frame.L), dot(V_gse, frame.M), dot(V_gse, frame.N)})
-      p.Ve_minus_Vi_lmn_m_s.push_back(c);
-    for (double c : {dot(V_gse, frame.L), dot(V_gse, frame.M), dot(V_gse, frame.N)})
-      p.j_lmn_A_m2.push_back(-constants::E_CHARGE * ne * c);
-    p.T_par_J.push_back(profile_at(rp.T_par, h, l.rho));
-    p.T_perp_J.push_back(profile_at(rp.T_perp, h, l.rho));
-    for (double e : fpi_energy_table(s.parity)) p.energy_eV.push_back(e);
-  }
-  p.dist_s3_cm6 = synth_skymaps(backend, profile, samples);
-  p.pad_gyro_s3_cm6 =
-      synth_gyro_pads(backend, profile, track.r_rope_m, track.U_rope_m_s, instrument);
-  p.def.resize(p.dist_s3_cm6.size());
-  for (size_t k = 0; k < p.n; ++k) {
-    const double* f = p.dist_s3_cm6.data() + k * FPI_N_BINS;
-    double* d = p.def.data() + k * FPI_N_BINS;
-    double fmin = std::numeric_limits<double>::infinity();
-    long neg = 0;
-    for (long b = 0; b < FPI_N_BINS; ++b) {
-      const double E = fpi_energy_table(samples[k].parity)[b % FPI_N_ENERGY];
-      fmin = std::min(fmin, f[b]);
-      if (f[b] < 0) ++neg;
-      d[b] = f[b] < 0 ? 0.0 : DEF_PER_E2F * E * E * f[b];  // MODEL.md s. 8: clamped and counted
-    }
-    p.f_min_s3_cm6.push_back(fmin);
-    p.n_negative_bins.push_back(static_cast<double>(neg));
-    const std::vector<double> pad =
-        pad_from_skymap(f, b_dbcs[k], instrument.pad_bins, instrument.pad_weighting);
-    p.pad_s3_cm6.insert(p.pad_s3_cm6.end(), pad.begin(), pad.end());
-  }
-  return p;
+                               const InstrumentSettings& instrument, double accumulation_s,
+                               const Track& track, size_t track_index) {
+  // Earlier tracks of the event only shift the Philox key: give this one its index.
+  std::vector<Track> tracks(track_index + 1);
+  for (size_t i = 0; i < track_index; ++i) tracks[i].name = "(skipped)";
+  tracks[track_index] = track;
+  MemorySink sink;
+  synthesize_event(backend, profile, profile_source, frame, instrument, accumulation_s, tracks, 256,
+                   sink);
+  return std::move(sink.all);
 }
 
 }  // namespace fluxrope

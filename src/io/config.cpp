@@ -156,7 +156,7 @@ struct Value {
 struct Merged {
   std::string form = "normalized";
   std::map<std::string, Value> model, solver;
-  toml::table geometry, instrument;  // overrides of the default event, checked as they come
+  toml::table geometry, instrument, output;  // overrides of the defaults, checked as they come
 };
 
 std::string type_name(const toml::node& n) {
@@ -203,15 +203,19 @@ void apply(Merged& m, const std::string& table, const std::string& key, const to
     m.form = *s;
     return;
   }
-  if (table == "geometry" || table == "instrument") {
+  if (table == "geometry" || table == "instrument" || table == "output") {
     check_event_key(table, key, where);
     toml::table one;
     node.visit([&](auto&& n) { one.insert_or_assign(key, n); });
     if (table == "geometry")
       geometry_from(one, where);  // type-check now, naming the source
-    else
+    else if (table == "instrument")
       instrument_from(one, where);
-    toml::table& dest = table == "geometry" ? m.geometry : m.instrument;
+    else
+      output_from(one, where);
+    toml::table& dest = table == "geometry"     ? m.geometry
+                        : table == "instrument" ? m.instrument
+                                                : m.output;
     node.visit([&](auto&& n) { dest.insert_or_assign(key, n); });
     return;
   }
@@ -231,7 +235,7 @@ void apply(Merged& m, const std::string& table, const std::string& key, const to
     dest = &m.solver;
   } else {
     throw Error(fmt::format(
-        "unknown table [{}] in {} (accepts: [model], [solver], [geometry], [instrument])", table,
+        "unknown table [{}] in {} (accepts: [model], [solver], [geometry], [instrument], [output])", table,
         where));
   }
   Value v;
@@ -256,11 +260,11 @@ void apply_table(Merged& m, const toml::table& root, const std::string& where) {
     if (!tab)
       throw Error(
           fmt::format("unknown top-level key '{}' in {} (expected tables [model], [solver], "
-                      "[geometry], [instrument])",
+                      "[geometry], [instrument], [output])",
                       t, where));
-    if (t != "model" && t != "solver" && t != "geometry" && t != "instrument")
+    if (t != "model" && t != "solver" && t != "geometry" && t != "instrument" && t != "output")
       throw Error(fmt::format(
-          "unknown table [{}] in {} (accepts: [model], [solver], [geometry], [instrument])", t,
+          "unknown table [{}] in {} (accepts: [model], [solver], [geometry], [instrument], [output])", t,
           where));
     // form first, so the other keys are checked against the right form
     if (t == "model" && tab->contains("form")) apply(m, t, "form", *tab->get("form"), where);
@@ -427,6 +431,7 @@ RunConfig load_config(const ConfigSources& src) {
   validate(cfg.solver);
   cfg.geometry = geometry_from(m.geometry, "the configuration");
   cfg.instrument = instrument_from(m.instrument, "the configuration");
+  cfg.output = output_from(m.output, "the configuration");
   return cfg;
 }
 
@@ -444,7 +449,7 @@ std::string render_toml(const RunConfig& cfg) {
     render_keys(o, cfg.normalized, normalized_keys());
   o << "\n[solver]\n";
   render_keys(o, cfg.solver, solver_keys());
-  o << render_event_toml(cfg.geometry, cfg.instrument);
+  o << render_event_toml(cfg.geometry, cfg.instrument, cfg.output);
   return o.str();
 }
 

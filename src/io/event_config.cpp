@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstdint>
 #include <set>
 #include <sstream>
 
@@ -42,9 +43,19 @@ const std::set<std::string>& geometry_keys() {
   return k;
 }
 const std::set<std::string>& instrument_keys() {
-  static const std::set<std::string> k = {"pad_bins",        "pad_weighting",
-                                          "dbcs_to_gse",     "dense_pad_energy_eV",
-                                          "dense_pad_pitch", "dense_pad_gyrophase"};
+  static const std::set<std::string> k = {
+      "pad_bins",           "pad_weighting",         "dbcs_to_gse",
+      "dense_pad_energy_eV", "dense_pad_pitch",      "dense_pad_gyrophase",
+      "response",           "energy_fwhm_rel",       "acceptance_phi_deg",
+      "acceptance_theta_deg", "sweep",               "sweep_energy",
+      "nodes_energy",       "nodes_phi",             "nodes_theta",
+      "nodes_time",         "g_dt_cm2_sr_s",         "one_count_s3_cm6",
+      "noise",              "seed",                  "sc_potential_V",
+      "moments_E0_eV",      "moments_energy_min_eV", "moments_energy_max_eV"};
+  return k;
+}
+const std::set<std::string>& output_keys() {
+  static const std::set<std::string> k = {"float32", "gzip", "batch_samples"};
   return k;
 }
 
@@ -73,10 +84,43 @@ Vec3 vec3(const toml::node& n, const std::string& what) {
   return {v[0], v[1], v[2]};
 }
 
+int integer_in(const toml::node& n, long lo, long hi, const std::string& what) {
+  auto v = n.value<int64_t>();
+  if (!n.is_integer() || !v || *v < lo || *v > hi)
+    throw Error(fmt::format("{} must be an integer in [{}, {}]", what, lo, hi));
+  return static_cast<int>(*v);
+}
+
+double number_in(const toml::node& n, double lo, double hi, const std::string& what,
+                 const std::string& why) {
+  const double v = number(n, what);
+  if (!(v >= lo && v <= hi)) throw Error(fmt::format("{} = {} {}", what, v, why));
+  return v;
+}
+
+std::string choice(const toml::node& n, const std::vector<std::string>& options,
+                   const std::string& what) {
+  auto v = n.value<std::string>();
+  for (const auto& o : options)
+    if (v && *v == o) return o;
+  std::string list;
+  for (const auto& o : options) list += (list.empty() ? "" : ", ") + ("\"" + o + "\"");
+  throw Error(fmt::format("{}{} must be one of {}", what,
+                          v ? fmt::format(" = \"{}\"", *v) : std::string(), list));
+}
+
+bool boolean(const toml::node& n, const std::string& what) {
+  auto v = n.value<bool>();
+  if (!n.is_boolean() || !v) throw Error(fmt::format("{} must be true or false", what));
+  return *v;
+}
+
 }  // namespace
 
 void check_event_key(const std::string& table, const std::string& key, const std::string& where) {
-  const auto& keys = table == "geometry" ? geometry_keys() : instrument_keys();
+  const auto& keys = table == "geometry"     ? geometry_keys()
+                     : table == "instrument" ? instrument_keys()
+                                             : output_keys();
   if (!keys.count(key))
     throw Error(
         fmt::format("unknown key {}.{} in {} (accepts: {})", table, key, where, list(keys)));
@@ -174,6 +218,65 @@ InstrumentSettings instrument_from(const toml::table& t, const std::string& wher
         s.dense_pad_energy_eV.push_back(E);
       }
     }
+    ResponseSettings& r = s.response;
+    if (key == "response")
+      r.kind = choice(n, {"centre", "integrated"}, what) == "centre" ? ResponseKind::Centre
+                                                                     : ResponseKind::Integrated;
+    if (key == "energy_fwhm_rel")  // FWHM in ln E: ln 10 is a passband a decade wide
+      r.energy_fwhm_rel = number_in(n, 0.0, std::log(10.0), what,
+                                    "must be in [0, ln 10 = 2.303] (FWHM of the passband in ln E; "
+                                    "0 = the channel energy only, more than ln 10 is wider than a "
+                                    "decade)");
+    if (key == "acceptance_phi_deg")
+      r.acceptance_phi_deg =
+          number_in(n, 0.0, 90.0, what, "must be in [0, 90] degrees (0 = the bin centre only)");
+    if (key == "acceptance_theta_deg")
+      r.acceptance_theta_deg = number_in(
+          n, 0.0, 11.25, what, "must be in [0, 11.25] degrees (at most one anode; 0 = the centre)");
+    if (key == "sweep") {
+      const std::string v = choice(n, {"instant", "linear", "deflection_major"}, what);
+      r.sweep = v == "instant" ? Sweep::Instant : v == "linear" ? Sweep::Linear : Sweep::DeflectionMajor;
+    }
+    if (key == "sweep_energy")
+      r.energy_descending = choice(n, {"descending", "ascending"}, what) == "descending";
+    if (key == "nodes_energy") r.nodes_energy = integer_in(n, 1, 64, what);
+    if (key == "nodes_phi") r.nodes_phi = integer_in(n, 1, 64, what);
+    if (key == "nodes_theta") r.nodes_theta = integer_in(n, 1, 64, what);
+    if (key == "nodes_time") r.nodes_time = integer_in(n, 1, 64, what);
+    CountSettings& c = s.counts;
+    if (key == "g_dt_cm2_sr_s") {
+      c.g_dt_cm2_sr_s = number(n, what);
+      if (!(c.g_dt_cm2_sr_s > 0) || !std::isfinite(c.g_dt_cm2_sr_s))
+        throw Error(fmt::format("{} = {} must be positive (G dt per pixel and energy step, cm^2 sr s)",
+                                what, c.g_dt_cm2_sr_s));
+    }
+    if (key == "one_count_s3_cm6") {
+      const auto A = numbers(n, FPI_N_ENERGY, what);
+      c.g_dt_table.clear();
+      for (int i = 0; i < FPI_N_ENERGY; ++i) {
+        if (!(A[i] > 0) || !std::isfinite(A[i]))
+          throw Error(fmt::format("{}: entry {} = {} must be positive (disterr^2 / dist of a "
+                                  "parity-0 record, s^3/cm^6)",
+                                  what, i, A[i]));
+        c.g_dt_table.push_back(g_dt_from_one_count(fpi_energy_table(0)[i], A[i]));
+      }
+    }
+    if (key == "noise") c.noise = boolean(n, what);
+    if (key == "seed") {
+      auto v = n.value<int64_t>();
+      if (!n.is_integer() || !v || *v < 0)
+        throw Error(fmt::format("{} must be a non-negative integer", what));
+      c.seed = static_cast<std::uint64_t>(*v);
+    }
+    MomentSettings& m = s.moments;
+    if (key == "sc_potential_V")
+      m.sc_potential_V = number_in(n, -1e3, 1e3, what, "must be in [-1000, 1000] V");
+    if (key == "moments_E0_eV")
+      m.E0_eV = number_in(n, 1e-3, 1e6, what, "must be positive (eV)");
+    if (key == "moments_energy_min_eV")
+      m.energy_min_eV = number_in(n, 0.0, 1e6, what, "must be in [0, 1e6] eV");
+    if (key == "moments_energy_max_eV")
+      m.energy_max_eV = number_in(n, 0.0, 1e300, what, "must be positive (eV)");
     if (key == "dbcs_to_gse") {
       const toml::array* a = n.as_array();
       if (!a || a->size() != 3) throw Error(fmt::format("{} must be a 3x3 array (rows)", what));
@@ -186,7 +289,22 @@ InstrumentSettings instrument_from(const toml::table& t, const std::string& wher
             fmt::format("{} is not a rotation (R R^T differs from 1 by {:.2g})", what, err));
     }
   }
+  if (!(s.moments.energy_max_eV > s.moments.energy_min_eV))
+    throw Error(fmt::format(
+        "instrument.moments_energy_max_eV = {} in {} must exceed moments_energy_min_eV = {}",
+        s.moments.energy_max_eV, where, s.moments.energy_min_eV));
   return s;
+}
+
+OutputSettings output_from(const toml::table& t, const std::string& where) {
+  OutputSettings o;
+  for (const auto& [k, n] : t) {
+    const std::string key(k.str()), what = fmt::format("output.{} in {}", key, where);
+    if (key == "float32") o.float32 = boolean(n, what);
+    if (key == "gzip") o.gzip = integer_in(n, 0, 9, what);
+    if (key == "batch_samples") o.batch_samples = integer_in(n, 1, 100000, what);
+  }
+  return o;
 }
 
 namespace {
@@ -195,7 +313,8 @@ std::string v3(Vec3 v) {
 }
 }  // namespace
 
-std::string render_event_toml(const GeometrySettings& g, const InstrumentSettings& s) {
+std::string render_event_toml(const GeometrySettings& g, const InstrumentSettings& s,
+                              const OutputSettings& out) {
   std::ostringstream o;
   o << "\n[geometry]\n";
   o << "# LMN in GSE (the rope axis is M); model axes: z = M, x = N orthogonalized, y = z x x\n";
@@ -231,6 +350,55 @@ std::string render_event_toml(const GeometrySettings& g, const InstrumentSetting
       s.dense_pad_pitch);
   o << fmt::format("dense_pad_gyrophase = {}   # trapezoidal gyrophase nodes\n",
                    s.dense_pad_gyrophase);
+  const ResponseSettings& r = s.response;
+  o << "# bin response (docs/instrument.md): what each skymap bin averages over\n";
+  o << fmt::format("response             = \"{}\"   # \"integrated\" or \"centre\" (bin-centre f)\n",
+                   r.kind == ResponseKind::Centre ? "centre" : "integrated");
+  o << fmt::format("energy_fwhm_rel      = {}   # FWHM of the Gaussian passband in ln E (~dE/E)\n",
+                   r.energy_fwhm_rel);
+  o << fmt::format("acceptance_phi_deg   = {}   # top-hat acceptance across the fan\n",
+                   r.acceptance_phi_deg);
+  o << fmt::format("acceptance_theta_deg = {}   # top-hat acceptance along the fan (anode)\n",
+                   r.acceptance_theta_deg);
+  o << fmt::format(
+      "sweep                = \"{}\"   # \"deflection_major\", \"linear\" or \"instant\"\n",
+      r.sweep == Sweep::Instant ? "instant" : r.sweep == Sweep::Linear ? "linear" : "deflection_major");
+  o << fmt::format("sweep_energy         = \"{}\"   # energy order of a sweep\n",
+                   r.energy_descending ? "descending" : "ascending");
+  o << fmt::format("nodes_energy         = {}   # Gauss-Hermite nodes in ln E\n", r.nodes_energy);
+  o << fmt::format("nodes_phi            = {}   # Gauss-Legendre nodes across the acceptance\n",
+                   r.nodes_phi);
+  o << fmt::format("nodes_theta          = {}\n", r.nodes_theta);
+  o << fmt::format("nodes_time           = {}   # Gauss-Legendre nodes over each dwell\n",
+                   r.nodes_time);
+  const CountSettings& c = s.counts;
+  o << "# counts: N = f / A, A = m^2 / (2 E^2 G dt); Poisson draws keyed by (seed, spacecraft, "
+       "sample, bin)\n";
+  if (c.g_dt_table.empty()) {
+    o << fmt::format("g_dt_cm2_sr_s        = {}   # G dt per pixel and energy step [cm^2 sr s]\n",
+                     c.g_dt_cm2_sr_s);
+  } else {
+    std::string A;
+    for (int i = 0; i < FPI_N_ENERGY; ++i)
+      A += (A.empty() ? "" : ", ") +
+           fmt::format("{}", one_count_level_s3_cm6(fpi_energy_table(0)[i], c.g_dt_table[i]));
+    o << fmt::format("one_count_s3_cm6     = [{}]   # disterr^2/dist per channel (parity 0)\n", A);
+  }
+  o << fmt::format("noise                = {}   # Poisson counts (false: dist = the model f)\n",
+                   c.noise ? "true" : "false");
+  o << fmt::format("seed                 = {}\n", c.seed);
+  const MomentSettings& m = s.moments;
+  o << "# moments as the FPI ground system computes them (docs/instrument.md)\n";
+  o << fmt::format("sc_potential_V       = {}   # energies shifted E - e V_sc\n", m.sc_potential_V);
+  o << fmt::format("moments_E0_eV        = {}   # U = E / (E + E0) mapping\n", m.E0_eV);
+  o << fmt::format("moments_energy_min_eV = {}\n", m.energy_min_eV);
+  o << fmt::format("moments_energy_max_eV = {:g}\n", m.energy_max_eV);
+  o << "\n[output]\n";
+  o << fmt::format("float32       = {}   # skymap-sized arrays as float32, as the L2 files\n",
+                   out.float32 ? "true" : "false");
+  o << fmt::format("gzip          = {}   # deflate level of the chunked datasets (0-9)\n", out.gzip);
+  o << fmt::format("batch_samples = {}   # samples per batch (a backend launch, an HDF5 chunk)\n",
+                   out.batch_samples);
   return o.str();
 }
 

@@ -4,6 +4,7 @@
 #include <hdf5.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -95,6 +96,68 @@ void H5File::write(const std::string& name, const std::vector<double>& data,
     throw Error(fmt::format("cannot write dataset '{}' in '{}'", name, path_));
   attr(name, "units", units);
   if (!axes.empty()) attr(name, "axes", axes);
+}
+
+void H5File::create(const std::string& name, const std::vector<uint64_t>& shape, Type type,
+                    int gzip, const std::string& units, const std::string& axes) {
+  if (shape.empty()) throw Error(fmt::format("dataset '{}': a row-written dataset needs a shape", name));
+  const auto slash = name.rfind('/');
+  if (slash != std::string::npos && slash > 0) group(name.substr(0, slash));
+  std::vector<hsize_t> dims(shape.begin(), shape.end()), chunk = dims;
+  hsize_t row_values = 1;
+  for (size_t d = 1; d < dims.size(); ++d) row_values *= dims[d];
+  const hsize_t bytes = type == Type::F64 ? 8 : 4;
+  const hsize_t rows = std::max<hsize_t>(1, (hsize_t{1} << 20) / (row_values * bytes));
+  chunk[0] = std::max<hsize_t>(1, std::min(dims[0], rows));
+  Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
+  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  if (dims[0] > 0) {
+    H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data());
+    if (gzip > 0) {
+      H5Pset_shuffle(dcpl.get());
+      H5Pset_deflate(dcpl.get(), static_cast<unsigned>(gzip));
+    }
+  }
+  const hid_t ftype = type == Type::F64   ? H5T_IEEE_F64LE
+                      : type == Type::F32 ? H5T_IEEE_F32LE
+                                          : H5T_STD_I32LE;
+  Handle ds(H5Dcreate2(id_, name.c_str(), ftype, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+            H5Dclose);
+  if (!ds.ok()) throw Error(fmt::format("cannot create dataset '{}' in '{}'", name, path_));
+  attr(name, "units", units);
+  if (!axes.empty()) attr(name, "axes", axes);
+}
+
+namespace {
+void write_rows_as(hid_t file, const std::string& path, const std::string& name, uint64_t row0,
+                   uint64_t nrows, hid_t mem_type, const void* data) {
+  if (nrows == 0) return;
+  Handle ds(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!ds.ok()) throw Error(fmt::format("no dataset '{}' in '{}'", name, path));
+  Handle fspace(H5Dget_space(ds.get()), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(fspace.get());
+  std::vector<hsize_t> dims(rank);
+  H5Sget_simple_extent_dims(fspace.get(), dims.data(), nullptr);
+  if (row0 + nrows > dims[0])
+    throw Error(fmt::format("dataset '{}' in '{}': rows {}..{} beyond its {} rows", name, path,
+                            row0, row0 + nrows, dims[0]));
+  std::vector<hsize_t> start(rank, 0), count = dims;
+  start[0] = row0;
+  count[0] = nrows;
+  H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr);
+  Handle mspace(H5Screate_simple(rank, count.data(), nullptr), H5Sclose);
+  if (H5Dwrite(ds.get(), mem_type, mspace.get(), fspace.get(), H5P_DEFAULT, data) < 0)
+    throw Error(fmt::format("cannot write rows of dataset '{}' in '{}'", name, path));
+}
+}  // namespace
+
+void H5File::write_rows(const std::string& name, uint64_t row0, uint64_t nrows,
+                        const double* data) {
+  write_rows_as(id_, path_, name, row0, nrows, H5T_NATIVE_DOUBLE, data);
+}
+void H5File::write_rows(const std::string& name, uint64_t row0, uint64_t nrows,
+                        const int32_t* data) {
+  write_rows_as(id_, path_, name, row0, nrows, H5T_NATIVE_INT32, data);
 }
 
 namespace {

@@ -179,59 +179,167 @@ void read_b_csv(const std::string& path, std::vector<double>& t_s, std::vector<d
   if (t_s.size() < 2) throw Error(fmt::format("CSV file '{}' has fewer than two samples", path));
 }
 
-void write_track(H5File& f, const Track& t, const TrackProducts& p, const InstrumentSettings& s) {
-  const std::string g = "/tracks/" + t.name;
-  f.group(g);
-  const uint64_t n = p.n, P = static_cast<uint64_t>(s.pad_bins);
-  std::vector<double> pos, parity(t.parity.begin(), t.parity.end()), phi, theta, pitch;
-  for (const Vec3& r : t.r_rope_m)
-    for (double c : {r.x, r.y, r.z}) pos.push_back(c / KM_TO_SI);
-  for (uint64_t k = 0; k < n; ++k)
-    for (int i = 0; i < FPI_N_PHI; ++i) phi.push_back(fpi_phi_deg(i));
-  for (int j = 0; j < FPI_N_THETA; ++j) theta.push_back(fpi_theta_deg(j));
-  for (uint64_t q = 0; q < P; ++q) pitch.push_back((q + 0.5) * 180.0 / P);
-  f.write(g + "/time_s", t.time_s, "s", "time");
-  f.write(g + "/parity", parity, "1", "time");
-  f.write(g + "/position_rope_km", pos, {n, 3}, "km", "time,xyz_rope");
-  f.write(g + "/rho_km", scaled(p.rho_m, 1.0 / KM_TO_SI), "km", "time");
-  f.write(g + "/B_gse_nT", scaled(p.B_gse_T, 1.0 / NT_TO_SI), {n, 3}, "nT", "time,gse");
-  f.write(g + "/B_lmn_nT", scaled(p.B_lmn_T, 1.0 / NT_TO_SI), {n, 3}, "nT", "time,lmn");
-  const std::vector<uint64_t> sky = {n, FPI_N_PHI, FPI_N_THETA, FPI_N_ENERGY};
-  f.write(g + "/dist_s3_cm6", p.dist_s3_cm6, sky, "s^3/cm^6", "time,phi,theta,energy");
-  f.write(g + "/def_keV_cm2_s_sr_keV", p.def, sky, "keV/(cm^2 s sr keV)", "time,phi,theta,energy");
-  f.write(g + "/energy_eV", p.energy_eV, {n, FPI_N_ENERGY}, "eV", "time,energy");
-  f.write(g + "/phi_deg", phi, {n, FPI_N_PHI}, "deg", "time,phi");
-  f.write(g + "/theta_deg", theta, "deg", "theta");
-  f.write(g + "/pad_s3_cm6", p.pad_s3_cm6, {n, FPI_N_ENERGY, P}, "s^3/cm^6", "time,energy,pitch");
-  f.write(g + "/pitch_deg", pitch, "deg", "pitch");
-  std::vector<double> gyro_pitch;
-  for (int q = 0; q < s.dense_pad_pitch; ++q)
-    gyro_pitch.push_back((q + 0.5) * 180.0 / s.dense_pad_pitch);
-  const uint64_t E = s.dense_pad_energy_eV.size(), Q = static_cast<uint64_t>(s.dense_pad_pitch);
-  f.write(g + "/pad_gyro_s3_cm6", p.pad_gyro_s3_cm6, {n, E, Q}, "s^3/cm^6",
-          "time,pad_gyro_energy,pad_gyro_pitch");
-  f.write(g + "/pad_gyro_energy_eV", s.dense_pad_energy_eV, "eV", "pad_gyro_energy");
-  f.write(g + "/pad_gyro_pitch_deg", gyro_pitch, "deg", "pad_gyro_pitch");
-  f.attr(g + "/pad_gyro_s3_cm6", "gyrophase_nodes", static_cast<int64_t>(s.dense_pad_gyrophase));
-  f.write(g + "/f_min_s3_cm6", p.f_min_s3_cm6, "s^3/cm^6", "time");
-  f.write(g + "/ne_cm3", scaled(p.ne_m3, 1.0 / CM3_TO_SI), "cm^-3", "time");
-  f.write(g + "/Ve_gse_km_s", scaled(p.Ve_gse_m_s, 1.0 / KM_S_TO_SI), {n, 3}, "km/s", "time,gse");
-  f.write(g + "/Ve_minus_Vi_lmn_km_s", scaled(p.Ve_minus_Vi_lmn_m_s, 1.0 / KM_S_TO_SI), {n, 3},
-          "km/s", "time,lmn");
-  f.write(g + "/T_par_eV", scaled(p.T_par_J, 1.0 / EV_TO_SI), "eV", "time");
-  f.write(g + "/T_perp_eV", scaled(p.T_perp_J, 1.0 / EV_TO_SI), "eV", "time");
-  f.write(g + "/j_lmn_nA_m2", scaled(p.j_lmn_A_m2, 1.0 / NA_M2_TO_SI), {n, 3}, "nA/m^2",
-          "time,lmn");
-  f.write(g + "/n_negative_bins", p.n_negative_bins, "1", "time");
-  f.attr(g, "U_rope_km_s",
-         fmt::format("[{}, {}, {}]", t.U_rope_m_s.x / KM_S_TO_SI, t.U_rope_m_s.y / KM_S_TO_SI,
-                     t.U_rope_m_s.z / KM_S_TO_SI));
-  f.attr(g, "angles_frame",
-         std::string("phi/theta: look directions in DBCS (velocity = minus look); "
-                     "/geometry and [instrument] dbcs_to_gse give the rotations"));
-  f.attr(g + "/pad_s3_cm6", "weighting",
-         std::string(s.pad_weighting == PadWeighting::SolidAngle ? "solid_angle" : "unweighted"));
-  f.attr(g, "n_beyond_edge", static_cast<int64_t>(p.n_beyond_edge));
+TrackWriter::TrackWriter(H5File& f, const OutputSettings& o) : f_(f), o_(o) {}
+
+namespace {
+const std::vector<uint64_t> SKY_ROW = {FPI_N_PHI, FPI_N_THETA, FPI_N_ENERGY};
+const char* const SKY_AXES = "time,phi,theta,energy";
+
+std::vector<uint64_t> with_rows(uint64_t n, std::vector<uint64_t> row) {
+  row.insert(row.begin(), n);
+  return row;
+}
+
+// The moments a sink writes for each MomentSeries, with their output units.
+struct MomentOut {
+  const char* name;
+  std::vector<double> MomentSeries::*member;
+  double si_per_unit;
+  const char* units;
+  std::vector<uint64_t> row;
+  const char* axes;
+};
+const std::vector<MomentOut>& moment_outputs() {
+  static const std::vector<MomentOut> m = {
+      {"n_cm3", &MomentSeries::n_m3, CM3_TO_SI, "cm^-3", {}, "time"},
+      {"V_dbcs_km_s", &MomentSeries::V_dbcs_m_s, KM_S_TO_SI, "km/s", {3}, "time,dbcs"},
+      {"V_gse_km_s", &MomentSeries::V_gse_m_s, KM_S_TO_SI, "km/s", {3}, "time,gse"},
+      {"P_gse_nPa", &MomentSeries::P_gse_Pa, 1e-9, "nPa", {3, 3}, "time,gse,gse"},
+      {"T_par_eV", &MomentSeries::T_par_J, EV_TO_SI, "eV", {}, "time"},
+      {"T_perp_eV", &MomentSeries::T_perp_J, EV_TO_SI, "eV", {}, "time"},
+      {"q_gse_mW_m2", &MomentSeries::q_gse_W_m2, 1e-3, "mW/m^2", {3}, "time,gse"},
+  };
+  return m;
+}
+}  // namespace
+
+void TrackWriter::begin(const std::vector<Track>& tracks, const InstrumentSettings& s) {
+  names_.clear();
+  beyond_.assign(tracks.size(), 0);
+  const H5File::Type sky_type = o_.float32 ? H5File::Type::F32 : H5File::Type::F64;
+  for (const Track& t : tracks) {
+    const std::string g = "/tracks/" + t.name;
+    names_.push_back(g);
+    f_.group(g);
+    const uint64_t n = t.time_s.size(), P = static_cast<uint64_t>(s.pad_bins);
+    std::vector<double> pos, parity(t.parity.begin(), t.parity.end()), phi, theta, pitch;
+    for (const Vec3& r : t.r_rope_m)
+      for (double c : {r.x, r.y, r.z}) pos.push_back(c / KM_TO_SI);
+    for (uint64_t k = 0; k < n; ++k)
+      for (int i = 0; i < FPI_N_PHI; ++i) phi.push_back(fpi_phi_deg(i));
+    for (int j = 0; j < FPI_N_THETA; ++j) theta.push_back(fpi_theta_deg(j));
+    for (uint64_t q = 0; q < P; ++q) pitch.push_back((q + 0.5) * 180.0 / P);
+    f_.write(g + "/time_s", t.time_s, "s", "time");
+    f_.attr(g + "/time_s", "description",
+            std::string("start of each 30 ms accumulation (as FPI's Epoch)"));
+    f_.write(g + "/parity", parity, "1", "time");
+    f_.write(g + "/position_rope_km", pos, {n, 3}, "km", "time,xyz_rope");
+    f_.write(g + "/phi_deg", phi, {n, FPI_N_PHI}, "deg", "time,phi");
+    f_.write(g + "/theta_deg", theta, "deg", "theta");
+    f_.write(g + "/pitch_deg", pitch, "deg", "pitch");
+    std::vector<double> gyro_pitch;
+    for (int q = 0; q < s.dense_pad_pitch; ++q)
+      gyro_pitch.push_back((q + 0.5) * 180.0 / s.dense_pad_pitch);
+    f_.write(g + "/pad_gyro_energy_eV", s.dense_pad_energy_eV, "eV", "pad_gyro_energy");
+    f_.write(g + "/pad_gyro_pitch_deg", gyro_pitch, "deg", "pad_gyro_pitch");
+    // written by rows
+    auto make = [&](const std::string& name, std::vector<uint64_t> row, H5File::Type type,
+                    const char* units, const char* axes) {
+      f_.create(g + "/" + name, with_rows(n, std::move(row)), type, o_.gzip, units, axes);
+    };
+    const H5File::Type F64 = H5File::Type::F64;
+    make("rho_km", {}, F64, "km", "time");
+    make("B_gse_nT", {3}, F64, "nT", "time,gse");
+    make("B_lmn_nT", {3}, F64, "nT", "time,lmn");
+    make("energy_eV", {FPI_N_ENERGY}, F64, "eV", "time,energy");
+    make("dist_s3_cm6", SKY_ROW, sky_type, "s^3/cm^6", SKY_AXES);
+    make("disterr_s3_cm6", SKY_ROW, sky_type, "s^3/cm^6", SKY_AXES);
+    make("dist_model_s3_cm6", SKY_ROW, sky_type, "s^3/cm^6", SKY_AXES);
+    make("counts_expected", SKY_ROW, sky_type, "counts", SKY_AXES);
+    make("counts", SKY_ROW, H5File::Type::I32, "counts", SKY_AXES);
+    make("def_keV_cm2_s_sr_keV", SKY_ROW, sky_type, "keV/(cm^2 s sr keV)", SKY_AXES);
+    make("pad_s3_cm6", {FPI_N_ENERGY, P}, F64, "s^3/cm^6", "time,energy,pitch");
+    make("pad_gyro_s3_cm6", {s.dense_pad_energy_eV.size(), static_cast<uint64_t>(s.dense_pad_pitch)},
+         F64, "s^3/cm^6", "time,pad_gyro_energy,pad_gyro_pitch");
+    make("f_min_s3_cm6", {}, F64, "s^3/cm^6", "time");
+    make("n_negative_bins", {}, F64, "1", "time");
+    make("ne_cm3", {}, F64, "cm^-3", "time");
+    make("Ve_gse_km_s", {3}, F64, "km/s", "time,gse");
+    make("Ve_minus_Vi_lmn_km_s", {3}, F64, "km/s", "time,lmn");
+    make("T_par_eV", {}, F64, "eV", "time");
+    make("T_perp_eV", {}, F64, "eV", "time");
+    make("j_lmn_nA_m2", {3}, F64, "nA/m^2", "time,lmn");
+    for (const char* group : {"moments_fpi", "moments_fpi_model"})
+      for (const MomentOut& m : moment_outputs())
+        make(std::string(group) + "/" + m.name, m.row, F64, m.units, m.axes);
+    f_.attr(g + "/moments_fpi", "description",
+            std::string("moments of dist_s3_cm6 (counts, noise) computed as the FPI ground system "
+                        "does (docs/instrument.md); T_par, T_perp against the model field"));
+    f_.attr(g + "/moments_fpi_model", "description",
+            std::string("the same moments of dist_model_s3_cm6 (noise-free response average)"));
+    f_.attr(g + "/dist_s3_cm6", "description",
+            std::string(s.counts.noise ? "A counts, A = m^2 / (2 E^2 G dt): what an L2 file holds"
+                                       : "the noise-free model f (instrument.noise = false)"));
+    f_.attr(g + "/disterr_s3_cm6", "description",
+            std::string(s.counts.noise ? "A sqrt(counts)" : "A sqrt(counts_expected)"));
+    f_.attr(g + "/counts", "description",
+            std::string(s.counts.noise ? "Poisson draws of counts_expected (Philox, seed in config)"
+                                       : "counts_expected rounded to the nearest integer"));
+    f_.attr(g + "/dist_model_s3_cm6", "response",
+            std::string(s.response.kind == ResponseKind::Centre ? "centre" : "integrated"));
+    f_.attr(g, "U_rope_km_s",
+            fmt::format("[{}, {}, {}]", t.U_rope_m_s.x / KM_S_TO_SI, t.U_rope_m_s.y / KM_S_TO_SI,
+                        t.U_rope_m_s.z / KM_S_TO_SI));
+    f_.attr(g, "angles_frame",
+            std::string("phi/theta: look directions in DBCS (velocity = minus look); "
+                        "/geometry and [instrument] dbcs_to_gse give the rotations"));
+    f_.attr(g + "/pad_s3_cm6", "weighting",
+            std::string(s.pad_weighting == PadWeighting::SolidAngle ? "solid_angle" : "unweighted"));
+    f_.attr(g + "/pad_s3_cm6", "description", std::string("binned from dist_s3_cm6"));
+    f_.attr(g + "/pad_gyro_s3_cm6", "gyrophase_nodes", static_cast<int64_t>(s.dense_pad_gyrophase));
+    f_.attr(g, "n_beyond_edge", static_cast<int64_t>(0));
+  }
+}
+
+void TrackWriter::write(size_t track, size_t row0, const TrackProducts& p) {
+  const std::string& g = names_.at(track);
+  auto rows = [&](const char* name, const std::vector<double>& v, double si_per_unit = 1.0) {
+    if (si_per_unit == 1.0) {
+      f_.write_rows(g + "/" + name, row0, p.n, v.data());
+    } else {
+      const std::vector<double> s = scaled(v, 1.0 / si_per_unit);
+      f_.write_rows(g + "/" + name, row0, p.n, s.data());
+    }
+  };
+  rows("rho_km", p.rho_m, KM_TO_SI);
+  rows("B_gse_nT", p.B_gse_T, NT_TO_SI);
+  rows("B_lmn_nT", p.B_lmn_T, NT_TO_SI);
+  rows("energy_eV", p.energy_eV);
+  rows("dist_s3_cm6", p.dist_s3_cm6);
+  rows("disterr_s3_cm6", p.disterr_s3_cm6);
+  rows("dist_model_s3_cm6", p.dist_model_s3_cm6);
+  rows("counts_expected", p.counts_expected);
+  f_.write_rows(g + "/counts", row0, p.n, p.counts.data());
+  rows("def_keV_cm2_s_sr_keV", p.def);
+  rows("pad_s3_cm6", p.pad_s3_cm6);
+  rows("pad_gyro_s3_cm6", p.pad_gyro_s3_cm6);
+  rows("f_min_s3_cm6", p.f_min_s3_cm6);
+  rows("n_negative_bins", p.n_negative_bins);
+  rows("ne_cm3", p.ne_m3, CM3_TO_SI);
+  rows("Ve_gse_km_s", p.Ve_gse_m_s, KM_S_TO_SI);
+  rows("Ve_minus_Vi_lmn_km_s", p.Ve_minus_Vi_lmn_m_s, KM_S_TO_SI);
+  rows("T_par_eV", p.T_par_J, EV_TO_SI);
+  rows("T_perp_eV", p.T_perp_J, EV_TO_SI);
+  rows("j_lmn_nA_m2", p.j_lmn_A_m2, NA_M2_TO_SI);
+  for (const auto& [group, series] :
+       {std::pair<const char*, const MomentSeries*>{"moments_fpi", &p.fpi},
+        {"moments_fpi_model", &p.fpi_model}})
+    for (const MomentOut& m : moment_outputs()) {
+      const std::vector<double> s = scaled(series->*m.member, 1.0 / m.si_per_unit);
+      f_.write_rows(g + "/" + group + "/" + m.name, row0, p.n, s.data());
+    }
+  beyond_[track] += p.n_beyond_edge;
+  f_.attr(g, "n_beyond_edge", static_cast<int64_t>(beyond_[track]));
 }
 
 void write_solver_history(H5File& f, const SolveResult& r, const SolverSettings& s,

@@ -8,6 +8,7 @@
 
 #include "fluxrope/equilibrium/shape_kernel.hpp"
 #include "fluxrope/instrument/gyro_pad_kernel.hpp"
+#include "fluxrope/instrument/response_kernel.hpp"
 #include "fluxrope/instrument/skymap_kernel.hpp"
 
 namespace fluxrope {
@@ -25,9 +26,16 @@ class Backend {
   virtual void skymaps(const SkymapProblem& p, std::vector<double>& out) = 0;
   // out[item] = gyro_pad_item(p, item) for every item of p (host pointers, as above).
   virtual void gyro_pads(const GyroPadProblem& p, std::vector<double>& out) = 0;
+  // out[item] = response_item(p, item) for every item of p (host pointers, as above). `out` is
+  // resized, not cleared: a buffer reused from batch to batch keeps its memory.
+  // (Issue 10 replaces these per-product methods by one problem/item dispatcher on Thrust.)
+  virtual void response_skymaps(const ResponseProblem& p, std::vector<double>& out) = 0;
 };
 
 std::unique_ptr<Backend> make_cpu_backend();
+// The item functions called one at a time in item order on one host thread: what the device
+// computes for every item, without the CPU backend's vectorized row split (tests compare the two).
+std::unique_ptr<Backend> make_per_item_backend();
 
 // True when this build compiled the CUDA kernels (nvcc was found at configure time).
 bool cuda_compiled();

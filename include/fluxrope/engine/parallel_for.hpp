@@ -13,16 +13,20 @@ void parallel_for_cpu(long n, F&& f) {
   for (long i = 0; i < n; ++i) f(i);
 }
 
-// The lane loops below exist twice on x86-64: for the baseline ISA (SSE2, 2 doubles a vector)
-// and for AVX2 (4 doubles, hardware gathers), picked at run time. No FMA in either: the two give
+// The lane loops below exist three times on x86-64: for the baseline ISA (SSE2, 2 doubles a
+// vector), for AVX2 (4 doubles) and for AVX-512 (8 doubles), the widest the CPU has picked at run
+// time. No FMA in any of them (the kernels are built with -ffp-contract=off): all three give
 // bit-identical results (the same IEEE operations in the same order), so a result does not
-// depend on which CPU computed it.
+// depend on which CPU computed it. GCC 12 has no hardware gather for these loops on AVX2 (the
+// table reads are emulated by scalar loads and inserts); AVX-512 code uses vgatherqpd.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__CUDACC__)
 #define FLUXROPE_CPU_DISPATCH 1
 #define FLUXROPE_TARGET_AVX2 __attribute__((target("avx2")))
+#define FLUXROPE_TARGET_AVX512 __attribute__((target("avx512f,avx512dq,avx512vl")))
 #else
 #define FLUXROPE_CPU_DISPATCH 0
 #define FLUXROPE_TARGET_AVX2
+#define FLUXROPE_TARGET_AVX512
 #endif
 
 namespace detail {
@@ -37,23 +41,69 @@ FLUXROPE_TARGET_AVX2 void lanes_avx2(const Prepared& prepared, int i0, int n, do
 #pragma omp simd
   for (int i = 0; i < n; ++i) o[i] = lane(prepared, i0 + i);
 }
-inline bool use_avx2() {
-#if FLUXROPE_CPU_DISPATCH
-  static const bool avx2 = __builtin_cpu_supports("avx2");
-  return avx2;
-#else
-  return false;
-#endif
+template <class Prepared, class Lane>
+FLUXROPE_TARGET_AVX512 void lanes_avx512(const Prepared& prepared, int i0, int n, double* o,
+                                         Lane& lane) {
+#pragma omp simd
+  for (int i = 0; i < n; ++i) o[i] = lane(prepared, i0 + i);
+}
+// acc[i] += lane(prepared, i): one node of a quadrature summed into every lane's total, so each
+// lane accumulates its nodes in the order of the per-item loop.
+template <class Prepared, class Lane>
+inline void accumulate(const Prepared& prepared, int n, double* acc, Lane& lane) {
+#pragma omp simd
+  for (int i = 0; i < n; ++i) acc[i] += lane(prepared, i);
+}
+template <class Prepared, class Lane>
+FLUXROPE_TARGET_AVX2 void accumulate_avx2(const Prepared& prepared, int n, double* acc,
+                                          Lane& lane) {
+#pragma omp simd
+  for (int i = 0; i < n; ++i) acc[i] += lane(prepared, i);
+}
+template <class Prepared, class Lane>
+FLUXROPE_TARGET_AVX512 void accumulate_avx512(const Prepared& prepared, int n, double* acc,
+                                              Lane& lane) {
+#pragma omp simd
+  for (int i = 0; i < n; ++i) acc[i] += lane(prepared, i);
+}
+
+// The widest vector ISA of this CPU: 0 baseline, 1 AVX2, 2 AVX-512 (F, DQ, VL). The environment
+// variable FLUXROPE_SIMD = baseline | avx2 | avx512 caps it (benchmarks compare the paths).
+int simd_level_detect();
+inline int simd_level() {
+  static const int level = simd_level_detect();
+  return level;
 }
 }  // namespace detail
 
 // out[k] = lane(prepared, i0 + k) for k < n, vectorized, on the widest path the CPU has.
 template <class Prepared, class Lane>
 inline void simd_lanes(const Prepared& prepared, int i0, int n, double* out, Lane& lane) {
-  if (detail::use_avx2())
-    detail::lanes_avx2(prepared, i0, n, out, lane);
-  else
-    detail::lanes(prepared, i0, n, out, lane);
+  switch (detail::simd_level()) {
+    case 2:
+      detail::lanes_avx512(prepared, i0, n, out, lane);
+      break;
+    case 1:
+      detail::lanes_avx2(prepared, i0, n, out, lane);
+      break;
+    default:
+      detail::lanes(prepared, i0, n, out, lane);
+  }
+}
+
+// acc[k] += lane(prepared, k) for k < n, vectorized, on the widest path the CPU has.
+template <class Prepared, class Lane>
+inline void simd_accumulate(const Prepared& prepared, int n, double* acc, Lane& lane) {
+  switch (detail::simd_level()) {
+    case 2:
+      detail::accumulate_avx512(prepared, n, acc, lane);
+      break;
+    case 1:
+      detail::accumulate_avx2(prepared, n, acc, lane);
+      break;
+    default:
+      detail::accumulate(prepared, n, acc, lane);
+  }
 }
 
 // consume(i, lane(prepared, i)) for i < n in index order, the lanes evaluated vectorized in

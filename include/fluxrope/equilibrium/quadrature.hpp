@@ -12,6 +12,10 @@ struct GaussRule {
   std::vector<double> x, w;
 };
 GaussRule gauss_hermite(int n);
+// Gauss-Legendre rule on [-1/2, 1/2] with weights summing to 1: the mean of f over a unit
+// interval, exact for polynomials of degree <= 2n-1. Nodes ascending, exactly antisymmetric,
+// the middle node of an odd rule exactly 0 (so one node is the interval's centre).
+GaussRule gauss_legendre(int n);
 // The non-negative half of a symmetric rule, with weights doubled for x > 0, for
 // integrands even in x.
 GaussRule even_half(const GaussRule& full);

@@ -1,6 +1,12 @@
 #pragma once
-// Per-spacecraft instrument products along a track (issue 3 item 4): skymaps, DEF,
-// instrument-style PADs, the model field, and the negativity diagnostics (MODEL.md s. 8).
+// Per-spacecraft products along the tracks (issues 3 and 8): skymaps as the instrument records
+// them (response-averaged f, expected and Poisson counts, dist and disterr as an L2 file holds
+// them, DEF), instrument-style and dense gyro-averaged PADs, the model field and moments, and
+// the moments the FPI ground system would compute from the skymaps. Computed in batches of
+// samples that may span several spacecraft (one backend launch a batch) and handed to a sink
+// batch by batch, so a long interval runs in bounded memory.
+#include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "fluxrope/engine/backend.hpp"
@@ -10,34 +16,91 @@
 
 namespace fluxrope {
 
+// Moments along a track (n samples): FPI-style from a skymap, or the model's.
+struct MomentSeries {
+  std::vector<double> n_m3;         // (n)
+  std::vector<double> V_dbcs_m_s;   // (n, 3): spacecraft frame, instrument axes
+  std::vector<double> V_gse_m_s;    // (n, 3): spacecraft frame, GSE axes
+  std::vector<double> P_gse_Pa;     // (n, 3, 3)
+  std::vector<double> T_par_J, T_perp_J;  // (n): against the model field
+  std::vector<double> q_gse_W_m2;   // (n, 3)
+};
+
+// Rows [row0, row0 + n) of one track.
 struct TrackProducts {
   size_t n = 0;                         // samples
-  std::vector<double> rho_m;            // (N)
-  std::vector<double> B_gse_T;          // (N, 3)
-  std::vector<double> B_lmn_T;          // (N, 3): projections on the user's L, M, N
-  std::vector<double> dist_s3_cm6;      // (N, phi 32, theta 16, energy 32), may be negative
-  std::vector<double> def;              // same shape, keV/(cm^2 s sr keV); negative f -> 0
-  std::vector<double> energy_eV;        // (N, 32): the sample's parity table
-  std::vector<double> pad_s3_cm6;       // (N, energy 32, P)
-  std::vector<double> pad_gyro_s3_cm6;  // (N, E, Q): dense gyro-averaged PAD (MODEL.md s. 10)
-  std::vector<double> f_min_s3_cm6;     // (N)
-  std::vector<double> n_negative_bins;  // (N): bins with f < 0 (their DEF is clamped to 0)
+  std::vector<double> rho_m;            // (n)
+  std::vector<double> B_gse_T;          // (n, 3)
+  std::vector<double> B_lmn_T;          // (n, 3): projections on the user's L, M, N
+  std::vector<double> energy_eV;        // (n, 32): the sample's parity table
+  // Skymaps (n, phi 32, theta 16, energy 32):
+  std::vector<double> dist_model_s3_cm6;  // noise-free response-averaged f (may be negative)
+  std::vector<double> counts_expected;    // N = max(f, 0) / A
+  std::vector<int32_t> counts;            // Poisson draws of N (= round(N) never; noise off: 0)
+  std::vector<double> dist_s3_cm6;        // A counts (noise on) or the model f (noise off)
+  std::vector<double> disterr_s3_cm6;     // A sqrt(counts), or A sqrt(N) with noise off
+  std::vector<double> def;                // from dist, keV/(cm^2 s sr keV); negative f -> 0
+  std::vector<double> pad_s3_cm6;       // (n, energy 32, P) from dist
+  std::vector<double> pad_gyro_s3_cm6;  // (n, E, Q): dense gyro-averaged PAD (MODEL.md s. 10)
+  std::vector<double> f_min_s3_cm6;     // (n): of the model f
+  std::vector<double> n_negative_bins;  // (n): bins with model f < 0 (zero counts, zero DEF)
   size_t n_beyond_edge = 0;             // samples with rho > rho_e (field continued current-free)
   // Model moments along the track (from the solved profile at the sample's radius):
-  std::vector<double> ne_m3;                // (N)
-  std::vector<double> Ve_gse_m_s;           // (N, 3): electron bulk velocity, spacecraft frame
-  std::vector<double> Ve_minus_Vi_lmn_m_s;  // (N, 3): rope-frame electron velocity (ions at rest)
-  std::vector<double> T_par_J, T_perp_J;    // (N)
-  std::vector<double> j_lmn_A_m2;           // (N, 3)
+  std::vector<double> ne_m3;                // (n)
+  std::vector<double> Ve_gse_m_s;           // (n, 3): electron bulk velocity, spacecraft frame
+  std::vector<double> Ve_minus_Vi_lmn_m_s;  // (n, 3): rope-frame electron velocity (ions at rest)
+  std::vector<double> T_par_J, T_perp_J;    // (n)
+  std::vector<double> j_lmn_A_m2;           // (n, 3)
+  // FPI ground-system moments of dist (with noise) and of the noise-free model skymap:
+  MomentSeries fpi, fpi_model;
 };
 
 // A profile quantity at radius rho: 4-point Lagrange interpolation on the uniform output
 // grid (error O(h^4)); beyond the edge, the edge value.
 double profile_at(const std::vector<double>& f, double h, double rho);
 
+// Receives the products batch by batch: begin() once with every track, then write() for
+// consecutive rows of each track, in order.
+class ProductSink {
+ public:
+  virtual ~ProductSink() = default;
+  virtual void begin(const std::vector<Track>& tracks, const InstrumentSettings& s) = 0;
+  virtual void write(size_t track, size_t row0, const TrackProducts& p) = 0;
+};
+
+// What a run reports per track, and where its time went.
+struct TrackSummary {
+  double rho_min_m = 0.0, rho_max_m = 0.0;
+  double f_min_s3_cm6 = 0.0;
+  long n_negative_bins = 0;
+  size_t n_beyond_edge = 0;
+};
+struct SynthTiming {
+  double prepare_s = 0.0;  // per-position factors, sample tables
+  double kernel_s = 0.0;   // the backend's skymap and dense-PAD kernels
+  double host_s = 0.0;     // counts, DEF, PADs, moments
+  double sink_s = 0.0;     // the sink (HDF5 writing)
+};
+struct SynthResult {
+  std::vector<TrackSummary> tracks;
+  SynthTiming timing;
+};
+
+// done / total samples after each batch.
+using SynthProgress = std::function<void(size_t done, size_t total)>;
+
+// The products of every track, in batches of at most batch_samples samples (of any spacecraft).
 // `profile` is the solved equilibrium as tables (for f_e), `profile_source` its moments.
+SynthResult synthesize_event(Backend& backend, const ProfileTables& profile,
+                             const RadialProfile& profile_source, const RopeFrame& frame,
+                             const InstrumentSettings& instrument, double accumulation_s,
+                             const std::vector<Track>& tracks, size_t batch_samples,
+                             ProductSink& sink, const SynthProgress& progress = {});
+
+// All products of one track in memory (tests, benchmarks): synthesize_event with one track.
 TrackProducts synthesize_track(Backend& backend, const ProfileTables& profile,
                                const RadialProfile& profile_source, const RopeFrame& frame,
-                               const InstrumentSettings& instrument, const Track& track);
+                               const InstrumentSettings& instrument, double accumulation_s,
+                               const Track& track, size_t track_index = 0);
 
 }  // namespace fluxrope

@@ -5,7 +5,10 @@
 
 #include "fluxrope/engine/backend.hpp"
 #include "fluxrope/equilibrium/solver.hpp"
+#include "fluxrope/instrument/counts.hpp"
 #include "fluxrope/instrument/fpi.hpp"
+#include "fluxrope/instrument/fpi_moments.hpp"
+#include "fluxrope/instrument/response.hpp"
 
 namespace fluxrope {
 
@@ -39,6 +42,9 @@ struct InstrumentSettings {
   int dense_pad_pitch = 36;
   int dense_pad_gyrophase = 32;
   Mat3 dbcs_to_gse;  // rotation of the instrument frame into GSE (identity: DBCS ~ GSE)
+  ResponseSettings response;  // bin response: passband, acceptance, sweep (issue 8)
+  CountSettings counts;       // one-count level, Poisson noise
+  MomentSettings moments;     // ground-system moments
 };
 
 // The kernel input of synth_gyro_pads: the problem and the arrays it points into (samples

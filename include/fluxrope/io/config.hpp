@@ -9,6 +9,7 @@
 #include "fluxrope/equilibrium/solver.hpp"
 #include "fluxrope/geometry/geometry.hpp"
 #include "fluxrope/instrument/skymap.hpp"
+#include "fluxrope/io/event_config.hpp"
 #include "fluxrope/model/params.hpp"
 
 namespace fluxrope {
@@ -40,6 +41,7 @@ struct RunConfig {
   SolverSettings solver;        // validated
   GeometrySettings geometry;    // the default event unless configured
   InstrumentSettings instrument;
+  OutputSettings output;
 };
 
 // Throws fluxrope::Error with one message naming the file, key or value at fault.

@@ -30,6 +30,16 @@ class H5File {
              const std::string& axes = "") {
     write(name, data, {data.size()}, units, axes);
   }
+  // Datasets written by rows (the first axis, e.g. time), batch by batch: create() makes a
+  // chunked dataset of the full shape, write_rows() fills rows [row0, row0 + nrows). Chunks
+  // hold whole rows, about 1 MiB each; gzip 1-9 deflates them. Values are converted to the
+  // stored type by HDF5 (float32 keeps ~7 significant digits, as the L2 files).
+  enum class Type { F64, F32, I32 };
+  void create(const std::string& name, const std::vector<uint64_t>& shape, Type type, int gzip,
+              const std::string& units, const std::string& axes = "");
+  void write_rows(const std::string& name, uint64_t row0, uint64_t nrows, const double* data);
+  void write_rows(const std::string& name, uint64_t row0, uint64_t nrows, const int32_t* data);
+
   void attr(const std::string& object, const std::string& name, const std::string& value);
   void attr(const std::string& object, const std::string& name, double value);
   void attr(const std::string& object, const std::string& name, int64_t value);

@@ -18,7 +18,6 @@ void write_profile(H5File& f, const RadialProfile& p);
 void write_validity(H5File& f, const NegativityReport& r);
 // /geometry: the rope frame (gse_to_rope rows, handedness, skew).
 void write_frame(H5File& f, const RopeFrame& frame);
-// /tracks/<name>/: the per-sample products (names are a contract, README "Output").
 // /atlas: gyro-averaged f(rho, E, alpha) [s^3/cm^6] at (rho, 0, 0) in the given frame.
 void write_atlas(H5File& f, const std::vector<double>& rho_km, const InstrumentSettings& s,
                  const std::vector<double>& F, const std::vector<double>& frame_velocity_km_s);
@@ -34,7 +33,20 @@ void write_center_fit(H5File& f, const CenterFitResult& r, const CenterFitSettin
                       const std::vector<CenterFitSpacecraft>& sc, const CenterFitPlane& plane);
 // Reads a CSV of time [s], Bx, By, Bz [nT, GSE] (a header line is allowed) into t and |B|.
 void read_b_csv(const std::string& path, std::vector<double>& t_s, std::vector<double>& Bmag_nT);
-void write_track(H5File& f, const Track& t, const TrackProducts& p, const InstrumentSettings& s);
+// /tracks/<name>/: the per-sample products (names are a contract, README "Output"), written
+// batch by batch as synthesize_event hands them over, into chunked datasets ([output]).
+class TrackWriter final : public ProductSink {
+ public:
+  TrackWriter(H5File& f, const OutputSettings& o);
+  void begin(const std::vector<Track>& tracks, const InstrumentSettings& s) override;
+  void write(size_t track, size_t row0, const TrackProducts& p) override;
+
+ private:
+  H5File& f_;
+  OutputSettings o_;
+  std::vector<std::string> names_;
+  std::vector<size_t> beyond_;
+};
 void write_solver_history(H5File& f, const SolveResult& r, const SolverSettings& s,
                           const std::string& backend);
 
