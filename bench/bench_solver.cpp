@@ -146,6 +146,62 @@ void BM_SkymapCuda(benchmark::State& state) {
   skymap_bench(state, *cuda);
 }
 BENCHMARK(BM_SkymapCuda)->Unit(benchmark::kMillisecond);
+
+// The integrated bin response (issue 8): f_e evaluations per second (every quadrature node of
+// every bin is one evaluation), 16 samples of the default rope with the default response
+// (deflection-major sweep, so each energy of a row has its own position). The kernel alone:
+// the per-position tables are prepared once, outside the timed loop, into a reused buffer.
+void response_bench(benchmark::State& state, Backend& backend, ResponseSettings rs = {}) {
+  static const ProfileTables t = make_profile_tables(run(0));
+  std::vector<ResponseSample> samples(16);
+  std::vector<Vec3> r0(16);
+  for (int n = 0; n < 16; ++n) {
+    r0[n] = {-60e3 + 8e3 * n, 5e3, 0};
+    samples[n].U_rope = {170e3, 0, 140e3};
+    samples[n].parity = n % 2;
+  }
+  const ResponseTables tables = make_response_tables(rs, 0.03);
+  ResponseSetup setup;
+  prepare_response(t, tables, samples, r0, setup);
+  std::vector<double> sky;
+  for (auto _ : state) {
+    backend.response_skymaps(setup.problem, sky);
+    benchmark::DoNotOptimize(sky.data());
+  }
+  const double nodes = static_cast<double>(tables.n_ang) * tables.n_en * tables.n_time;
+  state.counters["nodes"] = nodes;
+  state.counters["evals/s"] =
+      benchmark::Counter(static_cast<double>(samples.size()) * FPI_N_BINS * nodes,
+                         benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void BM_ResponseCpu(benchmark::State& state) {
+  set_threads(state);
+  auto cpu = make_cpu_backend();
+  response_bench(state, *cpu);
+}
+BENCHMARK(BM_ResponseCpu)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
+
+// The same with every bin at the time tag (one position a sample: no per-lane gather of the
+// position factors), for comparison with the bin-centre kernel.
+void BM_ResponseInstantCpu(benchmark::State& state) {
+  set_threads(state);
+  auto cpu = make_cpu_backend();
+  ResponseSettings rs;
+  rs.sweep = Sweep::Instant;
+  response_bench(state, *cpu, rs);
+}
+BENCHMARK(BM_ResponseInstantCpu)->Arg(1)->Unit(benchmark::kMillisecond);
+
+void BM_ResponseCuda(benchmark::State& state) {
+  if (cuda_device_count() == 0) {
+    state.SkipWithError("no CUDA device");
+    return;
+  }
+  auto cuda = make_cuda_backend();
+  response_bench(state, *cuda);
+}
+BENCHMARK(BM_ResponseCuda)->Unit(benchmark::kMillisecond);
 }  // namespace
 
 // Dense gyro-averaged PAD cubes (issue 3): evaluations per second (each node of
