@@ -1,5 +1,7 @@
 // CUDA backend: thin launch code around the host/device kernel bodies in
 // include/fluxrope (nothing physics-specific lives only here).
+#include <cstring>
+#include <memory>
 #include <string>
 
 #include "cuda_check.cuh"
@@ -38,6 +40,24 @@ class CudaBackend final : public Backend {
   }
   std::string name() const override { return name_; }
 
+  // The profile's tables stay on the device from call to call (a synthesis calls the kernels
+  // once a batch); they are uploaded again only when the host tables change.
+  ProfileView resident(const ProfileView& host) {
+    const size_t nf = 4 * static_cast<size_t>(host.field.n), np = 6 * static_cast<size_t>(host.pot.n);
+    const bool same = profile_ && field_.size() == nf && pot_.size() == np &&
+                      std::memcmp(field_.data(), host.field.table, nf * sizeof(double)) == 0 &&
+                      std::memcmp(pot_.data(), host.pot.table, np * sizeof(double)) == 0;
+    if (!same) {
+      profile_ = std::make_unique<DeviceProfile>(host);
+      field_.assign(host.field.table, host.field.table + nf);
+      pot_.assign(host.pot.table, host.pot.table + np);
+    }
+    ProfileView v = host;  // scalars from the caller, tables on the device
+    v.field.table = profile_->view().field.table;
+    v.pot.table = profile_->view().pot.table;
+    return v;
+  }
+
   void shape_partials(const ShapeProblem& p, std::vector<double>& out) override {
     DeviceBuffer<double> rho(p.rho, p.n_rho);
     DeviceBuffer<double> xpar(p.x_par, p.n_par), wpar(p.w_par, p.n_par);
@@ -63,12 +83,11 @@ class CudaBackend final : public Backend {
   }
 
   void skymaps(const SkymapProblem& p, std::vector<double>& out) override {
-    const DeviceProfile profile(p.profile);
     DeviceBuffer<Vec3> dirs(p.velocity_dir, static_cast<size_t>(FPI_N_PHI) * FPI_N_THETA);
     DeviceBuffer<double> speed(p.speed, 2 * FPI_N_ENERGY);
     DeviceBuffer<SkymapSample> samples(p.samples, static_cast<size_t>(p.n_samples));
     SkymapProblem d = p;
-    d.profile = profile.view();
+    d.profile = resident(p.profile);
     d.velocity_dir = dirs.get();
     d.speed = speed.get();
     d.samples = samples.get();
@@ -77,7 +96,6 @@ class CudaBackend final : public Backend {
   }
 
   void response_skymaps(const ResponseProblem& p, std::vector<double>& out) override {
-    const DeviceProfile profile(p.profile);
     const size_t n_dir = static_cast<size_t>(FPI_N_PHI) * FPI_N_THETA * p.n_ang;
     const size_t n_speed = 2 * static_cast<size_t>(FPI_N_ENERGY) * p.n_en;
     DeviceBuffer<Vec3> dirs(p.node_dir, n_dir);
@@ -89,7 +107,7 @@ class CudaBackend final : public Backend {
     DeviceBuffer<LocalPoint> local(
         p.local, static_cast<size_t>(p.n_samples) * p.n_slots * static_cast<size_t>(p.n_time));
     ResponseProblem d = p;
-    d.profile = profile.view();
+    d.profile = resident(p.profile);
     d.node_dir = dirs.get();
     d.node_w = node_w.get();
     d.speed = speed.get();
@@ -103,7 +121,6 @@ class CudaBackend final : public Backend {
   }
 
   void gyro_pads(const GyroPadProblem& p, std::vector<double>& out) override {
-    const DeviceProfile profile(p.profile);
     DeviceBuffer<GyroPadSample> samples(p.samples, static_cast<size_t>(p.n_samples));
     DeviceBuffer<double> speed(p.speed, static_cast<size_t>(p.n_energy));
     DeviceBuffer<double> ca(p.cos_alpha, static_cast<size_t>(p.n_pitch)),
@@ -111,7 +128,7 @@ class CudaBackend final : public Backend {
     DeviceBuffer<double> cg(p.cos_gyro, static_cast<size_t>(p.n_gyro)),
         sg(p.sin_gyro, static_cast<size_t>(p.n_gyro));
     GyroPadProblem d = p;
-    d.profile = profile.view();
+    d.profile = resident(p.profile);
     d.samples = samples.get();
     d.speed = speed.get();
     d.cos_alpha = ca.get();
@@ -125,6 +142,8 @@ class CudaBackend final : public Backend {
  private:
   int device_ = 0;
   std::string name_;
+  std::unique_ptr<DeviceProfile> profile_;
+  std::vector<double> field_, pot_;  // host copies of the resident tables
 };
 
 }  // namespace

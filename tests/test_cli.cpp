@@ -146,6 +146,51 @@ TEST_F(Cli, UnknownPreset) {
   expect_failure("solve --preset nonesuch", {"unknown preset 'nonesuch'"});
 }
 
+// The instrument model's keys (issue 8): one message naming the key, no output file.
+TEST_F(Cli, BadInstrumentKeys) {
+  expect_failure("synth --set instrument.g_dt_cm2_sr_s=-1e-7",
+                 {"instrument.g_dt_cm2_sr_s", "-1e-07", "must be positive"});
+  expect_failure("synth --set instrument.nodes_energy=0",
+                 {"instrument.nodes_energy", "integer in [1, 64]"});
+  expect_failure("synth --set instrument.nodes_theta=2.5", {"instrument.nodes_theta", "integer"});
+  expect_failure("synth --set instrument.sweep=spiral",
+                 {"instrument.sweep", "\"spiral\"", "deflection_major"});
+  expect_failure("synth --set instrument.energy_fwhm_rel=2.5",
+                 {"instrument.energy_fwhm_rel", "2.5", "wider than a decade"});
+  expect_failure("synth --set instrument.response=average",
+                 {"instrument.response", "\"centre\", \"integrated\""});
+  expect_failure("synth --set instrument.acceptance_theta_deg=20",
+                 {"instrument.acceptance_theta_deg", "11.25"});
+  expect_failure("synth --set instrument.noise=1", {"instrument.noise", "true or false"});
+  expect_failure("synth --config " + file("a.toml", "[instrument]\none_count_s3_cm6 = [1, 2]\n"),
+                 {"instrument.one_count_s3_cm6", "a.toml", "32 numbers"});
+  expect_failure("synth --set output.gzip=12", {"output.gzip", "[0, 9]"});
+  expect_failure("synth --set output.compress=1", {"unknown key output.compress", "gzip"});
+}
+
+// Response, counts and storage keys change what synth writes: a bin-centre, noise-free run in
+// float32 with gzip has dist equal to the model and the stored types the keys ask for.
+TEST_F(Cli, SynthCentreWithoutNoiseInFloat32) {
+  const CliRun r = run(
+      "synth --backend cpu --set instrument.response=centre --set instrument.noise=false "
+      "--set output.float32=true --set output.gzip=1 --set output.batch_samples=5 "
+      "--set geometry.duration_s=0.3 -o " + out());
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("response centre"), std::string::npos) << r.output;
+  fluxrope::H5File f(out(), fluxrope::H5File::Mode::Read);
+  std::vector<uint64_t> shape;
+  const std::vector<double> dist = f.read("/tracks/MMS2/dist_s3_cm6", &shape);
+  ASSERT_EQ(shape, (std::vector<uint64_t>{10, 32, 16, 32}));
+  const std::vector<double> model = f.read("/tracks/MMS2/dist_model_s3_cm6");
+  EXPECT_TRUE(dist == model);
+  EXPECT_EQ(f.read_string_attr("/tracks/MMS2/dist_model_s3_cm6", "response"), "centre");
+  const std::vector<double> n = f.read("/tracks/MMS2/moments_fpi/n_cm3", &shape);
+  ASSERT_EQ(shape, (std::vector<uint64_t>{10}));
+  const std::vector<double> P = f.read("/tracks/MMS2/moments_fpi/P_gse_nPa", &shape);
+  ASSERT_EQ(shape, (std::vector<uint64_t>{10, 3, 3}));
+  for (double v : n) EXPECT_GT(v, 30.0);
+}
+
 TEST_F(Cli, NegativeTemperature) {
   expect_failure("solve --set model.T_b_eV=-1", {"T_b_eV", "-1", "positive"});
 }
