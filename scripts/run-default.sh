@@ -2,7 +2,7 @@
 # The main job: the 2015-10-19 MMS flux-rope crossing end to end (examples/mms_2015-10-19.toml,
 # the built-in default event). Builds fluxrope, solves the yang2022 equilibrium and synthesizes
 # what the four spacecraft see (out/mms_2015-10-19.h5), finds the rope centre from their |B|
-# (out/mms_2015-10-19_center.h5) and draws figures (a)-(e) into out/figures/.
+# (out/mms_2015-10-19_center.h5) and draws figures (a)-(f) into out/figures/.
 # Extra arguments go to `fluxrope synth` (e.g. --backend cpu).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,5 +27,6 @@ fi
 "$py" examples/fig_current.py out/mms_2015-10-19.h5 -o out/figures/c_current.png
 "$py" examples/fig_pad_spectrograms.py out/mms_2015-10-19.h5 -o out/figures/d_pad_spectrograms.png
 "$py" examples/fig_pad_slice.py out/mms_2015-10-19.h5 -o out/figures/e_pad_slice.png
+"$py" examples/fig_instrument_moments.py out/mms_2015-10-19.h5 -o out/figures/f_instrument_moments.png
 "$py" examples/plot_profile.py out/mms_2015-10-19.h5 -o out/figures/profile.png
 echo "run-default: data in out/mms_2015-10-19.h5 and out/mms_2015-10-19_center.h5, figures in out/figures/"

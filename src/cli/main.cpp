@@ -188,9 +188,7 @@ int cmd_synth(CommonOptions& o) {
     const ResponseTables rt = make_response_tables(rs, g.cadence_s);
     fmt::print("  response integrated: {} nodes a bin (energy {} x angle {} x time {}), sweep {}\n",
                rt.n_en * rt.n_ang * rt.n_time, rt.n_en, rt.n_ang, rt.n_time,
-               rs.sweep == Sweep::Instant ? "instant"
-               : rs.sweep == Sweep::Linear ? "linear"
-                                           : "deflection_major");
+               sweep_name(rs.sweep));
   } else {
     fmt::print("  response centre: f at each bin centre at the sample's time tag\n");
   }

@@ -235,7 +235,8 @@ InstrumentSettings instrument_from(const toml::table& t, const std::string& wher
           n, 0.0, 11.25, what, "must be in [0, 11.25] degrees (at most one anode; 0 = the centre)");
     if (key == "sweep") {
       const std::string v = choice(n, {"instant", "linear", "deflection_major"}, what);
-      r.sweep = v == "instant" ? Sweep::Instant : v == "linear" ? Sweep::Linear : Sweep::DeflectionMajor;
+      for (Sweep sw : {Sweep::Instant, Sweep::Linear, Sweep::DeflectionMajor})
+        if (v == sweep_name(sw)) r.sweep = sw;
     }
     if (key == "sweep_energy")
       r.energy_descending = choice(n, {"descending", "ascending"}, what) == "descending";
@@ -362,7 +363,7 @@ std::string render_event_toml(const GeometrySettings& g, const InstrumentSetting
                    r.acceptance_theta_deg);
   o << fmt::format(
       "sweep                = \"{}\"   # \"deflection_major\", \"linear\" or \"instant\"\n",
-      r.sweep == Sweep::Instant ? "instant" : r.sweep == Sweep::Linear ? "linear" : "deflection_major");
+      sweep_name(r.sweep));
   o << fmt::format("sweep_energy         = \"{}\"   # energy order of a sweep\n",
                    r.energy_descending ? "descending" : "ascending");
   o << fmt::format("nodes_energy         = {}   # Gauss-Hermite nodes in ln E\n", r.nodes_energy);

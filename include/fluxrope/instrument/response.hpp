@@ -18,6 +18,10 @@ enum class ResponseKind { Centre, Integrated };
 //   DeflectionMajor: four deflection steps one after another, each a full energy sweep;
 //     phi sector k is head k / 4 at deflection step k % 4 (128 dwells of T / 128).
 enum class Sweep { Instant, Linear, DeflectionMajor };
+// The config spelling: "instant", "linear", "deflection_major".
+inline const char* sweep_name(Sweep s) {
+  return s == Sweep::Instant ? "instant" : s == Sweep::Linear ? "linear" : "deflection_major";
+}
 
 // [instrument] response keys (README "Configuration"); defaults justified in docs/instrument.md.
 struct ResponseSettings {
