@@ -11,10 +11,22 @@ export LD_LIBRARY_PATH="$bundle:${LD_LIBRARY_PATH:-}"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader > "$out/gpu.txt" 2>&1
 "$bundle/fluxrope_physics_tests" --gtest_output=json:"$out/tests.json" > "$out/tests.log" 2>&1
 tests_rc=$?
+# The device kernels under compute-sanitizer (memcheck), the parity tests only (they are the
+# ones that launch): out-of-bounds or misaligned accesses fail the run.
+san=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
+if [ -n "$san" ]; then
+  "$san" --tool memcheck --error-exitcode 3 "$bundle/fluxrope_physics_tests" --gtest_filter='Parity.*' \
+    > "$out/sanitizer.log" 2>&1
+  san_rc=$?
+else
+  echo "compute-sanitizer not found" > "$out/sanitizer.log"
+  san_rc=-1
+fi
 "$bundle/fluxrope_bench" --benchmark_out="$out/bench.json" --benchmark_out_format=json > "$out/bench.log" 2>&1
 bench_rc=$?
 echo "== tests (rc $tests_rc): $(grep -E '^\[  (PASSED|FAILED|SKIPPED) ' "$out/tests.log" | tr '\n' ' ')"
-grep -E "parity|Parity" "$out/tests.log" | head -5
+grep -E "parity|Parity" "$out/tests.log" | head -8
+echo "== compute-sanitizer memcheck (rc $san_rc): $(grep -E 'ERROR SUMMARY' "$out/sanitizer.log" | tail -1)"
 echo "== benchmarks (rc $bench_rc)"
 python3 - "$out/bench.json" "$out/gpu.txt" <<'PY'
 import json, sys

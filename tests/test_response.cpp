@@ -288,17 +288,19 @@ namespace {
 // Collects the counts of every track, keyed by track.
 struct CountsSink final : ProductSink {
   std::vector<std::vector<int32_t>> counts;
-  std::vector<std::vector<double>> dist, n_fpi;
+  std::vector<std::vector<double>> dist, n_fpi, gyro;
   void begin(const std::vector<Track>& tracks, const InstrumentSettings&) override {
     counts.assign(tracks.size(), {});
     dist.assign(tracks.size(), {});
     n_fpi.assign(tracks.size(), {});
+    gyro.assign(tracks.size(), {});
   }
   void write(size_t track, size_t row0, const TrackProducts& p) override {
     EXPECT_EQ(row0 * FPI_N_BINS, counts[track].size());
     counts[track].insert(counts[track].end(), p.counts.begin(), p.counts.end());
     dist[track].insert(dist[track].end(), p.dist_s3_cm6.begin(), p.dist_s3_cm6.end());
     n_fpi[track].insert(n_fpi[track].end(), p.fpi.n_m3.begin(), p.fpi.n_m3.end());
+    gyro[track].insert(gyro[track].end(), p.pad_gyro_s3_cm6.begin(), p.pad_gyro_s3_cm6.end());
   }
 };
 
@@ -322,7 +324,8 @@ CountsSink run_event(const RunConfig& cfg, int threads, size_t batch) {
 }
 }  // namespace
 
-// A seed gives the same counts for any thread count and batch size (batches span spacecraft).
+// A seed gives the same counts for any thread count and batch size (batches span spacecraft),
+// and every product lands in its own track's rows whatever the batch split.
 TEST(Counts, IdenticalForAnyThreadCountAndBatchSize) {
   const RunConfig cfg = test::config_of("yang2022", {"geometry.duration_s=0.15"});
   const CountsSink a = run_event(cfg, 1, 64), b = run_event(cfg, 2, 3), c = run_event(cfg, 2, 1);
@@ -332,7 +335,10 @@ TEST(Counts, IdenticalForAnyThreadCountAndBatchSize) {
     EXPECT_TRUE(a.counts[t] == b.counts[t]) << "track " << t;
     EXPECT_TRUE(a.counts[t] == c.counts[t]) << "track " << t;
     EXPECT_TRUE(a.n_fpi[t] == c.n_fpi[t]) << "track " << t;
+    EXPECT_TRUE(a.gyro[t] == b.gyro[t]) << "track " << t;
+    EXPECT_TRUE(a.dist[t] == c.dist[t]) << "track " << t;
   }
+  EXPECT_FALSE(a.gyro[0] == a.gyro[1]);
   EXPECT_FALSE(a.counts[0] == a.counts[1]);  // spacecraft are keyed apart
   // another seed, other counts; noise off: dist is the model
   const CountsSink d = run_event(test::config_of("yang2022", {"instrument.seed=5"}), 2, 64);

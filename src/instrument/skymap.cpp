@@ -33,6 +33,11 @@ std::vector<double> synth_skymaps(Backend& backend, const ProfileTables& profile
 
 GyroPadSetup make_gyro_pad_setup(const ProfileTables& profile, const std::vector<Vec3>& r_rope,
                                  Vec3 U_rope, const InstrumentSettings& s) {
+  return make_gyro_pad_setup(profile, r_rope, std::vector<Vec3>(r_rope.size(), U_rope), s);
+}
+
+GyroPadSetup make_gyro_pad_setup(const ProfileTables& profile, const std::vector<Vec3>& r_rope,
+                                 const std::vector<Vec3>& U_rope, const InstrumentSettings& s) {
   GyroPadSetup k;
   GyroPadProblem& p = k.problem;
   p.profile = profile.view();
@@ -40,7 +45,7 @@ GyroPadSetup make_gyro_pad_setup(const ProfileTables& profile, const std::vector
   for (size_t n = 0; n < r_rope.size(); ++n) {
     GyroPadSample& g = k.samples[n];
     g.local = local_point(p.profile, r_rope[n]);
-    g.U_rope = U_rope;
+    g.U_rope = U_rope[n];
     const Vec3 B{-g.local.sn * g.local.Bphi, g.local.c * g.local.Bphi, g.local.Bz};
     g.b = (1.0 / std::sqrt(norm2(B))) * B;
     const Vec3 a = std::fabs(g.b.x) < 0.9 ? Vec3{1, 0, 0} : Vec3{0, 1, 0};
@@ -76,6 +81,12 @@ GyroPadSetup make_gyro_pad_setup(const ProfileTables& profile, const std::vector
 std::vector<double> synth_gyro_pads(Backend& backend, const ProfileTables& profile,
                                     const std::vector<Vec3>& r_rope, Vec3 U_rope,
                                     const InstrumentSettings& s) {
+  return synth_gyro_pads(backend, profile, r_rope, std::vector<Vec3>(r_rope.size(), U_rope), s);
+}
+
+std::vector<double> synth_gyro_pads(Backend& backend, const ProfileTables& profile,
+                                    const std::vector<Vec3>& r_rope,
+                                    const std::vector<Vec3>& U_rope, const InstrumentSettings& s) {
   const GyroPadSetup k = make_gyro_pad_setup(profile, r_rope, U_rope, s);
   std::vector<double> out;
   backend.gyro_pads(k.problem, out);

@@ -60,12 +60,18 @@ struct GyroPadSetup {
 };
 GyroPadSetup make_gyro_pad_setup(const ProfileTables& profile, const std::vector<Vec3>& r_rope,
                                  Vec3 U_rope, const InstrumentSettings& s);
+// Each position with its own observer velocity (samples of several spacecraft in one batch).
+GyroPadSetup make_gyro_pad_setup(const ProfileTables& profile, const std::vector<Vec3>& r_rope,
+                                 const std::vector<Vec3>& U_rope, const InstrumentSettings& s);
 
 // Dense gyro-averaged PADs (MODEL.md section 10) at rope-frame positions r for a spacecraft
 // moving with U: (N, energy, pitch) in s^3/cm^6, on the settings' dense grid.
 std::vector<double> synth_gyro_pads(Backend& backend, const ProfileTables& profile,
                                     const std::vector<Vec3>& r_rope, Vec3 U_rope,
                                     const InstrumentSettings& s);
+std::vector<double> synth_gyro_pads(Backend& backend, const ProfileTables& profile,
+                                    const std::vector<Vec3>& r_rope,
+                                    const std::vector<Vec3>& U_rope, const InstrumentSettings& s);
 
 // Instrument-style PAD of one skymap (phi 32, theta 16, energy 32): each bin's centre
 // velocity (minus look, DBCS) gets pitch angle acos(v_hat . b_hat) against b_dbcs, and bins
