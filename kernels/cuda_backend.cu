@@ -120,6 +120,16 @@ class CudaBackend final : public Backend {
         p.n_items(), [d] __device__(long item) { return response_item(d, item); }, out);
   }
 
+  void points(const PointProblem& p, std::vector<double>& out) override {
+    DeviceBuffer<Vec3> r(p.r, static_cast<size_t>(p.n)), v(p.v, static_cast<size_t>(p.n));
+    PointProblem d = p;
+    d.profile = resident(p.profile);
+    d.r = r.get();
+    d.v = v.get();
+    device_map(
+        p.n_items(), [d] __device__(long i) { return point_item(d, i); }, out);
+  }
+
   void gyro_pads(const GyroPadProblem& p, std::vector<double>& out) override {
     DeviceBuffer<GyroPadSample> samples(p.samples, static_cast<size_t>(p.n_samples));
     DeviceBuffer<double> speed(p.speed, static_cast<size_t>(p.n_energy));

@@ -25,6 +25,7 @@
 #include "fluxrope/io/config.hpp"
 #include "fluxrope/io/hdf5_file.hpp"
 #include "fluxrope/io/profile_io.hpp"
+#include "fluxrope/jobs.hpp"
 #include "fluxrope/version.hpp"
 
 using namespace fluxrope;
@@ -84,17 +85,11 @@ void print_summary(const SolveResult& r) {
 }
 
 // The equilibrium part of every run command: solve with a pass table, summary, validity scan.
-struct Equilibrium {
-  SolveResult result;
-  NegativityReport negativity;
-};
-
 Equilibrium solve_and_report(const char* command, const RunConfig& cfg, Backend& backend) {
   fmt::print("fluxrope {} {}: {} form, backend {}\n", VERSION, command, cfg.model_form,
              backend.name());
   fmt::print("{:>5} {:>16} {:>14} {:>10}\n", "pass", "max|dB| [nT]", "n_e [cm^-3]", "time [s]");
-  Equilibrium eq;
-  eq.result = solve_equilibrium(cfg.model, cfg.solver, backend, [](const PassRecord& p) {
+  Equilibrium eq = solve_job(cfg, backend, [](const PassRecord& p) {
     fmt::print(
         "{:>5} {:>16} {:>14.9f} {:>10.4f}\n", p.pass,
         std::isnan(p.max_dB_nT) ? std::string("(closed form)") : fmt::format("{:.3e}", p.max_dB_nT),
@@ -114,7 +109,7 @@ Equilibrium solve_and_report(const char* command, const RunConfig& cfg, Backend&
                cfg.solver.tol_nT, r.converged ? "yes" : "no");
   }
   print_summary(r);
-  const NegativityReport& neg = eq.negativity = scan_negative_f(make_profile_tables(r), r.profile);
+  const NegativityReport& neg = eq.negativity;
   if (neg.n_negative == 0) {
     fmt::print("  f_e >= 0 on the validity scan ({} points, {:g} eV .. {:g} keV)\n", neg.n_scanned,
                neg.e_min_J / EV_TO_SI, neg.e_max_J / EV_TO_SI / 1e3);
@@ -166,20 +161,10 @@ int cmd_synth(CommonOptions& o) {
   AtomicOutput out(o.output);
   auto backend = backend_for(o);
   const Equilibrium eq = solve_and_report("synth", cfg, *backend);
-  const ProfileTables profile = make_profile_tables(eq.result);
+  const EventGeometry geo = event_geometry(cfg);
+  for (const std::string& note : geo.notes) fmt::print(stderr, "{}\n", note);
   const GeometrySettings& g = cfg.geometry;
-  const RopeFrame frame = make_rope_frame(g.L_gse, g.M_gse, g.N_gse);
-  if (frame.max_skew_deg > 0.5)
-    fmt::print(stderr,
-               "warning: the LMN vectors depart from orthogonality by up to {:.2f} deg; "
-               "orthonormalized keeping M as the axis\n",
-               frame.max_skew_deg);
-  if (frame.left_handed)
-    fmt::print(
-        stderr,
-        "note: the LMN triad is left-handed; the model frame (x, y, z) = (N, M x N, M) has y "
-        "along -L. B_lmn_nT are projections on your L, M, N.\n");
-  const std::vector<Track> tracks = make_tracks(g, frame);
+  const std::vector<Track>& tracks = geo.tracks;
   const size_t per_track = tracks.empty() ? 0 : tracks[0].time_s.size();
   const ResponseSettings& rs = cfg.instrument.response;
   fmt::print("\nsynthesizing {} spacecraft x {} samples (FPI burst grid, {} bins a sample)\n",
@@ -205,12 +190,10 @@ int cmd_synth(CommonOptions& o) {
   {
     H5File f(out.temp_path(), H5File::Mode::Create);
     write_equilibrium(f, cfg, eq, *backend);
-    write_frame(f, frame);
+    write_frame(f, geo.frame);
     TrackWriter writer(f, cfg.output);
     size_t last_percent = 0;
-    res = synthesize_event(
-        *backend, profile, eq.result.profile, frame, cfg.instrument, g.cadence_s, tracks,
-        static_cast<size_t>(cfg.output.batch_samples), writer, [&](size_t done, size_t total) {
+    res = synth_job(cfg, *backend, eq, geo, writer, [&](size_t done, size_t total) {
           const size_t percent = 100 * done / std::max<size_t>(total, 1);
           const double secs = std::chrono::duration<double>(clock::now() - t_start).count();
           if (tty) {
@@ -265,7 +248,7 @@ int cmd_atlas(CommonOptions& o, const std::vector<double>& frame_velocity_km_s, 
       "{}) km/s\n",
       r.size(), is.dense_pad_energy_eV.size(), is.dense_pad_pitch, is.dense_pad_gyrophase,
       frame_velocity_km_s[0], frame_velocity_km_s[1], frame_velocity_km_s[2]);
-  const std::vector<double> F = synth_gyro_pads(*backend, make_profile_tables(eq.result), r, U, is);
+  const std::vector<double> F = synth_gyro_pads(*backend, eq.tables, r, U, is);
   {
     H5File f(out.temp_path(), H5File::Mode::Create);
     write_equilibrium(f, cfg, eq, *backend);
@@ -287,25 +270,17 @@ int cmd_fit_center(CommonOptions& o, const FitOptions& fo) {
     throw Error(
         "fit-center needs either --input FILE.h5 (a synth output) or --csv NAME=FILE for every "
         "spacecraft");
-  std::vector<CenterFitSpacecraft> sc;
   if (!fo.input.empty()) {
     H5File in(fo.input, H5File::Mode::Read);
     o.src.text = in.read_string_attr("/", "config_toml");
     o.src.text_name = fmt::format("the config_toml of '{}'", fo.input);
   }
   const RunConfig cfg = resolve(o);
-  const GeometrySettings& g = cfg.geometry;
-  const RopeFrame frame = make_rope_frame(g.L_gse, g.M_gse, g.N_gse);
   AtomicOutput out(o.output);
-  // The contours are circles in the plane perpendicular to the axis M, so the fit works in
-  // L and N orthonormalized in that plane: e_N = the model's x, e_L = -(the model's y) = x x z.
-  // (The paper's LN plane is 1.8 degrees off it: along-axis motion would leak into N.)
-  const Vec3 e_N = frame.gse_to_rope.r0, e_L = -1.0 * frame.gse_to_rope.r1;
-  for (const SpacecraftSpec& spec : g.spacecraft) {
-    CenterFitSpacecraft s;
+  std::vector<BSeries> series;
+  for (const SpacecraftSpec& spec : cfg.geometry.spacecraft) {
+    BSeries s;
     s.name = spec.name;
-    s.L0_km = dot(spec.position_gse_km, e_L);
-    s.N0_km = dot(spec.position_gse_km, e_N);
     if (!fo.input.empty()) {
       H5File in(fo.input, H5File::Mode::Read);
       const std::string gname = "/tracks/" + spec.name;
@@ -325,16 +300,13 @@ int cmd_fit_center(CommonOptions& o, const FitOptions& fo) {
                                 spec.name));
       read_b_csv(file, s.t_s, s.Bmag_nT);
     }
-    sc.push_back(std::move(s));
+    series.push_back(std::move(s));
   }
-  CenterFitSettings fs;
-  if (!fo.levels.empty()) fs.levels_nT = fo.levels;
-  fs.vL_km_s = -dot(g.rope_velocity_gse_km_s, e_L);  // the spacecraft move with -V_rope
-  fs.vN_km_s = -dot(g.rope_velocity_gse_km_s, e_N);
-  const CenterFitResult r = fit_center(sc, fs);
-  // the centre back in the user's own L, N (a point of the axis, projected)
-  const Vec3 C = r.L_km * e_L + r.N_km * e_N;
-  const CenterFitPlane plane{e_L, e_N, dot(C, frame.L), dot(C, frame.N)};
+  const CenterFitJob job = center_fit_job(cfg, series, fo.levels);
+  const CenterFitResult& r = job.result;
+  const CenterFitSettings& fs = job.settings;
+  const std::vector<CenterFitSpacecraft>& sc = job.spacecraft;
+  const CenterFitPlane& plane = job.plane;
   fmt::print("fluxrope {} fit-center: {} spacecraft, {} levels, {} crossings\n", VERSION, sc.size(),
              fs.levels_nT.size(), r.crossings.size());
   for (const std::string& why : r.skipped) fmt::print("  skipped: {}\n", why);

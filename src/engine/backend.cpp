@@ -104,6 +104,11 @@ class CpuBackend final : public Backend {
       for (int i = 0; i < FPI_N_ENERGY; ++i) out_row[i] = 1e-12 * acc[i];
     });
   }
+  void points(const PointProblem& p, std::vector<double>& out) override {
+    out.resize(static_cast<size_t>(p.n_items()));
+    double* o = out.data();
+    parallel_for_cpu(p.n_items(), [&](long i) { o[i] = point_item(p, i); });
+  }
 };
 
 class PerItemBackend final : public Backend {
@@ -122,6 +127,9 @@ class PerItemBackend final : public Backend {
   }
   void response_skymaps(const ResponseProblem& p, std::vector<double>& out) override {
     map(p.n_items(), out, [&](long item) { return response_item(p, item); });
+  }
+  void points(const PointProblem& p, std::vector<double>& out) override {
+    map(p.n_items(), out, [&](long i) { return point_item(p, i); });
   }
 
  private:

@@ -10,19 +10,13 @@
 #include "fluxrope/core/constants.hpp"
 #include "fluxrope/core/error.hpp"
 #include "fluxrope/instrument/fpi.hpp"
+#include "fluxrope/io/output_tables.hpp"
 #include "fluxrope/version.hpp"
 
 namespace fluxrope {
 
 using namespace constants;
 
-namespace {
-std::vector<double> scaled(const std::vector<double>& v, double factor) {
-  std::vector<double> out(v.size());
-  for (size_t i = 0; i < v.size(); ++i) out[i] = v[i] * factor;
-  return out;
-}
-}  // namespace
 
 void write_root_attributes(H5File& f, const RunConfig& cfg) {
   f.attr("/", "fluxrope_version", std::string(VERSION));
@@ -31,34 +25,8 @@ void write_root_attributes(H5File& f, const RunConfig& cfg) {
 
 void write_profile(H5File& f, const RadialProfile& p) {
   f.group("/profile");
-  const std::string ax = "rho";
-  auto w = [&](const char* name, const std::vector<double>& v, double si_per_unit,
-               const char* units) {
-    f.write(std::string("/profile/") + name, scaled(v, 1.0 / si_per_unit), units, ax);
-  };
-  w("x", p.x, 1.0, "L_st");
-  w("rho_km", p.rho, KM_TO_SI, "km");
-  w("Bz_nT", p.Bz, NT_TO_SI, "nT");
-  w("Bphi_nT", p.Bphi, NT_TO_SI, "nT");
-  w("Er_mV_m", p.Er, MV_M_TO_SI, "mV/m");
-  w("Phi_V", p.Phi, 1.0, "V");
-  w("Aphi_nT_km", p.Aphi, NT_TO_SI * KM_TO_SI, "nT km");
-  w("Az_nT_km", p.Az, NT_TO_SI * KM_TO_SI, "nT km");
-  w("psi", p.psi, 1.0, "1");
-  w("ne_cm3", p.ne, CM3_TO_SI, "cm^-3");
-  w("ni_cm3", p.ni, CM3_TO_SI, "cm^-3");
-  w("ne_b_cm3", p.ne_pop[POP_B], CM3_TO_SI, "cm^-3");
-  w("ne_r_cm3", p.ne_pop[POP_R], CM3_TO_SI, "cm^-3");
-  w("ne_z_cm3", p.ne_pop[POP_Z], CM3_TO_SI, "cm^-3");
-  w("Ve_phi_km_s", p.Ve_phi, KM_S_TO_SI, "km/s");
-  w("Ve_z_km_s", p.Ve_z, KM_S_TO_SI, "km/s");
-  w("j_phi_nA_m2", p.j_phi, NA_M2_TO_SI, "nA/m^2");
-  w("j_z_nA_m2", p.j_z, NA_M2_TO_SI, "nA/m^2");
-  w("T_rr_eV", p.T_rr, EV_TO_SI, "eV");
-  w("T_pp_eV", p.T_pp, EV_TO_SI, "eV");
-  w("T_zz_eV", p.T_zz, EV_TO_SI, "eV");
-  w("T_par_eV", p.T_par, EV_TO_SI, "eV");
-  w("T_perp_eV", p.T_perp, EV_TO_SI, "eV");
+  for (const OutputArray& a : profile_arrays(p))
+    f.write("/profile/" + a.name, a.data, a.shape, a.units, a.axes);
   f.attr("/profile", "L_st_km", p.scales.L_st / KM_TO_SI);
   f.attr("/profile", "B_st_nT", p.scales.B_st / NT_TO_SI);
   f.attr("/profile", "n_e_cm3", p.n_e / CM3_TO_SI);
@@ -181,97 +149,28 @@ void read_b_csv(const std::string& path, std::vector<double>& t_s, std::vector<d
 
 TrackWriter::TrackWriter(H5File& f, const OutputSettings& o) : f_(f), o_(o) {}
 
-namespace {
-const std::vector<uint64_t> SKY_ROW = {FPI_N_PHI, FPI_N_THETA, FPI_N_ENERGY};
-const char* const SKY_AXES = "time,phi,theta,energy";
-
-std::vector<uint64_t> with_rows(uint64_t n, std::vector<uint64_t> row) {
-  row.insert(row.begin(), n);
-  return row;
-}
-
-// The moments a sink writes for each MomentSeries, with their output units.
-struct MomentOut {
-  const char* name;
-  std::vector<double> MomentSeries::*member;
-  double si_per_unit;
-  const char* units;
-  std::vector<uint64_t> row;
-  const char* axes;
-};
-const std::vector<MomentOut>& moment_outputs() {
-  static const std::vector<MomentOut> m = {
-      {"n_cm3", &MomentSeries::n_m3, CM3_TO_SI, "cm^-3", {}, "time"},
-      {"V_dbcs_km_s", &MomentSeries::V_dbcs_m_s, KM_S_TO_SI, "km/s", {3}, "time,dbcs"},
-      {"V_gse_km_s", &MomentSeries::V_gse_m_s, KM_S_TO_SI, "km/s", {3}, "time,gse"},
-      {"P_gse_nPa", &MomentSeries::P_gse_Pa, 1e-9, "nPa", {3, 3}, "time,gse,gse"},
-      {"T_par_eV", &MomentSeries::T_par_J, EV_TO_SI, "eV", {}, "time"},
-      {"T_perp_eV", &MomentSeries::T_perp_J, EV_TO_SI, "eV", {}, "time"},
-      {"q_gse_mW_m2", &MomentSeries::q_gse_W_m2, 1e-3, "mW/m^2", {3}, "time,gse"},
-  };
-  return m;
-}
-}  // namespace
-
 void TrackWriter::begin(const std::vector<Track>& tracks, const InstrumentSettings& s) {
   names_.clear();
   beyond_.assign(tracks.size(), 0);
-  const H5File::Type sky_type = o_.float32 ? H5File::Type::F32 : H5File::Type::F64;
+  s_ = s;
+  TrackProducts empty;  // the schema of the per-sample arrays
+  const std::vector<OutputArray> schema = track_row_arrays(empty, s);
   for (const Track& t : tracks) {
     const std::string g = "/tracks/" + t.name;
     names_.push_back(g);
     f_.group(g);
-    const uint64_t n = t.time_s.size(), P = static_cast<uint64_t>(s.pad_bins);
-    std::vector<double> pos, parity(t.parity.begin(), t.parity.end()), phi, theta, pitch;
-    for (const Vec3& r : t.r_rope_m)
-      for (double c : {r.x, r.y, r.z}) pos.push_back(c / KM_TO_SI);
-    for (uint64_t k = 0; k < n; ++k)
-      for (int i = 0; i < FPI_N_PHI; ++i) phi.push_back(fpi_phi_deg(i));
-    for (int j = 0; j < FPI_N_THETA; ++j) theta.push_back(fpi_theta_deg(j));
-    for (uint64_t q = 0; q < P; ++q) pitch.push_back((q + 0.5) * 180.0 / P);
-    f_.write(g + "/time_s", t.time_s, "s", "time");
+    for (const OutputArray& a : track_static_arrays(t, s))
+      f_.write(g + "/" + a.name, a.data, a.shape, a.units, a.axes);
+    for (const OutputArray& a : schema) {
+      std::vector<uint64_t> shape = a.shape;
+      shape[0] = t.time_s.size();
+      const H5File::Type type = a.integer                   ? H5File::Type::I32
+                                : a.skymap && o_.float32 ? H5File::Type::F32
+                                                            : H5File::Type::F64;
+      f_.create(g + "/" + a.name, shape, type, o_.gzip, a.units, a.axes);
+    }
     f_.attr(g + "/time_s", "description",
             std::string("start of each 30 ms accumulation (as FPI's Epoch)"));
-    f_.write(g + "/parity", parity, "1", "time");
-    f_.write(g + "/position_rope_km", pos, {n, 3}, "km", "time,xyz_rope");
-    f_.write(g + "/phi_deg", phi, {n, FPI_N_PHI}, "deg", "time,phi");
-    f_.write(g + "/theta_deg", theta, "deg", "theta");
-    f_.write(g + "/pitch_deg", pitch, "deg", "pitch");
-    std::vector<double> gyro_pitch;
-    for (int q = 0; q < s.dense_pad_pitch; ++q)
-      gyro_pitch.push_back((q + 0.5) * 180.0 / s.dense_pad_pitch);
-    f_.write(g + "/pad_gyro_energy_eV", s.dense_pad_energy_eV, "eV", "pad_gyro_energy");
-    f_.write(g + "/pad_gyro_pitch_deg", gyro_pitch, "deg", "pad_gyro_pitch");
-    // written by rows
-    auto make = [&](const std::string& name, std::vector<uint64_t> row, H5File::Type type,
-                    const char* units, const char* axes) {
-      f_.create(g + "/" + name, with_rows(n, std::move(row)), type, o_.gzip, units, axes);
-    };
-    const H5File::Type F64 = H5File::Type::F64;
-    make("rho_km", {}, F64, "km", "time");
-    make("B_gse_nT", {3}, F64, "nT", "time,gse");
-    make("B_lmn_nT", {3}, F64, "nT", "time,lmn");
-    make("energy_eV", {FPI_N_ENERGY}, F64, "eV", "time,energy");
-    make("dist_s3_cm6", SKY_ROW, sky_type, "s^3/cm^6", SKY_AXES);
-    make("disterr_s3_cm6", SKY_ROW, sky_type, "s^3/cm^6", SKY_AXES);
-    make("dist_model_s3_cm6", SKY_ROW, sky_type, "s^3/cm^6", SKY_AXES);
-    make("counts_expected", SKY_ROW, sky_type, "counts", SKY_AXES);
-    make("counts", SKY_ROW, H5File::Type::I32, "counts", SKY_AXES);
-    make("def_keV_cm2_s_sr_keV", SKY_ROW, sky_type, "keV/(cm^2 s sr keV)", SKY_AXES);
-    make("pad_s3_cm6", {FPI_N_ENERGY, P}, F64, "s^3/cm^6", "time,energy,pitch");
-    make("pad_gyro_s3_cm6", {s.dense_pad_energy_eV.size(), static_cast<uint64_t>(s.dense_pad_pitch)},
-         F64, "s^3/cm^6", "time,pad_gyro_energy,pad_gyro_pitch");
-    make("f_min_s3_cm6", {}, F64, "s^3/cm^6", "time");
-    make("n_negative_bins", {}, F64, "1", "time");
-    make("ne_cm3", {}, F64, "cm^-3", "time");
-    make("Ve_gse_km_s", {3}, F64, "km/s", "time,gse");
-    make("Ve_minus_Vi_lmn_km_s", {3}, F64, "km/s", "time,lmn");
-    make("T_par_eV", {}, F64, "eV", "time");
-    make("T_perp_eV", {}, F64, "eV", "time");
-    make("j_lmn_nA_m2", {3}, F64, "nA/m^2", "time,lmn");
-    for (const char* group : {"moments_fpi", "moments_fpi_model"})
-      for (const MomentOut& m : moment_outputs())
-        make(std::string(group) + "/" + m.name, m.row, F64, m.units, m.axes);
     f_.attr(g + "/moments_fpi", "description",
             std::string("moments of dist_s3_cm6 (counts, noise) computed as the FPI ground system "
                         "does (docs/instrument.md); T_par, T_perp against the model field"));
@@ -303,41 +202,12 @@ void TrackWriter::begin(const std::vector<Track>& tracks, const InstrumentSettin
 
 void TrackWriter::write(size_t track, size_t row0, const TrackProducts& p) {
   const std::string& g = names_.at(track);
-  auto rows = [&](const char* name, const std::vector<double>& v, double si_per_unit = 1.0) {
-    if (si_per_unit == 1.0) {
-      f_.write_rows(g + "/" + name, row0, p.n, v.data());
-    } else {
-      const std::vector<double> s = scaled(v, 1.0 / si_per_unit);
-      f_.write_rows(g + "/" + name, row0, p.n, s.data());
-    }
-  };
-  rows("rho_km", p.rho_m, KM_TO_SI);
-  rows("B_gse_nT", p.B_gse_T, NT_TO_SI);
-  rows("B_lmn_nT", p.B_lmn_T, NT_TO_SI);
-  rows("energy_eV", p.energy_eV);
-  rows("dist_s3_cm6", p.dist_s3_cm6);
-  rows("disterr_s3_cm6", p.disterr_s3_cm6);
-  rows("dist_model_s3_cm6", p.dist_model_s3_cm6);
-  rows("counts_expected", p.counts_expected);
-  f_.write_rows(g + "/counts", row0, p.n, p.counts.data());
-  rows("def_keV_cm2_s_sr_keV", p.def);
-  rows("pad_s3_cm6", p.pad_s3_cm6);
-  rows("pad_gyro_s3_cm6", p.pad_gyro_s3_cm6);
-  rows("f_min_s3_cm6", p.f_min_s3_cm6);
-  rows("n_negative_bins", p.n_negative_bins);
-  rows("ne_cm3", p.ne_m3, CM3_TO_SI);
-  rows("Ve_gse_km_s", p.Ve_gse_m_s, KM_S_TO_SI);
-  rows("Ve_minus_Vi_lmn_km_s", p.Ve_minus_Vi_lmn_m_s, KM_S_TO_SI);
-  rows("T_par_eV", p.T_par_J, EV_TO_SI);
-  rows("T_perp_eV", p.T_perp_J, EV_TO_SI);
-  rows("j_lmn_nA_m2", p.j_lmn_A_m2, NA_M2_TO_SI);
-  for (const auto& [group, series] :
-       {std::pair<const char*, const MomentSeries*>{"moments_fpi", &p.fpi},
-        {"moments_fpi_model", &p.fpi_model}})
-    for (const MomentOut& m : moment_outputs()) {
-      const std::vector<double> s = scaled(series->*m.member, 1.0 / m.si_per_unit);
-      f_.write_rows(g + "/" + group + "/" + m.name, row0, p.n, s.data());
-    }
+  for (const OutputArray& a : track_row_arrays(p, s_)) {
+    if (a.integer)
+      f_.write_rows(g + "/" + a.name, row0, p.n, a.idata.data());
+    else
+      f_.write_rows(g + "/" + a.name, row0, p.n, a.values());
+  }
   beyond_[track] += p.n_beyond_edge;
   f_.attr(g, "n_beyond_edge", static_cast<int64_t>(beyond_[track]));
 }

@@ -10,6 +10,7 @@
 #include "fluxrope/instrument/gyro_pad_kernel.hpp"
 #include "fluxrope/instrument/response_kernel.hpp"
 #include "fluxrope/instrument/skymap_kernel.hpp"
+#include "fluxrope/model/point_kernel.hpp"
 
 namespace fluxrope {
 
@@ -30,6 +31,8 @@ class Backend {
   // resized, not cleared: a buffer reused from batch to batch keeps its memory.
   // (Issue 10 replaces these per-product methods by one problem/item dispatcher on Thrust.)
   virtual void response_skymaps(const ResponseProblem& p, std::vector<double>& out) = 0;
+  // out[i] = point_item(p, i) (host pointers, as above).
+  virtual void points(const PointProblem& p, std::vector<double>& out) = 0;
 };
 
 std::unique_ptr<Backend> make_cpu_backend();

@@ -21,12 +21,6 @@ void write_frame(H5File& f, const RopeFrame& frame);
 // /atlas: gyro-averaged f(rho, E, alpha) [s^3/cm^6] at (rho, 0, 0) in the given frame.
 void write_atlas(H5File& f, const std::vector<double>& rho_km, const InstrumentSettings& s,
                  const std::vector<double>& F, const std::vector<double>& frame_velocity_km_s);
-// The plane a centre fit works in: unit vectors e_L, e_N (GSE) perpendicular to the rope axis,
-// and the fitted centre in the user's own (not orthonormalized) L, N.
-struct CenterFitPlane {
-  Vec3 e_L, e_N;
-  double user_L_km = 0.0, user_N_km = 0.0;
-};
 // /center_fit: the centre of paper eq. 5 (r in the plane's coordinates) and what it was
 // fitted to: crossings, the spacecraft's positions at t = 0 and velocity in the plane.
 void write_center_fit(H5File& f, const CenterFitResult& r, const CenterFitSettings& s,
@@ -44,6 +38,7 @@ class TrackWriter final : public ProductSink {
  private:
   H5File& f_;
   OutputSettings o_;
+  InstrumentSettings s_;
   std::vector<std::string> names_;
   std::vector<size_t> beyond_;
 };

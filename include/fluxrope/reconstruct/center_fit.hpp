@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "fluxrope/core/vec3.hpp"
+
 namespace fluxrope {
 
 // Coordinates (L, N) are those of an orthonormal basis of the plane perpendicular to the rope
@@ -38,6 +40,13 @@ struct CenterFitResult {
   std::vector<ContourCrossing> crossings;
   std::vector<std::string> skipped;  // "MMS2 at 19.6 nT: 1 crossing" etc.
   int iterations = 0;
+};
+
+// The plane a centre fit works in: unit vectors e_L, e_N (GSE) perpendicular to the rope axis,
+// and the fitted centre in the user's own (not orthonormalized) L, N.
+struct CenterFitPlane {
+  Vec3 e_L, e_N;
+  double user_L_km = 0.0, user_N_km = 0.0;
 };
 
 // Throws fluxrope::Error when fewer than two levels have crossings of at least two spacecraft.
