@@ -1,0 +1,19 @@
+"""fluxrope: kinetic flux-rope equilibria (Vinogradov et al. 2016, Yang et al. 2022) and the
+synthetic MMS FPI electron data they imply, from Python. The engine is the same C++/CUDA core as
+the `fluxrope` tool (fluxrope._core); this package hands its results over as xarray objects and
+writes MMS Level-2 CDF files that pySPEDAS and pyrfu load.
+
+    import fluxrope
+    eq = fluxrope.solve()                         # the built-in yang2022 preset
+    tracks = fluxrope.synth(eq)                   # {"MMS1": xarray.Dataset, ...}
+    fluxrope.export_cdf(tracks, "mms_data")       # L2 des-dist, des-moms, fgm files
+
+Errors (bad configuration, wrong array shape, ...) raise fluxrope.FluxropeError.
+"""
+from ._core import FluxropeError, __version__, cuda_compiled, cuda_device_count
+from .api import Config, Equilibrium, fit_center, load_config, read, solve, synth
+from .cdf import DEFAULT_START, export_cdf
+
+__all__ = ["FluxropeError", "__version__", "Config", "Equilibrium", "load_config", "solve",
+           "synth", "fit_center", "read", "export_cdf", "DEFAULT_START", "cuda_compiled",
+           "cuda_device_count"]

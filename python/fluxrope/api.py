@@ -1,0 +1,241 @@
+"""The Python API: configuration, equilibrium, f at arbitrary points, synthetic FPI products,
+the centre fit, and reading fluxrope's HDF5 files. Everything computes in the C++/CUDA engine
+(fluxrope._core); this module only turns its arrays into xarray objects. Units are in every
+name and in each variable's ``units`` attribute (km, km/s, nT, cm^-3, eV, s^3/cm^6, ...)."""
+import os
+
+import numpy as np
+import xarray as xr
+
+from . import _core, _toml
+from ._core import FluxropeError
+
+__all__ = ["Config", "load_config", "Equilibrium", "solve", "synth", "fit_center", "read"]
+
+Config = _core.Config
+
+# Index coordinates: the array that labels a dimension of the products.
+_COORDS = {"time_s": "time", "theta_deg": "theta", "pitch_deg": "pitch",
+           "pad_gyro_energy_eV": "pad_gyro_energy", "pad_gyro_pitch_deg": "pad_gyro_pitch",
+           "rho_km": "rho"}
+# Per-record coordinates (as pyrfu's skymaps carry energy and phi per time).
+_AUX_COORDS = {"energy_eV", "phi_deg", "position_rope_km", "x"}
+
+
+def load_config(source=None, *, preset="yang2022", set=None):
+    """A validated configuration.
+
+    source: None (the preset alone), a path to a TOML file, a TOML string, or a nested dict
+        such as ``{"model": {"tau_z": 0.5}, "geometry": {"duration_s": 2.0}}``.
+    preset: the built-in parameter set it starts from (``fluxrope presets`` lists them).
+    set: overrides applied last, ``{"model.tau_z": 0.5}`` or ``{"model": {"tau_z": 0.5}}``.
+
+    Raises FluxropeError with the same one-line message as the fluxrope tool (unknown key,
+    wrong type, non-positive temperature, ...).
+    """
+    file = text = None
+    text_name = "the configuration text"
+    if isinstance(source, dict):
+        text, text_name = _toml.dumps(source), "the configuration dict"
+    elif isinstance(source, os.PathLike) or (
+            isinstance(source, str) and ("\n" not in source and "=" not in source)):
+        file = os.fspath(source)
+    elif isinstance(source, str):
+        text = source
+    elif source is not None:
+        raise FluxropeError(
+            f"a configuration is a path, a TOML string or a dict, got {type(source).__name__}")
+    return _core.load_config(preset, file, text, text_name, _toml.overrides(set))
+
+
+def _config(config):
+    if config is None:
+        return load_config()
+    if isinstance(config, Config):
+        return config
+    return load_config(config)
+
+
+def _dataset(arrays, attrs=None):
+    """xarray.Dataset from {name: (values, units, axes)}; '/' in names becomes '_'."""
+    data_vars, coords = {}, {}
+    for name, (values, units, axes) in arrays.items():
+        dims = tuple(axes.split(",")) if axes else ()
+        values = np.asarray(values)
+        if len(dims) != values.ndim:
+            dims = tuple(f"{name}_dim{i}" for i in range(values.ndim))
+        var = xr.Variable(dims, values, attrs={"units": units})
+        if name in _COORDS and dims == (_COORDS[name],):
+            coords[_COORDS[name]] = var
+            coords[_COORDS[name]].attrs["long_name"] = name
+        elif name in _AUX_COORDS:
+            coords[name] = var
+        else:
+            data_vars[name.replace("/", "_")] = var
+    return xr.Dataset(data_vars, coords=coords, attrs=attrs or {})
+
+
+class Equilibrium:
+    """A solved equilibrium.
+
+    profile: xarray.Dataset over dimension ``rho`` (coordinate ``rho`` in km, ``x`` = rho / L_st):
+        B_z, B_phi [nT], E_rho [mV/m], Phi [V], A_phi, A_z [nT km], n_e, n_i and the population
+        densities [cm^-3], V_e [km/s], j [nA/m^2], temperatures [eV]; attributes: the scales.
+    history: xarray.Dataset over ``pass``: max|dB| [nT] (NaN for the closed-form pass 0),
+        n_e normalization [cm^-3], seconds.
+    validity: the negativity scan of f_e (MODEL.md section 8) as a dict.
+    config: the Config it was solved for; converged; backend (its name).
+    """
+
+    def __init__(self, core=None, profile=None, history=None, validity=None, config=None,
+                 converged=None, backend=None):
+        self._core = core
+        if core is not None:
+            scales = core.scales()
+            self.profile = _dataset(core.profile_arrays(), attrs=scales)
+            h = core.history()
+            self.history = xr.Dataset({k: ("pass", v, {"units": u}) for (k, v), u in zip(
+                h.items(), ("nT", "cm^-3", "s"))})
+            self.validity = core.validity()
+            self.config = core.config
+            self.converged = core.converged
+            self.backend = core.backend
+        else:
+            self.profile, self.history, self.validity = profile, history, validity
+            self.config, self.converged, self.backend = config, converged, backend
+
+    def _engine(self):
+        if self._core is None:  # read from a file: solve the stored configuration again
+            self._core = _core.solve(self.config, "auto")
+        return self._core
+
+    def f(self, r_km, v_km_s, frame_velocity_km_s=(0.0, 0.0, 0.0), backend="auto"):
+        """Electron phase-space density f [s^3/cm^6] at points (r, v), batched on the backend.
+
+        r_km: rope-frame positions, shape (..., 3), z along the axis [km].
+        v_km_s: velocities, same shape, measured in a frame moving with frame_velocity_km_s
+            (rope-frame components, km/s) through the rope; (0, 0, 0) is the rope frame. A
+            spacecraft moving with U sees f_sc(r, v') = f(r, v' + U) (MODEL.md section 9).
+        Returns an array of shape (...).
+        """
+        r = np.asarray(r_km, dtype=float)
+        v = np.asarray(v_km_s, dtype=float)
+        if r.shape != v.shape or r.ndim < 1 or r.shape[-1] != 3:
+            raise FluxropeError(
+                f"r_km and v_km_s must have the same shape (..., 3), got {r.shape} and {v.shape}")
+        U = np.asarray(frame_velocity_km_s, dtype=float)
+        if U.shape != (3,):
+            raise FluxropeError(f"frame_velocity_km_s must have 3 components, got shape {U.shape}")
+        out = self._engine().f(np.ascontiguousarray(r.reshape(-1, 3)),
+                               np.ascontiguousarray(v.reshape(-1, 3)), list(U), backend)
+        return out.reshape(r.shape[:-1])
+
+
+def solve(config=None, backend="auto"):
+    """Solve the equilibrium of a configuration (a Config, or anything load_config takes).
+    backend: "auto" (CUDA when a device answers, else all CPU cores), "cpu" or "cuda"."""
+    return Equilibrium(_core.solve(_config(config), backend))
+
+
+def synth(source=None, backend="auto", progress=False):
+    """Synthetic FPI products along every spacecraft track of [geometry].
+
+    source: an Equilibrium (solved once, reused) or a configuration (solved here).
+    Returns {spacecraft name: xarray.Dataset}: dimensions (time, phi, theta, energy) for the
+    skymaps (dist_s3_cm6, disterr_s3_cm6, dist_model_s3_cm6, counts, counts_expected,
+    def_keV_cm2_s_sr_keV; the L2 files' order), pitch-angle distributions, the model field and
+    moments, and the FPI ground-system moments (moments_fpi_*, moments_fpi_model_*); coordinates
+    time [s], energy_eV (time, energy) and phi_deg (time, phi) per record, theta [deg]. The values
+    are those `fluxrope synth` writes to HDF5, bit for bit. Dataset attrs: the configuration
+    (config_toml), fluxrope_version, U_rope_km_s.
+    """
+    eq = source if isinstance(source, Equilibrium) else solve(source, backend)
+    cb = None
+    if progress:
+        def cb(done, total):
+            print(f"\r  {done} / {total} samples", end="\n" if done == total else "", flush=True)
+    res = _core.synth(eq._engine(), backend, cb)
+    cfg = eq.config
+    out = {}
+    for name, t in res["tracks"].items():
+        attrs = {"fluxrope_version": _core.__version__, "config_toml": cfg.toml,
+                 "spacecraft": name, "U_rope_km_s": list(t["U_rope_km_s"]),
+                 "n_beyond_edge": t["n_beyond_edge"], "backend": res["backend"],
+                 "angles_frame": "phi/theta: look directions in DBCS (velocity = minus look)"}
+        out[name] = _dataset(t["arrays"], attrs)
+    return out
+
+
+def fit_center(tracks, config=None, levels_nT=None):
+    """The rope centre of Yang et al. (2022) eq. 5 from four-spacecraft |B| series.
+
+    tracks: {name: xarray.Dataset} as synth or read return them (B_gse_nT, time), or
+        {name: (t_s, B_nT)} with B either |B| (n) or vectors (n, 3) in nT.
+    config: the event's configuration (formation, LMN, rope velocity); default: the one the
+        datasets carry, else the built-in event.
+    Returns a dict: center_ln_km (in the given L, N, relative to the reference point at t = 0),
+    loss_km2, radius_km per level, the plane basis and the skipped level/spacecraft pairs.
+    """
+    names, ts, Bs = [], [], []
+    for name, tr in tracks.items():
+        if isinstance(tr, xr.Dataset):
+            t, B = tr["time"].values, tr["B_gse_nT"].values
+            if config is None and "config_toml" in tr.attrs:
+                config = load_config(tr.attrs["config_toml"])
+        else:
+            t, B = tr
+        t, B = np.asarray(t, dtype=float), np.asarray(B, dtype=float)
+        if B.ndim == 2:
+            B = np.sqrt((B * B).sum(axis=1))
+        if B.ndim != 1 or B.shape != t.shape:
+            raise FluxropeError(f"fit_center: {name} needs |B| (n) or B (n, 3) beside n times")
+        names.append(name)
+        ts.append(list(t))
+        Bs.append(list(B))
+    return _core.fit_center(_config(config), names, ts, Bs, list(levels_nT or []))
+
+
+def _read_group(g, prefix=""):
+    """{name: (values, units, axes)} of every dataset below an h5py group."""
+    out = {}
+    for k, obj in g.items():
+        if hasattr(obj, "shape"):
+            a = obj.attrs
+            units = a.get("units", "")
+            axes = a.get("axes", "")
+            out[prefix + k] = (obj[()], units if isinstance(units, str) else units.decode(),
+                               axes if isinstance(axes, str) else axes.decode())
+        else:
+            out.update(_read_group(obj, prefix + k + "/"))
+    return out
+
+
+def read(path):
+    """A fluxrope HDF5 file as the objects solve and synth return: (Equilibrium, {name: Dataset}).
+    The Equilibrium's f() solves the stored configuration again when first called."""
+    import h5py
+    with h5py.File(path, "r") as f:
+        cfg_text = f.attrs["config_toml"]
+        cfg = load_config(cfg_text if isinstance(cfg_text, str) else cfg_text.decode())
+        prof = f["profile"]
+        profile = _dataset(_read_group(prof), attrs={k: float(v) for k, v in prof.attrs.items()})
+        hist = f["solver"]
+        history = xr.Dataset({k: ("pass", hist[k][()], {"units": hist[k].attrs["units"]})
+                              for k in ("max_dB_nT", "n_e_cm3", "pass_seconds")})
+        v = f["validity"]
+        validity = {k: (float(x) if isinstance(x, (float, np.floating)) else int(x))
+                    for k, x in v.attrs.items() if k != "scan"}
+        validity["direction_at_min"] = tuple(v["direction_at_min"][()])
+        eq = Equilibrium(profile=profile, history=history, validity=validity, config=cfg,
+                         converged=bool(hist.attrs["converged"]), backend=hist.attrs["backend"])
+        tracks = {}
+        for name, g in f.get("tracks", {}).items():
+            U = g.attrs["U_rope_km_s"]
+            attrs = {"fluxrope_version": f.attrs["fluxrope_version"], "config_toml": cfg.toml,
+                     "spacecraft": name,
+                     "U_rope_km_s": [float(x) for x in str(U).strip("[]").split(",")],
+                     "n_beyond_edge": int(g.attrs["n_beyond_edge"]),
+                     "backend": hist.attrs["backend"],
+                     "angles_frame": "phi/theta: look directions in DBCS (velocity = minus look)"}
+            tracks[name] = _dataset(_read_group(g), attrs)
+    return eq, tracks

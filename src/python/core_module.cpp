@@ -1,0 +1,333 @@
+// fluxrope._core: the Python extension (nanobind), a thin layer over the library's jobs
+// (include/fluxrope/jobs.hpp). No physics here: it converts arguments, releases the GIL while
+// the core computes, and hands results over as NumPy arrays in output units (the same table as
+// the HDF5 files, io/output_tables.hpp). python/fluxrope turns them into xarray objects.
+#include <fmt/format.h>
+#include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
+#include <nanobind/stl/function.h>
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/unique_ptr.h>
+#include <nanobind/stl/vector.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+
+#include "fluxrope/core/constants.hpp"
+#include "fluxrope/core/error.hpp"
+#include "fluxrope/io/output_tables.hpp"
+#include "fluxrope/jobs.hpp"
+#include "fluxrope/version.hpp"
+
+namespace nb = nanobind;
+using namespace nb::literals;
+using namespace fluxrope;
+
+namespace {
+
+using Array = nb::ndarray<nb::numpy, double>;
+using IntArray = nb::ndarray<nb::numpy, int32_t>;
+
+// A NumPy array that owns the vector's memory (no copy).
+template <class T>
+nb::object numpy(std::vector<T>&& v, std::vector<size_t> shape) {
+  auto* heap = new std::vector<T>(std::move(v));
+  nb::capsule owner(heap, [](void* p) noexcept { delete static_cast<std::vector<T>*>(p); });
+  return nb::cast(nb::ndarray<nb::numpy, T>(heap->data(), shape.size(), shape.data(), owner));
+}
+
+std::vector<size_t> shape_of(const OutputArray& a) {
+  return std::vector<size_t>(a.shape.begin(), a.shape.end());
+}
+
+// {name: (array, units, axes)} of a list of output arrays (copied out of views).
+nb::dict arrays_dict(std::vector<OutputArray>&& arrays) {
+  nb::dict d;
+  for (OutputArray& a : arrays) {
+    nb::object arr;
+    if (a.integer) {
+      arr = numpy(std::move(a.idata), shape_of(a));
+    } else {
+      std::vector<double> v = a.view ? std::vector<double>(a.view, a.view + a.n_values())
+                                     : std::move(a.data);
+      arr = numpy(std::move(v), shape_of(a));
+    }
+    d[a.name.c_str()] = nb::make_tuple(arr, a.units, a.axes);
+  }
+  return d;
+}
+
+// (n, 3) double array -> Vec3s, with one clear error naming the argument.
+std::vector<Vec3> vec3s(const nb::ndarray<const double, nb::c_contig, nb::device::cpu>& a,
+                        const char* what) {
+  if (a.ndim() != 2 || a.shape(1) != 3)
+    throw Error(fmt::format("{} must be an array of shape (n, 3), got {} dimensions{}", what,
+                            a.ndim(), a.ndim() == 2 ? fmt::format(" of shape (n, {})", a.shape(1))
+                                                    : std::string()));
+  std::vector<Vec3> v(a.shape(0));
+  const double* p = a.data();
+  for (size_t i = 0; i < v.size(); ++i) v[i] = {p[3 * i], p[3 * i + 1], p[3 * i + 2]};
+  return v;
+}
+
+// A solved equilibrium held by Python, with the configuration it was solved for.
+struct PyEquilibrium {
+  RunConfig cfg;
+  Equilibrium eq;
+  std::string backend;
+};
+
+std::unique_ptr<Backend> backend_of(const std::string& which) {
+  std::string note;
+  return make_backend(which, &note);
+}
+
+// Collects every track's per-sample arrays over the batches, in output units.
+class ArraySink final : public ProductSink {
+ public:
+  struct Column {
+    OutputArray schema;
+    std::vector<double> data;
+    std::vector<int32_t> idata;
+    size_t row_values = 1;
+  };
+  std::vector<std::vector<Column>> tracks;
+  InstrumentSettings s;
+
+  void begin(const std::vector<Track>& t, const InstrumentSettings& settings) override {
+    s = settings;
+    TrackProducts empty;
+    tracks.clear();
+    for (const Track& tr : t) {
+      std::vector<Column> cols;
+      for (OutputArray& a : track_row_arrays(empty, s)) {
+        Column c;
+        c.schema = a;
+        c.schema.shape[0] = tr.time_s.size();
+        for (size_t d = 1; d < a.shape.size(); ++d) c.row_values *= a.shape[d];
+        (a.integer ? c.idata.resize(tr.time_s.size() * c.row_values)
+                   : c.data.resize(tr.time_s.size() * c.row_values));
+        cols.push_back(std::move(c));
+      }
+      tracks.push_back(std::move(cols));
+    }
+  }
+  void write(size_t track, size_t row0, const TrackProducts& p) override {
+    std::vector<OutputArray> arrays = track_row_arrays(p, s);
+    for (size_t i = 0; i < arrays.size(); ++i) {
+      Column& c = tracks[track][i];
+      const size_t off = row0 * c.row_values, n = p.n * c.row_values;
+      if (arrays[i].integer)
+        std::copy(arrays[i].idata.begin(), arrays[i].idata.begin() + n, c.idata.begin() + off);
+      else
+        std::copy(arrays[i].values(), arrays[i].values() + n, c.data.begin() + off);
+    }
+  }
+};
+
+nb::dict synth(const PyEquilibrium& e, const std::string& backend_name,
+               std::optional<nb::callable> progress) {
+  const RunConfig& cfg = e.cfg;
+  auto backend = backend_of(backend_name);
+  EventGeometry geo = event_geometry(cfg);
+  ArraySink sink;
+  SynthResult res;
+  {
+    nb::gil_scoped_release release;
+    SynthProgress cb;
+    if (progress)
+      cb = [&](size_t done, size_t total) {
+        nb::gil_scoped_acquire acquire;
+        (*progress)(done, total);
+      };
+    res = synth_job(cfg, *backend, e.eq, geo, sink, cb);
+  }
+  nb::dict out, tracks;
+  for (size_t k = 0; k < geo.tracks.size(); ++k) {
+    const Track& t = geo.tracks[k];
+    std::vector<OutputArray> arrays = track_static_arrays(t, cfg.instrument);
+    for (ArraySink::Column& c : sink.tracks[k]) {
+      OutputArray a = c.schema;
+      a.view = nullptr;
+      a.data = std::move(c.data);
+      a.idata = std::move(c.idata);
+      arrays.push_back(std::move(a));
+    }
+    nb::dict track;
+    track["arrays"] = arrays_dict(std::move(arrays));
+    track["U_rope_km_s"] = nb::make_tuple(t.U_rope_m_s.x / constants::KM_S_TO_SI,
+                                          t.U_rope_m_s.y / constants::KM_S_TO_SI,
+                                          t.U_rope_m_s.z / constants::KM_S_TO_SI);
+    track["n_beyond_edge"] = res.tracks[k].n_beyond_edge;
+    tracks[t.name.c_str()] = track;
+  }
+  out["tracks"] = tracks;
+  out["notes"] = geo.notes;
+  out["backend"] = backend->name();
+  nb::dict timing;
+  timing["kernels_s"] = res.timing.kernel_s;
+  timing["prepare_s"] = res.timing.prepare_s;
+  timing["host_s"] = res.timing.host_s;
+  out["timing"] = timing;
+  const Mat3& R = geo.frame.gse_to_rope;
+  out["gse_to_rope"] = numpy(std::vector<double>{R.r0.x, R.r0.y, R.r0.z, R.r1.x, R.r1.y, R.r1.z,
+                                                 R.r2.x, R.r2.y, R.r2.z},
+                             {3, 3});
+  return out;
+}
+
+}  // namespace
+
+NB_MODULE(_core, m) {
+  m.doc() = "fluxrope's C++/CUDA engine (use the fluxrope package, not this module directly)";
+  nb::exception<Error>(m, "FluxropeError");
+  m.attr("__version__") = VERSION;
+  m.def("cuda_device_count", &cuda_device_count);
+  m.def("cuda_compiled", &cuda_compiled);
+
+  nb::class_<RunConfig>(m, "Config")
+      .def_prop_ro("toml", [](const RunConfig& c) { return render_toml(c); },
+                   "the complete configuration as TOML (what an output file stores)")
+      .def_prop_ro("model_form", [](const RunConfig& c) { return c.model_form; })
+      .def_prop_ro("spacecraft",
+                   [](const RunConfig& c) {
+                     std::vector<std::string> names;
+                     for (const auto& s : c.geometry.spacecraft) names.push_back(s.name);
+                     return names;
+                   })
+      .def_prop_ro("cadence_s", [](const RunConfig& c) { return c.geometry.cadence_s; });
+
+  m.def(
+      "load_config",
+      [](const std::string& preset, std::optional<std::string> file,
+         std::optional<std::string> text, const std::string& text_name,
+         const std::vector<std::string>& sets) {
+        ConfigSources src;
+        src.preset = preset;
+        src.file = file;
+        src.text = text;
+        src.text_name = text_name;
+        src.sets = sets;
+        return load_config(src);
+      },
+      "preset"_a, "file"_a = nb::none(), "text"_a = nb::none(),
+      "text_name"_a = "the configuration text", "sets"_a = std::vector<std::string>{});
+
+  nb::class_<PyEquilibrium>(m, "Equilibrium")
+      .def_prop_ro("config", [](const PyEquilibrium& e) { return e.cfg; })
+      .def_prop_ro("backend", [](const PyEquilibrium& e) { return e.backend; })
+      .def_prop_ro("converged", [](const PyEquilibrium& e) { return e.eq.result.converged; })
+      .def("profile_arrays",
+           [](const PyEquilibrium& e) { return arrays_dict(profile_arrays(e.eq.result.profile)); })
+      .def("scales",
+           [](const PyEquilibrium& e) {
+             const RadialProfile& p = e.eq.result.profile;
+             nb::dict d;
+             d["L_st_km"] = p.scales.L_st / constants::KM_TO_SI;
+             d["B_st_nT"] = p.scales.B_st / constants::NT_TO_SI;
+             d["n_e_cm3"] = p.n_e / constants::CM3_TO_SI;
+             d["T_e_eV"] = p.scales.T_e / constants::EV_TO_SI;
+             d["v0e_km_s"] = p.scales.v0e / constants::KM_S_TO_SI;
+             return d;
+           })
+      .def("history",
+           [](const PyEquilibrium& e) {
+             std::vector<double> dB, ne, secs;
+             for (const PassRecord& p : e.eq.result.history) {
+               dB.push_back(p.max_dB_nT);
+               ne.push_back(p.n_e / constants::CM3_TO_SI);
+               secs.push_back(p.seconds);
+             }
+             const size_t n = dB.size();
+             nb::dict d;
+             d["max_dB_nT"] = numpy(std::move(dB), {n});
+             d["n_e_cm3"] = numpy(std::move(ne), {n});
+             d["pass_seconds"] = numpy(std::move(secs), {n});
+             return d;
+           })
+      .def("validity",
+           [](const PyEquilibrium& e) {
+             const NegativityReport& r = e.eq.negativity;
+             nb::dict d;
+             d["n_scanned"] = r.n_scanned;
+             d["n_negative"] = r.n_negative;
+             d["f_min_s3_cm6"] = r.f_min * 1e-12;
+             d["f_max_s3_cm6"] = r.f_max * 1e-12;
+             d["rho_km_at_min"] = r.rho_at_min / constants::KM_TO_SI;
+             d["energy_eV_at_min"] = r.energy_at_min / constants::EV_TO_SI;
+             d["direction_at_min"] = nb::make_tuple(r.dir_at_min.x, r.dir_at_min.y, r.dir_at_min.z);
+             return d;
+           })
+      .def(
+          "f",
+          [](const PyEquilibrium& e, nb::ndarray<const double, nb::c_contig, nb::device::cpu> r_km,
+             nb::ndarray<const double, nb::c_contig, nb::device::cpu> v_km_s,
+             std::vector<double> frame_velocity_km_s, const std::string& backend_name) {
+            std::vector<Vec3> r = vec3s(r_km, "positions r_km");
+            std::vector<Vec3> v = vec3s(v_km_s, "velocities v_km_s");
+            if (frame_velocity_km_s.size() != 3)
+              throw Error("frame_velocity_km_s must have three components (km/s, rope frame)");
+            for (Vec3& x : r) x = constants::KM_TO_SI * x;
+            for (Vec3& x : v) x = constants::KM_S_TO_SI * x;
+            const Vec3 U = constants::KM_S_TO_SI *
+                           Vec3{frame_velocity_km_s[0], frame_velocity_km_s[1], frame_velocity_km_s[2]};
+            auto backend = backend_of(backend_name);
+            std::vector<double> f;
+            {
+              nb::gil_scoped_release release;
+              f = evaluate_f(*backend, e.eq, r, v, U);
+            }
+            const size_t n = f.size();
+            return numpy(std::move(f), {n});
+          },
+          "r_km"_a, "v_km_s"_a, "frame_velocity_km_s"_a, "backend"_a);
+
+  m.def(
+      "solve",
+      [](const RunConfig& cfg, const std::string& backend_name) {
+        auto backend = backend_of(backend_name);
+        auto e = std::make_unique<PyEquilibrium>();
+        e->cfg = cfg;
+        e->backend = backend->name();
+        {
+          nb::gil_scoped_release release;
+          e->eq = solve_job(cfg, *backend);
+        }
+        return e;
+      },
+      "config"_a, "backend"_a);
+
+  m.def("synth", &synth, "equilibrium"_a, "backend"_a, "progress"_a = nb::none());
+
+  m.def(
+      "fit_center",
+      [](const RunConfig& cfg, const std::vector<std::string>& names,
+         const std::vector<std::vector<double>>& t_s, const std::vector<std::vector<double>>& B_nT,
+         const std::vector<double>& levels_nT) {
+        if (names.size() != t_s.size() || names.size() != B_nT.size())
+          throw Error("fit_center: one time series and one |B| series per spacecraft name");
+        std::vector<BSeries> series;
+        for (size_t i = 0; i < names.size(); ++i) series.push_back({names[i], t_s[i], B_nT[i]});
+        CenterFitJob job;
+        {
+          nb::gil_scoped_release release;
+          job = center_fit_job(cfg, series, levels_nT);
+        }
+        const CenterFitResult& r = job.result;
+        nb::dict d;
+        d["center_ln_km"] = nb::make_tuple(job.plane.user_L_km, job.plane.user_N_km);
+        d["center_plane_ln_km"] = nb::make_tuple(r.L_km, r.N_km);
+        d["loss_km2"] = r.loss_km2;
+        d["levels_nT"] = job.settings.levels_nT;
+        d["radius_km"] = r.radius_km;
+        d["skipped"] = r.skipped;
+        d["n_crossings"] = r.crossings.size();
+        d["plane_basis_gse"] = nb::make_tuple(
+            nb::make_tuple(job.plane.e_L.x, job.plane.e_L.y, job.plane.e_L.z),
+            nb::make_tuple(job.plane.e_N.x, job.plane.e_N.y, job.plane.e_N.z));
+        return d;
+      },
+      "config"_a, "names"_a, "t_s"_a, "B_nT"_a, "levels_nT"_a = std::vector<double>{});
+}
