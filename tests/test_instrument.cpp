@@ -86,7 +86,8 @@ TEST(Skymap, IsotropicPlasmaGivesAFlatPad) {
   SkymapSample s;
   s.r_rope = {30e3, 0, 0};
   const std::vector<double> sky = synth_skymaps(*cpu, uniform_profile(), {s});
-  for (PadWeighting w : {PadWeighting::Unweighted, PadWeighting::SolidAngle}) {
+  for (PadWeighting w :
+       {PadWeighting::Unweighted, PadWeighting::SolidAngle, PadWeighting::PhiOfThetaMeans}) {
     const std::vector<double> pad = pad_from_skymap(sky.data(), Vec3{0.3, -0.2, 0.9}, 18, w);
     for (int i = 0; i < FPI_N_ENERGY; ++i) {
       // Round-off in v^2 along different directions enters exp(-E/T): relative error ~ eps E/T.

@@ -147,7 +147,8 @@ def synth(source=None, backend="auto", progress=False):
     moments, and the FPI ground-system moments (moments_fpi_*, moments_fpi_model_*); coordinates
     time [s], energy_eV (time, energy) and phi_deg (time, phi) per record, theta [deg]. The values
     are those `fluxrope synth` writes to HDF5, bit for bit. Dataset attrs: the configuration
-    (config_toml), fluxrope_version, U_rope_km_s.
+    (config_toml), fluxrope_version, U_rope_km_s (the spacecraft's velocity in the rope frame),
+    gse_to_rope (rows: the rope frame's x, y, z in GSE).
     """
     eq = source if isinstance(source, Equilibrium) else solve(source, backend)
     cb = None
@@ -161,6 +162,7 @@ def synth(source=None, backend="auto", progress=False):
         attrs = {"fluxrope_version": _core.__version__, "config_toml": cfg.toml,
                  "spacecraft": name, "U_rope_km_s": list(t["U_rope_km_s"]),
                  "n_beyond_edge": t["n_beyond_edge"], "backend": res["backend"],
+                 "gse_to_rope": res["gse_to_rope"].tolist(),
                  "angles_frame": "phi/theta: look directions in DBCS (velocity = minus look)"}
         out[name] = _dataset(t["arrays"], attrs)
     return out
@@ -236,6 +238,7 @@ def read(path):
                      "U_rope_km_s": [float(x) for x in str(U).strip("[]").split(",")],
                      "n_beyond_edge": int(g.attrs["n_beyond_edge"]),
                      "backend": hist.attrs["backend"],
+                     "gse_to_rope": f["geometry/gse_to_rope"][()].tolist(),
                      "angles_frame": "phi/theta: look directions in DBCS (velocity = minus look)"}
             tracks[name] = _dataset(_read_group(g), attrs)
     return eq, tracks

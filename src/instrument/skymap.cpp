@@ -98,9 +98,14 @@ std::vector<double> pad_from_skymap(const double* skymap, Vec3 b_dbcs, int n_pit
   const double bnorm = std::sqrt(norm2(b_dbcs));
   const Vec3 b = (1.0 / bnorm) * b_dbcs;
   const double dphi = FPI_ANGLE_WIDTH_DEG * constants::PI / 180.0;
-  std::vector<double> sum(static_cast<size_t>(FPI_N_ENERGY) * n_pitch, 0.0),
-      weight(sum.size(), 0.0);
+  const size_t cells = static_cast<size_t>(FPI_N_ENERGY) * n_pitch;
+  // sum / weight over the bins of a pitch bin; for the pyrfu estimator per phi sector first
+  // (sector_sum / sector_n), whose means then enter sum / weight with weight 1 each.
+  std::vector<double> sum(cells, 0.0), weight(cells, 0.0), sector_sum(cells), sector_n(cells);
+  const bool per_sector = weighting == PadWeighting::PhiOfThetaMeans;
   for (int k = 0; k < FPI_N_PHI; ++k) {
+    std::fill(sector_sum.begin(), sector_sum.end(), 0.0);
+    std::fill(sector_n.begin(), sector_n.end(), 0.0);
     for (int j = 0; j < FPI_N_THETA; ++j) {
       const Vec3 v = -1.0 * fpi_look_direction(k, j);
       const double alpha = std::acos(std::clamp(dot(v, b), -1.0, 1.0)) * 180.0 / constants::PI;
@@ -110,11 +115,19 @@ std::vector<double> pad_from_skymap(const double* skymap, Vec3 b_dbcs, int n_pit
       const double w =
           weighting == PadWeighting::SolidAngle ? dphi * (std::cos(th1) - std::cos(th2)) : 1.0;
       const double* f = skymap + (static_cast<size_t>(k) * FPI_N_THETA + j) * FPI_N_ENERGY;
+      std::vector<double>& s = per_sector ? sector_sum : sum;
+      std::vector<double>& n = per_sector ? sector_n : weight;
       for (int i = 0; i < FPI_N_ENERGY; ++i) {
-        sum[static_cast<size_t>(i) * n_pitch + q] += w * f[i];
-        weight[static_cast<size_t>(i) * n_pitch + q] += w;
+        s[static_cast<size_t>(i) * n_pitch + q] += w * f[i];
+        n[static_cast<size_t>(i) * n_pitch + q] += w;
       }
     }
+    if (per_sector)
+      for (size_t m = 0; m < cells; ++m)
+        if (sector_n[m] > 0) {
+          sum[m] += sector_sum[m] / sector_n[m];
+          weight[m] += 1.0;
+        }
   }
   for (size_t m = 0; m < sum.size(); ++m)
     sum[m] = weight[m] > 0 ? sum[m] / weight[m] : std::numeric_limits<double>::quiet_NaN();

@@ -196,10 +196,10 @@ InstrumentSettings instrument_from(const toml::table& t, const std::string& wher
       s.pad_bins = static_cast<int>(*v);
     }
     if (key == "pad_weighting") {
-      auto v = n.value<std::string>();
-      if (!v || (*v != "unweighted" && *v != "solid_angle"))
-        throw Error(fmt::format("{} must be \"unweighted\" or \"solid_angle\"", what));
-      s.pad_weighting = *v == "solid_angle" ? PadWeighting::SolidAngle : PadWeighting::Unweighted;
+      const std::string v = choice(n, {"unweighted", "solid_angle", "pyrfu"}, what);
+      for (PadWeighting w : {PadWeighting::Unweighted, PadWeighting::SolidAngle,
+                             PadWeighting::PhiOfThetaMeans})
+        if (v == pad_weighting_name(w)) s.pad_weighting = w;
     }
     if (key == "dense_pad_pitch" || key == "dense_pad_gyrophase") {
       auto v = n.value<int64_t>();
@@ -338,8 +338,8 @@ std::string render_event_toml(const GeometrySettings& g, const InstrumentSetting
   o << "\n[instrument]\n";
   o << fmt::format("pad_bins      = {}   # equal pitch-angle bins over 0-180 deg\n", s.pad_bins);
   o << fmt::format(
-      "pad_weighting = \"{}\"   # \"unweighted\" (pyrfu, pySPEDAS) or \"solid_angle\"\n",
-      s.pad_weighting == PadWeighting::SolidAngle ? "solid_angle" : "unweighted");
+      "pad_weighting = \"{}\"   # \"unweighted\" (pySPEDAS), \"solid_angle\" or \"pyrfu\"\n",
+      pad_weighting_name(s.pad_weighting));
   o << fmt::format("dbcs_to_gse   = [{}, {}, {}]   # rows; identity: DBCS taken as GSE\n",
                    v3(s.dbcs_to_gse.r0), v3(s.dbcs_to_gse.r1), v3(s.dbcs_to_gse.r2));
   std::string energies;

@@ -193,7 +193,7 @@ void TrackWriter::begin(const std::vector<Track>& tracks, const InstrumentSettin
             std::string("phi/theta: look directions in DBCS (velocity = minus look); "
                         "/geometry and [instrument] dbcs_to_gse give the rotations"));
     f_.attr(g + "/pad_s3_cm6", "weighting",
-            std::string(s.pad_weighting == PadWeighting::SolidAngle ? "solid_angle" : "unweighted"));
+            std::string(pad_weighting_name(s.pad_weighting)));
     f_.attr(g + "/pad_s3_cm6", "description", std::string("binned from dist_s3_cm6"));
     f_.attr(g + "/pad_gyro_s3_cm6", "gyrophase_nodes", static_cast<int64_t>(s.dense_pad_gyrophase));
     f_.attr(g, "n_beyond_edge", static_cast<int64_t>(0));

@@ -29,7 +29,17 @@ SkymapSetup make_skymap_setup(const ProfileTables& profile,
 std::vector<double> synth_skymaps(Backend& backend, const ProfileTables& profile,
                                   const std::vector<SkymapSample>& samples);
 
-enum class PadWeighting { Unweighted, SolidAngle };
+// How skymap bins are averaged within a pitch-angle bin: Unweighted (a plain mean over the bins,
+// pySPEDAS mms_pad_fpi), SolidAngle (weighted by each bin's solid angle), PhiOfThetaMeans (pyrfu
+// get_pitch_angle_dist: the mean over theta within each phi sector, then the mean over the phi
+// sectors that have any, which weighs bins unequally).
+enum class PadWeighting { Unweighted, SolidAngle, PhiOfThetaMeans };
+// The config spelling: "unweighted", "solid_angle", "pyrfu".
+inline const char* pad_weighting_name(PadWeighting w) {
+  return w == PadWeighting::SolidAngle        ? "solid_angle"
+         : w == PadWeighting::PhiOfThetaMeans ? "pyrfu"
+                                              : "unweighted";
+}
 
 // The [instrument] table (README "Configuration").
 struct InstrumentSettings {
@@ -75,8 +85,8 @@ std::vector<double> synth_gyro_pads(Backend& backend, const ProfileTables& profi
 
 // Instrument-style PAD of one skymap (phi 32, theta 16, energy 32): each bin's centre
 // velocity (minus look, DBCS) gets pitch angle acos(v_hat . b_hat) against b_dbcs, and bins
-// are averaged within n_pitch equal pitch bins over [0, 180] deg, unweighted (pyrfu,
-// pySPEDAS) or weighted by solid angle dphi (cos th1 - cos th2). Returns (energy 32, n_pitch);
+// are averaged within n_pitch equal pitch bins over [0, 180] deg: unweighted (pySPEDAS), weighted
+// by solid angle dphi (cos th1 - cos th2), or as pyrfu does (PadWeighting). Returns (energy 32, n_pitch);
 // a pitch bin no skymap bin falls in is NaN.
 std::vector<double> pad_from_skymap(const double* skymap, Vec3 b_dbcs, int n_pitch,
                                     PadWeighting weighting);

@@ -1,0 +1,180 @@
+"""fluxrope from Python: configuration, solve, f, synth, read, fit_center, CDF export (issue 9)."""
+import os
+import subprocess
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import fluxrope
+from fluxrope import FluxropeError
+
+
+def test_config_from_preset_file_string_and_dict(tmp_path):
+    base = fluxrope.load_config()
+    assert "[model]" in base.toml and base.spacecraft == ["MMS1", "MMS2", "MMS3", "MMS4"]
+    p = tmp_path / "c.toml"
+    p.write_text("[model]\ntau_z = 0.5\n")
+    from_file = fluxrope.load_config(str(p))
+    from_text = fluxrope.load_config("[model]\ntau_z = 0.5\n")
+    from_dict = fluxrope.load_config({"model": {"tau_z": 0.5}})
+    from_set = fluxrope.load_config(set={"model.tau_z": 0.5})
+    assert from_file.toml == from_text.toml == from_dict.toml == from_set.toml != base.toml
+    assert "tau_z       = 0.5" in from_dict.toml
+    # arrays of tables from a dict, and a preset
+    geo = fluxrope.load_config({"geometry": {"spacecraft": [
+        {"name": "A", "position_gse_km": [0, 0, 0]}, {"name": "B", "position_gse_km": [5, 0, 0]}]}},
+        preset="vinogradov2016")
+    assert geo.spacecraft == ["A", "B"]
+
+
+@pytest.mark.parametrize("source, kwargs, fragments", [
+    ({"solver": {"pasess": 3}}, {}, ["unknown key solver.pasess"]),
+    ({"model": {"alpha_r": True}}, {}, ["model.alpha_r", "must be a number"]),
+    (None, {"set": {"model.T_b_eV": -1}}, ["T_b_eV", "-1", "positive"]),
+    ("[model\nx=1", {}, ["not valid TOML"]),
+    ("/nonexistent/config.toml", {}, ["cannot read", "config.toml"]),
+    (None, {"preset": "nonesuch"}, ["unknown preset 'nonesuch'"]),
+    ({"instrument": {"sweep": "spiral"}}, {}, ["instrument.sweep", "deflection_major"]),
+    ({"model": 3}, {}, ["'model' must be a table"]),
+])
+def test_bad_configuration_raises_one_exception_type(source, kwargs, fragments):
+    with pytest.raises(FluxropeError) as e:
+        fluxrope.load_config(source, **kwargs)
+    for f in fragments:
+        assert f in str(e.value), str(e.value)
+
+
+def test_solve_gives_the_profile_as_xarray(equilibrium):
+    p = equilibrium.profile
+    assert isinstance(p, xr.Dataset) and p.sizes["rho"] == 801
+    assert p["Bz_nT"].attrs["units"] == "nT" and p["rho"].attrs["units"] == "km"
+    assert p["Bz_nT"].values[0] == 22.0  # B0 on the axis
+    assert p.attrs["L_st_km"] == pytest.approx(18.788, abs=1e-3)
+    assert equilibrium.converged
+    h = equilibrium.history
+    assert np.isnan(h["max_dB_nT"].values[0]) and h["max_dB_nT"].values[-1] < 1e-6
+    assert equilibrium.validity["n_negative"] > 0  # MODEL.md section 8: stated, not hidden
+
+
+def test_f_matches_the_bin_centre_skymaps_and_checks_shapes(equilibrium):
+    # response "centre", no noise: dist_model at a bin = f(r_sample, v_bin, U) with v_bin the
+    # bin's centre velocity, minus its look direction, rotated from DBCS (= GSE here) into the
+    # rope frame
+    cfg = fluxrope.load_config(set={"instrument.response": "centre", "instrument.noise": False,
+                                    "geometry.duration_s": 0.06})
+    eq = fluxrope.solve(cfg, backend="cpu")
+    ds = fluxrope.synth(eq, backend="cpu")["MMS1"]
+    U = np.array(ds.attrs["U_rope_km_s"])
+    k, j = np.meshgrid(np.arange(32), np.arange(16), indexing="ij")
+    ph, th = np.radians(ds["phi_deg"].values[1])[k], np.radians(ds["theta"].values)[j]
+    look = np.stack([np.sin(th) * np.cos(ph), np.sin(th) * np.sin(ph), np.cos(th)], -1)
+    E = ds["energy_eV"].values[1]
+    speed = np.sqrt(2 * E * 1.602176634e-19 / 9.1093837015e-31) / 1e3  # km/s
+    v = -look[:, :, None, :] * speed[None, None, :, None]  # (phi, theta, energy, 3), DBCS
+    v = v @ np.array(ds.attrs["gse_to_rope"]).T
+    r = np.broadcast_to(ds["position_rope_km"].values[1], v.shape)
+    f = eq.f(r, v, frame_velocity_km_s=U)
+    # The velocities come from NumPy's trigonometry here and C++'s there: a few ulp apart, so
+    # the Maxwellian exponent agrees to a few ulp of its size and f to ~1e-15 x |ln f| relative
+    # (1e-14 x max(1, ln(f_max / f)) leaves a factor 10).
+    model = ds["dist_model_s3_cm6"].values[1]
+    tol = 1e-14 * np.maximum(1.0, np.log(model.max() / np.maximum(model, 1e-300)))
+    assert np.all(np.abs(f - model) <= tol * np.abs(model)), np.max(np.abs(f - model) / np.abs(model) / tol)
+    # the frame velocity is added to v: the same as giving rope-frame velocities
+    np.testing.assert_allclose(eq.f(r, v + U), f, rtol=1e-11)
+    with pytest.raises(FluxropeError, match=r"shape \(\.\.\., 3\)"):
+        eq.f(np.zeros((4, 2)), np.zeros((4, 2)))
+    with pytest.raises(FluxropeError, match="same shape"):
+        eq.f(np.zeros((4, 3)), np.zeros((5, 3)))
+    with pytest.raises(FluxropeError, match="frame_velocity_km_s"):
+        eq.f(np.zeros((1, 3)), np.zeros((1, 3)), frame_velocity_km_s=(1, 2))
+
+
+def test_synth_names_the_fpi_axes(tracks):
+    assert list(tracks) == ["MMS1", "MMS2", "MMS3", "MMS4"]
+    ds = tracks["MMS1"]
+    assert ds["dist_s3_cm6"].dims == ("time", "phi", "theta", "energy")
+    assert ds["dist_s3_cm6"].shape == (33, 32, 16, 32)
+    assert ds["dist_s3_cm6"].attrs["units"] == "s^3/cm^6"
+    assert ds["counts"].dtype == np.int32
+    assert ds["energy_eV"].dims == ("time", "energy") and ds["phi_deg"].dims == ("time", "phi")
+    assert ds["moments_fpi_P_gse_nPa"].dims == ("time", "gse", "gse_col")
+    assert "[model]" in ds.attrs["config_toml"]
+
+
+def test_python_synth_equals_the_cli_file_bit_for_bit(tmp_path, tracks, fluxrope_exe):
+    out = tmp_path / "cli.h5"
+    subprocess.run([fluxrope_exe, "synth", "--backend", "cpu", "-o", str(out)], check=True,
+                   capture_output=True)
+    eq, from_file = fluxrope.read(str(out))
+    assert list(from_file) == list(tracks)
+    for name, ds in tracks.items():
+        f = from_file[name]
+        assert set(f.variables) == set(ds.variables), name
+        for v in ds.variables:
+            a, b = ds[v].values, f[v].values
+            assert a.dtype == b.dtype and a.shape == b.shape, (name, v)
+            assert np.array_equal(a, b, equal_nan=True), (name, v)
+    # the equilibrium too, and the configuration round trip
+    p = fluxrope.solve(backend="cpu").profile
+    for v in p.variables:
+        assert np.array_equal(p[v].values, eq.profile[v].values), v
+    assert eq.config.toml == fluxrope.load_config().toml
+
+
+def test_fit_center_finds_the_configured_axis(tracks):
+    r = fluxrope.fit_center(tracks)
+    L, N = r["center_ln_km"]
+    assert abs(L - 2.0) < 0.1 and abs(N) < 0.1  # the default event's axis: (2, 0) km
+    with pytest.raises(FluxropeError, match="MMS4"):
+        fluxrope.fit_center({k: v for k, v in tracks.items() if k != "MMS4"})
+
+
+def test_export_cdf_names_places_and_marks_the_files(tmp_path, tracks):
+    import cdflib
+    paths = fluxrope.export_cdf(tracks, str(tmp_path))
+    assert len(paths) == 12
+    dist = tmp_path / "mms1/fpi/brst/l2/des-dist/2015/10/19/mms1_fpi_brst_l2_des-dist_20151019140756_v3.4.0.cdf"
+    assert str(dist) in paths
+    assert (tmp_path / "mms3/fgm/brst/l2/2015/10/19/mms3_fgm_brst_l2_20151019140756_v5.87.0.cdf").exists()
+    c = cdflib.CDF(str(dist))
+    g = c.globalattsget()
+    assert g["Synthetic"] == ["true"] or g["Synthetic"] == "true"
+    assert "SYNTHETIC" in str(g["TEXT"]) and "[model]" in str(g["fluxrope_config"])
+    assert "mms1_fpi_brst_l2_des-dist" in str(g["Logical_source"])
+    d = c.varget("mms1_des_dist_brst")
+    assert d.shape == (33, 32, 16, 32) and d.dtype == np.float32
+    np.testing.assert_array_equal(d, tracks["MMS1"]["dist_s3_cm6"].values.astype(np.float32))
+    a = c.varattsget("mms1_des_dist_brst")
+    assert a["DEPEND_1"] == "mms1_des_phi_brst" and a["DEPEND_3"] == "mms1_des_energy_brst"
+    assert a["LABL_PTR_2"] == "mms1_des_pixel_label_brst"
+    e = c.varget("Epoch")
+    assert np.all(np.diff(e) == 30_000_000)  # 30 ms in ns
+    assert cdflib.cdfepoch.encode_tt2000(int(e[0])).startswith("2015-10-19T14:07:56")
+    # an unusable root or start time: one exception type, nothing left behind
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(FluxropeError, match="cannot write"):
+        fluxrope.export_cdf(tracks, str(blocker / "sub"))
+    with pytest.raises(FluxropeError, match="ISO 8601"):
+        fluxrope.export_cdf(tracks, str(tmp_path / "other"), start="yesterday")
+    leftovers = [f for _, _, fs in os.walk(tmp_path) for f in fs if f.startswith("tmp")]
+    assert leftovers == []
+
+
+def test_export_from_the_shell(tmp_path, fluxrope_exe):
+    h5 = tmp_path / "s.h5"
+    subprocess.run([fluxrope_exe, "synth", "--backend", "cpu", "--set", "geometry.duration_s=0.09",
+                    "-o", str(h5)], check=True, capture_output=True)
+    import sys
+    r = subprocess.run([sys.executable, "-m", "fluxrope", "export-cdf", str(h5), "--root",
+                        str(tmp_path / "root"), "--start", "2016-01-02T03:04:05"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "root/mms2/fpi/brst/l2/des-moms/2016/01/02/"
+            "mms2_fpi_brst_l2_des-moms_20160102030405_v3.4.0.cdf").exists()
+    bad = subprocess.run([sys.executable, "-m", "fluxrope", "export-cdf",
+                          str(tmp_path / "missing.h5"), "--root", str(tmp_path / "r2")],
+                         capture_output=True, text=True)
+    assert bad.returncode != 0 and "missing.h5" in bad.stderr
