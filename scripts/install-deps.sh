@@ -15,6 +15,7 @@ PACKAGES=(
   libtomlplusplus-dev  # toml++: TOML configuration parser (header-only)
   libcli11-dev         # CLI11: command-line parsing (header-only)
   libboost-dev         # Boost.Odeint: adaptive Dormand-Prince ODE integration (header-only)
+  python3 python3-venv python3-dev  # the Python package: a virtual environment, headers for the extension
 )
 
 if [ "${1:-}" = "--figures" ]; then

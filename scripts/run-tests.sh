@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Builds everything (CUDA sources too, when nvcc is present) and runs the whole test
-# suite with CTest. GPU tests skip with a message when no device answers.
+# Builds everything (CUDA sources too, when nvcc is present) and runs the whole test suite:
+# the C++ tests with CTest (GPU tests skip with a message when no device answers), then the
+# Python package built into build/venv and its tests (pytest), pySPEDAS and pyrfu included.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
 ctest --test-dir build --output-on-failure -j "$(nproc)"
+py=$(bash scripts/python-env.sh --readers | tail -1)
+FLUXROPE_EXE="$PWD/build/fluxrope" FLUXROPE_REQUIRE_READERS=1 \
+  "$py" -m pytest -q -W ignore::DeprecationWarning tests/python

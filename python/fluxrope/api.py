@@ -64,6 +64,8 @@ def _dataset(arrays, attrs=None):
         values = np.asarray(values)
         if len(dims) != values.ndim:
             dims = tuple(f"{name}_dim{i}" for i in range(values.ndim))
+        if len(set(dims)) != len(dims):  # a file from before the tensors' axes were distinct
+            dims = tuple(d if d not in dims[:i] else f"{d}_col" for i, d in enumerate(dims))
         var = xr.Variable(dims, values, attrs={"units": units})
         if name in _COORDS and dims == (_COORDS[name],):
             coords[_COORDS[name]] = var
