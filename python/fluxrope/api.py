@@ -153,11 +153,9 @@ def synth(source=None, backend="auto", progress=False):
     gse_to_rope (rows: the rope frame's x, y, z in GSE).
     """
     eq = source if isinstance(source, Equilibrium) else solve(source, backend)
-    cb = None
-    if progress:
-        def cb(done, total):
-            print(f"\r  {done} / {total} samples", end="\n" if done == total else "", flush=True)
-    res = _core.synth(eq._engine(), backend, cb)
+    def report(done, total):
+        print(f"\r  {done} / {total} samples", end="\n" if done == total else "", flush=True)
+    res = _core.synth(eq._engine(), backend, report if progress else None)
     cfg = eq.config
     out = {}
     for name, t in res["tracks"].items():

@@ -91,17 +91,21 @@ class _Writer:
                 typed[k] = v
         self.cdf.write_var(spec, var_attrs=typed, var_data=a)
 
-    def close(self):
-        self.cdf.close()
-        os.replace(self.tmp, self.path)
+    def __enter__(self):
+        return self
 
-    def abort(self):
-        try:
+    def __exit__(self, kind, value, traceback):
+        if kind is None:  # complete: into place
+            self.cdf.close()
+            os.replace(self.tmp, self.path)
+            return False
+        try:  # failed: nothing left behind
             self.cdf.close()
         except Exception:  # noqa: BLE001 - the file is removed anyway
             pass
         if os.path.exists(self.tmp):
             os.remove(self.tmp)
+        return False
 
 
 def _global(probe, source, data_type, descriptor, version, file_id, config_toml, what):
@@ -186,27 +190,44 @@ def export_cdf(tracks, root, start=DEFAULT_START, version=FPI_VERSION):
         day = t0.strftime("%Y/%m/%d")
         cfg = ds.attrs.get("config_toml", "")
         epochs = _tt2000(times)
+        # the accumulation after each time tag: the sample spacing (30 ms in burst mode)
+        plus = int(round(float(np.median(np.diff(t))) * 1e9)) if len(t) > 1 else 30_000_000
+        out = _Out(root, probe, stamp, day, cfg, epochs, plus)
         try:
-            written.append(_write_dist(root, probe, ds, epochs, stamp, day, cfg, version))
-            written.append(_write_moms(root, probe, ds, epochs, stamp, day, cfg, version))
-            written.append(_write_fgm(root, probe, ds, epochs, stamp, day, cfg))
+            written.append(_write_dist(out, ds, version))
+            written.append(_write_moms(out, ds, version))
+            written.append(_write_fgm(out, ds))
         except OSError as e:
             raise FluxropeError(f"cannot write the CDF files under '{root}': {e}") from e
     return written
 
 
-def _write_dist(root, n, ds, epochs, stamp, day, cfg, version):
+class _Out:
+    """Where and how one spacecraft's files are written."""
+
+    def __init__(self, root, n, stamp, day, cfg, epochs, plus_ns):
+        self.root, self.n, self.stamp, self.day, self.cfg = root, n, stamp, day, cfg
+        self.epochs, self.plus_ns = epochs, plus_ns
+
+    def fpi(self, kind, version, what):
+        """A DES burst file: kind "des-dist" or "des-moms", opened with its Epoch variables."""
+        src = f"mms{self.n}_fpi_brst_l2_{kind}"
+        path = os.path.join(self.root, f"mms{self.n}", "fpi", "brst", "l2", kind, self.day,
+                            f"{src}_{self.stamp}_v{version}.cdf")
+        w = _Writer(path, _global(self.n, src, f"brst_l2_{kind}", "DES>Dual Electron Spectrometer",
+                                  version, f"{src}_{self.stamp}_v{version}", self.cfg, what))
+        try:
+            _epoch_vars(w, self.epochs, self.plus_ns)
+        except BaseException as e:
+            w.__exit__(type(e), e, e.__traceback__)
+            raise
+        return w
+
+
+def _write_dist(out, ds, version):
+    n = out.n
     p = f"mms{n}_des_"
-    src = f"mms{n}_fpi_brst_l2_des-dist"
-    path = os.path.join(root, f"mms{n}", "fpi", "brst", "l2", "des-dist", day,
-                        f"{src}_{stamp}_v{version}.cdf")
-    w = _Writer(path, _global(n, src, "brst_l2_des-dist", "DES>Dual Electron Spectrometer",
-                              version, f"{src}_{stamp}_v{version}", cfg,
-                              "MMS FPI DES burst electron distributions"))
-    try:
-        ds_time = ds["time"].values
-        plus = int(round(float(np.median(np.diff(ds_time))) * 1e9)) if len(ds_time) > 1 else 30_000_000
-        _epoch_vars(w, epochs, plus)
+    with out.fpi("des-dist", version, "MMS FPI DES burst electron distributions") as w:
         energy = ds["energy_eV"].values
         w.var(p + "energy_brst", energy, CDF_REAL4, _data_attrs(
             "Energy of each channel (centre), per record", p + "energy_brst", "eV", ["Epoch"],
@@ -259,23 +280,13 @@ def _write_dist(root, n, ds, epochs, stamp, day, cfg, version):
             w.var(p + var + "_brst", ds[key].values, CDF_REAL4, _data_attrs(
                 f"MMS{n} DES burst electron {desc} (SYNTHETIC, fluxrope)", p + var + "_brst",
                 "s^3/cm^6", deps, labl=labl, display="spectrogram", vmin=0.0, vmax=1e-10))
-        w.close()
-    except BaseException:
-        w.abort()
-        raise
-    return path
+    return w.path
 
 
-def _write_moms(root, n, ds, epochs, stamp, day, cfg, version):
+def _write_moms(out, ds, version):
+    n = out.n
     p = f"mms{n}_des_"
-    src = f"mms{n}_fpi_brst_l2_des-moms"
-    path = os.path.join(root, f"mms{n}", "fpi", "brst", "l2", "des-moms", day,
-                        f"{src}_{stamp}_v{version}.cdf")
-    w = _Writer(path, _global(n, src, "brst_l2_des-moms", "DES>Dual Electron Spectrometer",
-                              version, f"{src}_{stamp}_v{version}", cfg,
-                              "MMS FPI DES burst electron moments"))
-    try:
-        _epoch_vars(w, epochs, 30_000_000)
+    with out.fpi("des-moms", version, "MMS FPI DES burst electron moments") as w:
         for lab, strings in (("cartrep", ["X GSE", "Y GSE", "Z GSE"]),
                              ("cartrep_i", ["X", "Y", "Z"])):
             w.var(p + lab + "_brst", strings, CDF_CHAR, {
@@ -317,32 +328,24 @@ def _write_moms(root, n, ds, epochs, stamp, day, cfg, version):
             f"MMS{n} DES burst omni-directional energy spectrum (SYNTHETIC, fluxrope)",
             p + "energyspectr_omni_brst", "keV/(cm^2 s sr keV)", ["Epoch", p + "energy_brst"],
             display="spectrogram", vmin=0.0, vmax=1e12))
-        w.close()
-    except BaseException:
-        w.abort()
-        raise
-    return path
+    return w.path
 
 
-def _write_fgm(root, n, ds, epochs, stamp, day, cfg):
+def _write_fgm(out, ds):
+    n = out.n
     src = f"mms{n}_fgm_brst_l2"
-    path = os.path.join(root, f"mms{n}", "fgm", "brst", "l2", day,
-                        f"{src}_{stamp}_v{FGM_VERSION}.cdf")
-    w = _Writer(path, _global(n, src, "brst_l2", "FGM>Fluxgate Magnetometer", FGM_VERSION,
-                              f"{src}_{stamp}_v{FGM_VERSION}", cfg,
-                              "MMS FGM burst magnetic field (at the FPI sample times)"))
-    try:
-        _epoch_vars(w, epochs, 0)
+    path = os.path.join(out.root, f"mms{n}", "fgm", "brst", "l2", out.day,
+                        f"{src}_{out.stamp}_v{FGM_VERSION}.cdf")
+    with _Writer(path, _global(n, src, "brst_l2", "FGM>Fluxgate Magnetometer", FGM_VERSION,
+                               f"{src}_{out.stamp}_v{FGM_VERSION}", out.cfg,
+                               "MMS FGM burst magnetic field (at the FPI sample times)")) as w:
+        _epoch_vars(w, out.epochs, 0)
         B = ds["B_gse_nT"].values
         B4 = np.column_stack([B, np.sqrt((B * B).sum(axis=1))])
-        w.var(f"label_b_gse", ["Bx GSE", "By GSE", "Bz GSE", "Bt"], CDF_CHAR, {
+        w.var("label_b_gse", ["Bx GSE", "By GSE", "Bz GSE", "Bt"], CDF_CHAR, {
             "CATDESC": "B labels", "FIELDNAM": "label_b_gse", "VAR_TYPE": "metadata",
             "FORMAT": "A7"})
         w.var(f"mms{n}_fgm_b_gse_brst_l2", B4, CDF_REAL4, _data_attrs(
             f"MMS{n} FGM burst magnetic field in GSE and its magnitude (SYNTHETIC, fluxrope)",
             f"mms{n}_fgm_b_gse_brst_l2", "nT", ["Epoch"], labl=["label_b_gse"]))
-        w.close()
-    except BaseException:
-        w.abort()
-        raise
     return path
