@@ -193,6 +193,15 @@ void BM_ResponseInstantCpu(benchmark::State& state) {
 }
 BENCHMARK(BM_ResponseInstantCpu)->Arg(1)->Unit(benchmark::kMillisecond);
 
+// The device backend's code on the host (Thrust's OpenMP system): the per-item kernel without
+// the CPU backend's vectorized rows, for comparison.
+void BM_ResponseThrustHost(benchmark::State& state) {
+  set_threads(state);
+  auto b = make_thrust_host_backend();
+  response_bench(state, *b);
+}
+BENCHMARK(BM_ResponseThrustHost)->Arg(0)->Unit(benchmark::kMillisecond);
+
 void BM_ResponseCuda(benchmark::State& state) {
   if (cuda_device_count() == 0) {
     state.SkipWithError("no CUDA device");

@@ -18,6 +18,11 @@ PACKAGES=(
   python3 python3-venv python3-dev  # the Python package: a virtual environment, headers for the extension
 )
 
+# Thrust: the CUDA toolkit's when there is one, else Debian's (the thrust-host backend needs it).
+if ! command -v nvcc >/dev/null 2>&1 && [ ! -x /usr/local/cuda/bin/nvcc ]; then
+  PACKAGES+=(libthrust-dev)
+fi
+
 if [ "${1:-}" = "--figures" ]; then
   PACKAGES+=(python3 python3-numpy python3-h5py python3-matplotlib)
 fi

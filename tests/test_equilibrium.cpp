@@ -238,7 +238,7 @@ TEST(Equilibrium, Yang2022HasTheShapeThePaperDescribes) {
 // accumulates in node order; the reference is shape_item itself, one item at a time (what the
 // CUDA backend runs). Same operations in the same order: identical bits.
 TEST(ShapeIntegrals, VectorizedCpuLoopMatchesThePerItemKernel) {
-  auto per_item = make_per_item_backend();
+  auto per_item = make_thrust_host_backend();
   Backend& reference = *per_item;
   auto cpu = make_cpu_backend();
   const RunConfig cfg = test::config_of("yang2022");

@@ -91,7 +91,7 @@ TEST(Response, ZeroWidthIntegratedEqualsCentreBitForBit) {
 // per-item kernel's bits (what the device runs per item), for every sweep.
 TEST(Response, VectorizedCpuLoopMatchesThePerItemKernel) {
   auto cpu = make_cpu_backend();
-  auto per_item = make_per_item_backend();
+  auto per_item = make_thrust_host_backend();
   std::vector<ResponseSample> s;
   std::vector<Vec3> r0;
   some_samples(s, r0);

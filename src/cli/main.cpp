@@ -53,7 +53,9 @@ void add_run_options(CLI::App* cmd, CommonOptions& o, const std::string& default
                   "gyro-centre passes after pass 0 (0 = iterate to convergence)");
   o.output = default_output;
   cmd->add_option("-o,--output", o.output, "output HDF5 file")->capture_default_str();
-  cmd->add_option("--backend", o.backend, "auto | cpu | cuda")->capture_default_str();
+  cmd->add_option("--backend", o.backend,
+                  "auto | cpu | cuda | thrust-host (the device code on the host, for checks)")
+      ->capture_default_str();
 }
 
 RunConfig resolve(CommonOptions& o) {

@@ -111,40 +111,7 @@ class CpuBackend final : public Backend {
   }
 };
 
-class PerItemBackend final : public Backend {
- public:
-  std::string name() const override { return "per-item (host, one thread)"; }
-  void shape_partials(const ShapeProblem& p, std::vector<double>& out) override {
-    out.assign(static_cast<size_t>(p.n_items()) * N_SHAPE_MOMENTS, 0.0);
-    for (long item = 0; item < p.n_items(); ++item)
-      shape_item(p, item, out.data() + item * N_SHAPE_MOMENTS);
-  }
-  void skymaps(const SkymapProblem& p, std::vector<double>& out) override {
-    map(p.n_items(), out, [&](long item) { return skymap_item(p, item); });
-  }
-  void gyro_pads(const GyroPadProblem& p, std::vector<double>& out) override {
-    map(p.n_items(), out, [&](long item) { return gyro_pad_item(p, item); });
-  }
-  void response_skymaps(const ResponseProblem& p, std::vector<double>& out) override {
-    map(p.n_items(), out, [&](long item) { return response_item(p, item); });
-  }
-  void points(const PointProblem& p, std::vector<double>& out) override {
-    map(p.n_items(), out, [&](long i) { return point_item(p, i); });
-  }
-
- private:
-  template <class F>
-  static void map(long n, std::vector<double>& out, F&& item) {
-    out.resize(static_cast<size_t>(n));
-    for (long i = 0; i < n; ++i) out[i] = item(i);
-  }
-};
-
 }  // namespace
-
-std::unique_ptr<Backend> make_per_item_backend() {
-  return std::make_unique<PerItemBackend>();
-}
 
 std::unique_ptr<Backend> make_cpu_backend() {
   return std::make_unique<CpuBackend>();
@@ -153,6 +120,7 @@ std::unique_ptr<Backend> make_cpu_backend() {
 std::unique_ptr<Backend> make_backend(const std::string& which, std::string* note) {
   if (which == "cpu") return make_cpu_backend();
   if (which == "cuda") return make_cuda_backend();
+  if (which == "thrust-host") return make_thrust_host_backend();
   if (which == "auto") {
     if (cuda_device_count() > 0) return make_cuda_backend();
     if (note) {
@@ -161,7 +129,7 @@ std::unique_ptr<Backend> make_backend(const std::string& which, std::string* not
     }
     return make_cpu_backend();
   }
-  throw Error(fmt::format("unknown backend '{}' (expected auto, cpu or cuda)", which));
+  throw Error(fmt::format("unknown backend '{}' (expected auto, cpu, cuda or thrust-host)", which));
 }
 
 }  // namespace fluxrope

@@ -36,9 +36,10 @@ class Backend {
 };
 
 std::unique_ptr<Backend> make_cpu_backend();
-// The item functions called one at a time in item order on one host thread: what the device
-// computes for every item, without the CPU backend's vectorized row split (tests compare the two).
-std::unique_ptr<Backend> make_per_item_backend();
+// The device backend's source (kernels/thrust_backend.inl) compiled for the host with Thrust's
+// OpenMP system: the item functions one per item, as on the GPU, without the CPU backend's
+// vectorized row split. CI runs every parity test against it.
+std::unique_ptr<Backend> make_thrust_host_backend();
 
 // True when this build compiled the CUDA kernels (nvcc was found at configure time).
 bool cuda_compiled();
@@ -47,8 +48,8 @@ int cuda_device_count();
 // Throws fluxrope::Error when CUDA is not compiled in or no device answers.
 std::unique_ptr<Backend> make_cuda_backend();
 
-// "cpu", "cuda" or "auto" (cuda when a device answers, else cpu). 'note' receives a
-// one-line message when auto fell back to the CPU. Unknown names are an Error.
+// "cpu", "cuda", "thrust-host" or "auto" (cuda when a device answers, else cpu). 'note'
+// receives a one-line message when auto fell back to the CPU. Unknown names are an Error.
 std::unique_ptr<Backend> make_backend(const std::string& which, std::string* note = nullptr);
 
 }  // namespace fluxrope

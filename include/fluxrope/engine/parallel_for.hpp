@@ -1,6 +1,6 @@
 #pragma once
-// CPU half of parallel_for (DESIGN.md): an OpenMP loop over n work items. The
-// CUDA half (kernels/parallel_for.cuh) launches the same functor over a 1-D grid.
+// The CPU backend's loops (DESIGN.md): an OpenMP loop over n work items. The device
+// backend (kernels/thrust_backend.inl) runs the same item functions through Thrust.
 // Static scheduling keeps the item -> thread map, and so every result, independent
 // of timing; items write to disjoint outputs, so results do not depend on the
 // thread count either.

@@ -1,0 +1,208 @@
+// The device backend, written once on Thrust and compiled twice (issue 10, DESIGN.md):
+//   kernels/cuda_backend.cu            nvcc, Thrust's CUDA system: the "cuda" backend;
+//   src/engine/thrust_host_backend.cpp g++ with THRUST_DEVICE_SYSTEM_OMP: the "thrust-host"
+//                                      backend, so that CI, which has no GPU, runs every line
+//                                      of this file except the GPU itself.
+// Included once by exactly those two files, after they have chosen the Thrust device system;
+// everything here is in an anonymous namespace of that file. Each product is one thrust::transform (or for_each_n) over a counting
+// iterator calling the host/device item function of include/fluxrope: the device runs the items
+// one per thread in any order; the physics is the same code as on the CPU.
+//
+// Storage is thrust::device_vector, kept as members and reused from call to call (a synthesis
+// calls the kernels once a batch: no allocation after the first batch unless a batch grows), and
+// the profile tables stay resident until the host tables change.
+#include <thrust/copy.h>
+#include <thrust/device_vector.h>
+#include <thrust/for_each.h>
+#include <thrust/iterator/counting_iterator.h>
+#include <thrust/system_error.h>
+#include <thrust/transform.h>
+
+#include <cstring>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "fluxrope/core/error.hpp"
+#include "fluxrope/engine/backend.hpp"
+
+namespace fluxrope {
+namespace {
+
+// The item functions as functors (no extended lambdas: the same code compiles with g++).
+struct ShapeItems {
+  ShapeProblem p;
+  double* out;
+  FLUXROPE_HD void operator()(long item) const { shape_item(p, item, out + item * N_SHAPE_MOMENTS); }
+};
+struct SkymapItems {
+  SkymapProblem p;
+  FLUXROPE_HD double operator()(long item) const { return skymap_item(p, item); }
+};
+struct GyroPadItems {
+  GyroPadProblem p;
+  FLUXROPE_HD double operator()(long item) const { return gyro_pad_item(p, item); }
+};
+struct ResponseItems {
+  ResponseProblem p;
+  FLUXROPE_HD double operator()(long item) const { return response_item(p, item); }
+};
+struct PointItems {
+  PointProblem p;
+  FLUXROPE_HD double operator()(long item) const { return point_item(p, item); }
+};
+
+// Runs f, turning Thrust's and the allocator's exceptions into one fluxrope::Error that names
+// the file:line of the call, what was being done and the system's message.
+template <class F>
+void guarded(const char* file, int line, const char* what, F&& f) {
+  try {
+    f();
+  } catch (const thrust::system_error& e) {
+    throw Error(std::string(file) + ":" + std::to_string(line) + ": " + what + " failed: " +
+                e.what());
+  } catch (const std::bad_alloc& e) {
+    throw Error(std::string(file) + ":" + std::to_string(line) + ": " + what +
+                " failed: out of device memory (" + e.what() + ")");
+  }
+}
+#define FLUXROPE_THRUST(what, ...) guarded(__FILE__, __LINE__, what, [&] { __VA_ARGS__; })
+
+template <class T>
+using DeviceVector = thrust::device_vector<T>;
+
+// host array -> device vector (reusing its memory), returns the device pointer
+template <class T>
+T* upload(DeviceVector<T>& d, const T* host, size_t n) {
+  d.assign(host, host + n);
+  return thrust::raw_pointer_cast(d.data());
+}
+
+class ThrustBackend : public Backend {
+ public:
+  explicit ThrustBackend(std::string name) : name_(std::move(name)) {}
+  std::string name() const override { return name_; }
+
+  void shape_partials(const ShapeProblem& p, std::vector<double>& out) override {
+    ShapeProblem d = p;
+    FLUXROPE_THRUST("shape_partials (upload)", {
+      d.rho = upload(rho_, p.rho, static_cast<size_t>(p.n_rho));
+      d.x_par = upload(x_par_, p.x_par, static_cast<size_t>(p.n_par));
+      d.w_par = upload(w_par_, p.w_par, static_cast<size_t>(p.n_par));
+      d.x_half = upload(x_half_, p.x_half, static_cast<size_t>(p.n_half));
+      d.w_half = upload(w_half_, p.w_half, static_cast<size_t>(p.n_half));
+      d.x_perp = upload(x_perp_, p.x_perp, static_cast<size_t>(p.n_perp));
+      d.w_perp = upload(w_perp_, p.w_perp, static_cast<size_t>(p.n_perp));
+      d.field.table = upload(shape_field_, p.field.table, 4 * static_cast<size_t>(p.field.n));
+    });
+    const long n = p.n_items();
+    FLUXROPE_THRUST("shape_partials (shape_item)", {
+      out_.resize(static_cast<size_t>(n) * N_SHAPE_MOMENTS);
+      thrust::for_each_n(thrust::counting_iterator<long>(0), n,
+                         ShapeItems{d, thrust::raw_pointer_cast(out_.data())});
+      out.resize(out_.size());
+      thrust::copy(out_.begin(), out_.end(), out.begin());
+    });
+  }
+
+  void skymaps(const SkymapProblem& p, std::vector<double>& out) override {
+    SkymapProblem d = p;
+    FLUXROPE_THRUST("skymaps (upload)", {
+      d.profile = resident(p.profile);
+      d.velocity_dir = upload(dirs_, p.velocity_dir, static_cast<size_t>(FPI_N_PHI) * FPI_N_THETA);
+      d.speed = upload(speed_, p.speed, 2 * static_cast<size_t>(FPI_N_ENERGY));
+      d.samples = upload(skymap_samples_, p.samples, static_cast<size_t>(p.n_samples));
+    });
+    map("skymaps (skymap_item)", p.n_items(), SkymapItems{d}, out);
+  }
+
+  void gyro_pads(const GyroPadProblem& p, std::vector<double>& out) override {
+    GyroPadProblem d = p;
+    FLUXROPE_THRUST("gyro_pads (upload)", {
+      d.profile = resident(p.profile);
+      d.samples = upload(gyro_samples_, p.samples, static_cast<size_t>(p.n_samples));
+      d.speed = upload(speed_, p.speed, static_cast<size_t>(p.n_energy));
+      d.cos_alpha = upload(cos_alpha_, p.cos_alpha, static_cast<size_t>(p.n_pitch));
+      d.sin_alpha = upload(sin_alpha_, p.sin_alpha, static_cast<size_t>(p.n_pitch));
+      d.cos_gyro = upload(cos_gyro_, p.cos_gyro, static_cast<size_t>(p.n_gyro));
+      d.sin_gyro = upload(sin_gyro_, p.sin_gyro, static_cast<size_t>(p.n_gyro));
+    });
+    map("gyro_pads (gyro_pad_item)", p.n_items(), GyroPadItems{d}, out);
+  }
+
+  void response_skymaps(const ResponseProblem& p, std::vector<double>& out) override {
+    ResponseProblem d = p;
+    const size_t n_dir = static_cast<size_t>(FPI_N_PHI) * FPI_N_THETA * p.n_ang;
+    const size_t n_speed = 2 * static_cast<size_t>(FPI_N_ENERGY) * p.n_en;
+    FLUXROPE_THRUST("response_skymaps (upload)", {
+      d.profile = resident(p.profile);
+      d.node_dir = upload(dirs_, p.node_dir, n_dir);
+      d.node_w = upload(node_w_, p.node_w, static_cast<size_t>(FPI_N_THETA) * p.n_ang);
+      d.speed = upload(speed_, p.speed, n_speed);
+      d.speed_w = upload(speed_w_, p.speed_w, n_speed);
+      d.slot_of = upload(slot_of_, p.slot_of, static_cast<size_t>(FPI_N_PHI) * FPI_N_ENERGY);
+      d.time_w = upload(time_w_, p.time_w, static_cast<size_t>(p.n_time));
+      d.samples = upload(response_samples_, p.samples, static_cast<size_t>(p.n_samples));
+      d.local = upload(local_, p.local,
+                       static_cast<size_t>(p.n_samples) * p.n_slots * static_cast<size_t>(p.n_time));
+    });
+    map("response_skymaps (response_item)", p.n_items(), ResponseItems{d}, out);
+  }
+
+  void points(const PointProblem& p, std::vector<double>& out) override {
+    PointProblem d = p;
+    FLUXROPE_THRUST("points (upload)", {
+      d.profile = resident(p.profile);
+      d.r = upload(r_, p.r, static_cast<size_t>(p.n));
+      d.v = upload(v_, p.v, static_cast<size_t>(p.n));
+    });
+    map("points (point_item)", p.n_items(), PointItems{d}, out);
+  }
+
+ private:
+  // out[i] = items(i) for i < n on the device, copied back into out (resized, not cleared).
+  template <class Items>
+  void map(const char* what, long n, const Items& items, std::vector<double>& out) {
+    FLUXROPE_THRUST(what, {
+      out_.resize(static_cast<size_t>(n));
+      thrust::transform(thrust::counting_iterator<long>(0), thrust::counting_iterator<long>(n),
+                        out_.begin(), items);
+      out.resize(static_cast<size_t>(n));
+      thrust::copy(out_.begin(), out_.end(), out.begin());
+    });
+  }
+
+  // The profile's tables on the device, uploaded again only when the host tables change.
+  ProfileView resident(const ProfileView& host) {
+    const size_t nf = 4 * static_cast<size_t>(host.field.n), np = 6 * static_cast<size_t>(host.pot.n);
+    const bool same = host_field_.size() == nf && host_pot_.size() == np &&
+                      std::memcmp(host_field_.data(), host.field.table, nf * sizeof(double)) == 0 &&
+                      std::memcmp(host_pot_.data(), host.pot.table, np * sizeof(double)) == 0;
+    if (!same) {
+      upload(field_, host.field.table, nf);
+      upload(pot_, host.pot.table, np);
+      host_field_.assign(host.field.table, host.field.table + nf);
+      host_pot_.assign(host.pot.table, host.pot.table + np);
+    }
+    ProfileView v = host;  // scalars from the caller, tables on the device
+    v.field.table = thrust::raw_pointer_cast(field_.data());
+    v.pot.table = thrust::raw_pointer_cast(pot_.data());
+    return v;
+  }
+
+  std::string name_;
+  DeviceVector<double> out_, field_, pot_, shape_field_;
+  std::vector<double> host_field_, host_pot_;
+  DeviceVector<double> rho_, x_par_, w_par_, x_half_, w_half_, x_perp_, w_perp_;
+  DeviceVector<Vec3> dirs_, r_, v_;
+  DeviceVector<double> speed_, speed_w_, node_w_, time_w_, cos_alpha_, sin_alpha_, cos_gyro_,
+      sin_gyro_;
+  DeviceVector<int> slot_of_;
+  DeviceVector<SkymapSample> skymap_samples_;
+  DeviceVector<GyroPadSample> gyro_samples_;
+  DeviceVector<ResponseSample> response_samples_;
+  DeviceVector<LocalPoint> local_;
+};
+
+}  // namespace
+}  // namespace fluxrope
