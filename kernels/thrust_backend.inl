@@ -47,6 +47,10 @@ struct ResponseItems {
   ResponseProblem p;
   FLUXROPE_HD double operator()(long item) const { return response_item(p, item); }
 };
+struct CountsItems {
+  CountsProblem p;
+  FLUXROPE_HD void operator()(long item) const { counts_item(p, item); }
+};
 struct PointItems {
   PointProblem p;
   FLUXROPE_HD double operator()(long item) const { return point_item(p, item); }
@@ -159,6 +163,36 @@ class ThrustBackend : public Backend {
     map("points (point_item)", p.n_items(), PointItems{d}, out);
   }
 
+  void counts(const CountsProblem& p) override {
+    const size_t n = static_cast<size_t>(p.n_items());
+    CountsProblem d = p;
+    FLUXROPE_THRUST("counts (upload)", {
+      d.f_model = upload(f_model_, p.f_model, n);
+      d.one_count = upload(one_count_, p.one_count, 2 * static_cast<size_t>(FPI_N_ENERGY));
+      d.energy = upload(energy_, p.energy, 2 * static_cast<size_t>(FPI_N_ENERGY));
+      d.parity = upload(parity_, p.parity, static_cast<size_t>(p.n_samples));
+      d.key = upload(key_, p.key, 2 * static_cast<size_t>(p.n_samples));
+      expected_.resize(n);
+      counts_.resize(n);
+      dist_.resize(n);
+      disterr_.resize(n);
+      def_.resize(n);
+      d.counts_expected = thrust::raw_pointer_cast(expected_.data());
+      d.counts = thrust::raw_pointer_cast(counts_.data());
+      d.dist = thrust::raw_pointer_cast(dist_.data());
+      d.disterr = thrust::raw_pointer_cast(disterr_.data());
+      d.def = thrust::raw_pointer_cast(def_.data());
+    });
+    FLUXROPE_THRUST("counts (counts_item)", {
+      thrust::for_each_n(thrust::counting_iterator<long>(0), p.n_items(), CountsItems{d});
+      thrust::copy(expected_.begin(), expected_.end(), p.counts_expected);
+      thrust::copy(counts_.begin(), counts_.end(), p.counts);
+      thrust::copy(dist_.begin(), dist_.end(), p.dist);
+      thrust::copy(disterr_.begin(), disterr_.end(), p.disterr);
+      thrust::copy(def_.begin(), def_.end(), p.def);
+    });
+  }
+
  private:
   // out[i] = items(i) for i < n on the device, copied back into out (resized, not cleared).
   template <class Items>
@@ -202,6 +236,10 @@ class ThrustBackend : public Backend {
   DeviceVector<GyroPadSample> gyro_samples_;
   DeviceVector<ResponseSample> response_samples_;
   DeviceVector<LocalPoint> local_;
+  DeviceVector<double> f_model_, one_count_, energy_, expected_, dist_, disterr_, def_;
+  DeviceVector<int> parity_;
+  DeviceVector<std::uint32_t> key_;
+  DeviceVector<std::int32_t> counts_;
 };
 
 }  // namespace

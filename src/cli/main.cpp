@@ -220,8 +220,10 @@ int cmd_synth(CommonOptions& o) {
           ts.n_beyond_edge, tracks[k].name, cfg.solver.x_max);
   }
   const SynthTiming& tm = res.timing;
-  fmt::print("  time: kernels {:.2f} s, preparation {:.2f} s, counts/PAD/moments {:.2f} s, writing {:.2f} s\n",
-             tm.kernel_s, tm.prepare_s, tm.host_s, tm.sink_s);
+  fmt::print(
+      "  time: backend (skymaps, dense PADs, counts) {:.2f} s, preparation {:.2f} s, "
+      "PADs/moments {:.2f} s, writing {:.2f} s\n",
+      tm.kernel_s, tm.prepare_s, tm.host_s, tm.sink_s);
   out.commit();
   fmt::print("\nwrote {}\n", o.output);
   return 0;

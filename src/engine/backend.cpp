@@ -109,6 +109,9 @@ class CpuBackend final : public Backend {
     double* o = out.data();
     parallel_for_cpu(p.n_items(), [&](long i) { o[i] = point_item(p, i); });
   }
+  void counts(const CountsProblem& p) override {
+    parallel_for_cpu(p.n_items(), [&](long i) { counts_item(p, i); });
+  }
 };
 
 }  // namespace

@@ -109,42 +109,18 @@ void store_moments(const FpiMoments& m, const Mat3& R, size_t k, MomentSeries& o
   out.T_perp_J[k] = m.T_perp_J;
 }
 
-// Counts, noise, dist, disterr, DEF, negativity, PAD and FPI moments of one sample (MODEL.md
-// section 8: negative model f gives zero expected counts and zero DEF, and is counted).
+// The per-sample reductions after the backend's per-bin counts: the minimum and the number of
+// negative model bins (MODEL.md section 8: they get no counts and no DEF), the PAD of dist and
+// the ground-system moments of dist and of the model skymap.
 void sample_products(const InstrumentSettings& s, const MomentWeights mw[2], const Frames& fr,
-                     size_t track_index, size_t row, int parity, Vec3 b_dbcs, size_t k,
-                     TrackProducts& p) {
+                     int parity, Vec3 b_dbcs, size_t k, TrackProducts& p) {
   const size_t off = k * FPI_N_BINS;
   const double* fm = p.dist_model_s3_cm6.data() + off;
-  const auto& energy = fpi_energy_table(parity);
-  double A[FPI_N_ENERGY];
-  for (int i = 0; i < FPI_N_ENERGY; ++i) A[i] = one_count_level_s3_cm6(energy[i], s.counts.g_dt(i));
   double fmin = std::numeric_limits<double>::infinity();
   long neg = 0;
   for (long b = 0; b < FPI_N_BINS; ++b) {
-    const int i = static_cast<int>(b % FPI_N_ENERGY);
-    const double f = fm[b];
-    fmin = std::min(fmin, f);
-    if (f < 0) ++neg;
-    const double N = f > 0 ? f / A[i] : 0.0;
-    p.counts_expected[off + b] = N;
-    double dist, err;
-    std::int64_t c;
-    if (s.counts.noise) {
-      PhiloxStream rng(s.counts.seed, static_cast<std::uint32_t>(track_index),
-                       static_cast<std::uint32_t>(row), static_cast<std::uint32_t>(b));
-      c = poisson_draw(N, rng);
-      dist = A[i] * static_cast<double>(c);
-      err = A[i] * std::sqrt(static_cast<double>(c));
-    } else {
-      c = std::llround(N);
-      dist = f;
-      err = A[i] * std::sqrt(N);
-    }
-    p.counts[off + b] = static_cast<int32_t>(std::min<std::int64_t>(c, INT32_MAX));
-    p.dist_s3_cm6[off + b] = dist;
-    p.disterr_s3_cm6[off + b] = err;
-    p.def[off + b] = dist < 0 ? 0.0 : DEF_PER_E2F * energy[i] * energy[i] * dist;
+    fmin = std::min(fmin, fm[b]);
+    neg += fm[b] < 0;
   }
   p.f_min_s3_cm6[k] = fmin;
   p.n_negative_bins[k] = static_cast<double>(neg);
@@ -172,8 +148,15 @@ SynthResult synthesize_event(Backend& backend, const ProfileTables& profile,
   const bool integrated = instrument.response.kind == ResponseKind::Integrated;
   const ResponseTables tables = make_response_tables(instrument.response, accumulation_s);
   MomentWeights mw[2];
-  for (int parity = 0; parity < 2; ++parity)
+  std::vector<double> one_count(2 * FPI_N_ENERGY), energies(2 * FPI_N_ENERGY);
+  for (int parity = 0; parity < 2; ++parity) {
     mw[parity] = moment_weights(fpi_energy_table(parity).data(), instrument.moments);
+    for (int i = 0; i < FPI_N_ENERGY; ++i) {
+      energies[parity * FPI_N_ENERGY + i] = fpi_energy_table(parity)[i];
+      one_count[parity * FPI_N_ENERGY + i] =
+          one_count_level_s3_cm6(fpi_energy_table(parity)[i], instrument.counts.g_dt(i));
+    }
+  }
   sink.begin(tracks, instrument);
 
   SynthResult result;
@@ -191,6 +174,8 @@ SynthResult synthesize_event(Backend& backend, const ProfileTables& profile,
   std::vector<SkymapSample> centre_samples;
   std::vector<ResponseSample> response_samples;
   std::vector<Vec3> r0, batch_r, batch_U;
+  std::vector<int> parity;
+  std::vector<std::uint32_t> keys;
   ResponseSetup setup;
   TrackProducts p;
   std::vector<Vec3> b_dbcs;
@@ -272,11 +257,34 @@ SynthResult synthesize_event(Backend& backend, const ProfileTables& profile,
       p.n_negative_bins.resize(sg.n);
       resize_moments(p.fpi, sg.n);
       resize_moments(p.fpi_model, sg.n);
+      // per bin on the backend: counts, noise, dist, disterr, DEF
+      parity.assign(t.parity.begin() + sg.row0, t.parity.begin() + sg.row0 + sg.n);
+      keys.clear();
+      for (size_t k = sg.row0; k < sg.row0 + sg.n; ++k)
+        keys.insert(keys.end(), {static_cast<std::uint32_t>(sg.track), static_cast<std::uint32_t>(k)});
+      CountsProblem cp;
+      cp.f_model = p.dist_model_s3_cm6.data();
+      cp.one_count = one_count.data();
+      cp.energy = energies.data();
+      cp.parity = parity.data();
+      cp.key = keys.data();
+      cp.seed = instrument.counts.seed;
+      cp.noise = instrument.counts.noise;
+      cp.n_samples = static_cast<long>(sg.n);
+      cp.counts_expected = p.counts_expected.data();
+      cp.counts = p.counts.data();
+      cp.dist = p.dist_s3_cm6.data();
+      cp.disterr = p.disterr_s3_cm6.data();
+      cp.def = p.def.data();
+      const auto tc = clock_type::now();
+      backend.counts(cp);
+      const double counts_s = seconds_since(tc);
+      result.timing.kernel_s += counts_s;
+      // per sample on the host: negativity, PAD, moments
       parallel_for_cpu(static_cast<long>(sg.n), [&](long k) {
-        sample_products(instrument, mw, fr, sg.track, sg.row0 + k, t.parity[sg.row0 + k],
-                        b_dbcs[k], k, p);
+        sample_products(instrument, mw, fr, t.parity[sg.row0 + k], b_dbcs[k], k, p);
       });
-      result.timing.host_s += seconds_since(t0);
+      result.timing.host_s += seconds_since(t0) - counts_s;
       TrackSummary& ts = result.tracks[sg.track];
       for (size_t k = 0; k < sg.n; ++k) {
         ts.rho_min_m = std::min(ts.rho_min_m, p.rho_m[k]);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "fluxrope/equilibrium/shape_kernel.hpp"
+#include "fluxrope/instrument/counts_kernel.hpp"
 #include "fluxrope/instrument/gyro_pad_kernel.hpp"
 #include "fluxrope/instrument/response_kernel.hpp"
 #include "fluxrope/instrument/skymap_kernel.hpp"
@@ -33,6 +34,8 @@ class Backend {
   virtual void response_skymaps(const ResponseProblem& p, std::vector<double>& out) = 0;
   // out[i] = point_item(p, i) (host pointers, as above).
   virtual void points(const PointProblem& p, std::vector<double>& out) = 0;
+  // counts_item(p, item) for every item: fills p's output arrays (host pointers).
+  virtual void counts(const CountsProblem& p) = 0;
 };
 
 std::unique_ptr<Backend> make_cpu_backend();

@@ -77,8 +77,8 @@ struct TrackSummary {
 };
 struct SynthTiming {
   double prepare_s = 0.0;  // per-position factors, sample tables
-  double kernel_s = 0.0;   // the backend's skymap and dense-PAD kernels
-  double host_s = 0.0;     // counts, DEF, PADs, moments
+  double kernel_s = 0.0;   // the backend: skymaps, dense PADs, counts / dist / DEF per bin
+  double host_s = 0.0;     // per-sample reductions on the CPU cores: PADs, moments, min f
   double sink_s = 0.0;     // the sink (HDF5 writing)
 };
 struct SynthResult {
