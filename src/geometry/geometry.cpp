@@ -39,29 +39,32 @@ RopeFrame make_rope_frame(Vec3 L, Vec3 M, Vec3 N) {
   return f;
 }
 
-std::vector<Track> make_tracks(const GeometrySettings& g, const RopeFrame& f) {
+Track make_track(const GeometrySettings& g, const RopeFrame& f, const SpacecraftSpec& sc,
+                 const std::vector<double>& times_s) {
   using constants::KM_TO_SI;
+  const Vec3 C = (g.center_L_km * KM_TO_SI) * f.L + (g.center_N_km * KM_TO_SI) * f.N;
+  Track t;
+  t.name = sc.name;
+  t.U_rope_m_s = f.gse_to_rope * ((-constants::KM_S_TO_SI) * g.rope_velocity_gse_km_s);
+  const Vec3 r0 = f.gse_to_rope * (KM_TO_SI * sc.position_gse_km - C);
+  for (size_t k = 0; k < times_s.size(); ++k) {
+    t.time_s.push_back(times_s[k]);
+    t.parity.push_back(static_cast<int>(k % 2));
+    t.r_rope_m.push_back(r0 + times_s[k] * t.U_rope_m_s);
+  }
+  return t;
+}
+
+std::vector<Track> make_tracks(const GeometrySettings& g, const RopeFrame& f) {
   if (!(g.cadence_s > 0))
     throw Error(fmt::format("geometry.cadence_s = {} must be positive", g.cadence_s));
   if (!(g.duration_s > 0))
     throw Error(fmt::format("geometry.duration_s = {} must be positive", g.duration_s));
   const long n = static_cast<long>(std::floor(g.duration_s / g.cadence_s * (1 + 1e-12)));
-  const Vec3 C = (g.center_L_km * KM_TO_SI) * f.L + (g.center_N_km * KM_TO_SI) * f.N;
-  const Vec3 U = f.gse_to_rope * ((-constants::KM_S_TO_SI) * g.rope_velocity_gse_km_s);
+  std::vector<double> times;
+  for (long k = 0; k < n; ++k) times.push_back(g.t_start_s + k * g.cadence_s);
   std::vector<Track> tracks;
-  for (const SpacecraftSpec& sc : g.spacecraft) {
-    Track t;
-    t.name = sc.name;
-    t.U_rope_m_s = U;
-    const Vec3 r0 = f.gse_to_rope * (KM_TO_SI * sc.position_gse_km - C);
-    for (long k = 0; k < n; ++k) {
-      const double time = g.t_start_s + k * g.cadence_s;
-      t.time_s.push_back(time);
-      t.parity.push_back(static_cast<int>(k % 2));
-      t.r_rope_m.push_back(r0 + time * U);
-    }
-    tracks.push_back(std::move(t));
-  }
+  for (const SpacecraftSpec& sc : g.spacecraft) tracks.push_back(make_track(g, f, sc, times));
   return tracks;
 }
 

@@ -303,6 +303,25 @@ SynthResult synthesize_event(Backend& backend, const ProfileTables& profile,
   return result;
 }
 
+ModelSeries model_along_track(const ProfileTables& profile, const RadialProfile& profile_source,
+                              const RopeFrame& frame, const Mat3& dbcs_to_gse, const Track& track) {
+  const ProfileView pv = profile.view();
+  Frames fr;
+  fr.rope_to_gse = transpose(frame.gse_to_rope);
+  fr.gse_to_dbcs = transpose(dbcs_to_gse);
+  TrackProducts p;
+  std::vector<Vec3> b_dbcs;
+  for (size_t k = 0; k < track.time_s.size(); ++k)
+    model_quantities(pv, profile_source, frame, fr, track, k, p, b_dbcs);
+  ModelSeries m;
+  for (size_t k = 0; k < track.time_s.size(); ++k)
+    m.B_gse_T.push_back({p.B_gse_T[3 * k], p.B_gse_T[3 * k + 1], p.B_gse_T[3 * k + 2]});
+  m.ne_m3 = std::move(p.ne_m3);
+  m.T_par_J = std::move(p.T_par_J);
+  m.T_perp_J = std::move(p.T_perp_J);
+  return m;
+}
+
 namespace {
 // Collects every batch of one track in memory.
 class MemorySink final : public ProductSink {

@@ -156,7 +156,7 @@ struct Value {
 struct Merged {
   std::string form = "normalized";
   std::map<std::string, Value> model, solver;
-  toml::table geometry, instrument, output;  // overrides of the defaults, checked as they come
+  toml::table geometry, instrument, output, fit;  // overrides of the defaults, checked as they come
 };
 
 std::string type_name(const toml::node& n) {
@@ -203,7 +203,7 @@ void apply(Merged& m, const std::string& table, const std::string& key, const to
     m.form = *s;
     return;
   }
-  if (table == "geometry" || table == "instrument" || table == "output") {
+  if (table == "geometry" || table == "instrument" || table == "output" || table == "fit") {
     check_event_key(table, key, where);
     toml::table one;
     node.visit([&](auto&& n) { one.insert_or_assign(key, n); });
@@ -211,10 +211,13 @@ void apply(Merged& m, const std::string& table, const std::string& key, const to
       geometry_from(one, where);  // type-check now, naming the source
     else if (table == "instrument")
       instrument_from(one, where);
+    else if (table == "fit")
+      fit_from(one, where);
     else
       output_from(one, where);
     toml::table& dest = table == "geometry"     ? m.geometry
                         : table == "instrument" ? m.instrument
+                        : table == "fit"        ? m.fit
                                                 : m.output;
     node.visit([&](auto&& n) { dest.insert_or_assign(key, n); });
     return;
@@ -235,7 +238,7 @@ void apply(Merged& m, const std::string& table, const std::string& key, const to
     dest = &m.solver;
   } else {
     throw Error(fmt::format(
-        "unknown table [{}] in {} (accepts: [model], [solver], [geometry], [instrument], [output])", table,
+        "unknown table [{}] in {} (accepts: [model], [solver], [geometry], [instrument], [output], [fit])", table,
         where));
   }
   Value v;
@@ -262,9 +265,10 @@ void apply_table(Merged& m, const toml::table& root, const std::string& where) {
           fmt::format("unknown top-level key '{}' in {} (expected tables [model], [solver], "
                       "[geometry], [instrument], [output])",
                       t, where));
-    if (t != "model" && t != "solver" && t != "geometry" && t != "instrument" && t != "output")
+    if (t != "model" && t != "solver" && t != "geometry" && t != "instrument" && t != "output" &&
+        t != "fit")
       throw Error(fmt::format(
-          "unknown table [{}] in {} (accepts: [model], [solver], [geometry], [instrument], [output])", t,
+          "unknown table [{}] in {} (accepts: [model], [solver], [geometry], [instrument], [output], [fit])", t,
           where));
     // form first, so the other keys are checked against the right form
     if (t == "model" && tab->contains("form")) apply(m, t, "form", *tab->get("form"), where);
@@ -432,7 +436,34 @@ RunConfig load_config(const ConfigSources& src) {
   cfg.geometry = geometry_from(m.geometry, "the configuration");
   cfg.instrument = instrument_from(m.instrument, "the configuration");
   cfg.output = output_from(m.output, "the configuration");
+  cfg.fit = fit_from(m.fit, "the configuration");
+  for (const std::string& name : cfg.fit.free)  // a model key of this form, or the axis position
+    if (name != "center_L_km" && name != "center_N_km") {
+      try {
+        model_key_value(cfg, name);
+      } catch (const Error& e) {
+        throw Error(fmt::format("fit.free: {} or center_L_km, center_N_km", e.what()));
+      }
+    }
   return cfg;
+}
+
+double model_key_value(const RunConfig& cfg, const std::string& key) {
+  auto find = [&](auto& params, const auto& keys) -> double {
+    for (const auto& k : keys)
+      if (key == k.name)
+        return k.kind == Kind::Integer ? static_cast<double>(k.integer(params)) : k.number(params);
+    throw Error(fmt::format("'{}' is not a model key of form = \"{}\" (accepts: {})", key,
+                            cfg.model_form,
+                            cfg.model_form == "physical" ? key_list(physical_keys())
+                                                         : key_list(normalized_keys())));
+  };
+  if (cfg.model_form == "physical") {
+    PhysicalParams p = cfg.physical;
+    return find(p, physical_keys());
+  }
+  NormalizedParams p = cfg.normalized;
+  return find(p, normalized_keys());
 }
 
 std::string render_toml(const RunConfig& cfg) {
@@ -449,7 +480,7 @@ std::string render_toml(const RunConfig& cfg) {
     render_keys(o, cfg.normalized, normalized_keys());
   o << "\n[solver]\n";
   render_keys(o, cfg.solver, solver_keys());
-  o << render_event_toml(cfg.geometry, cfg.instrument, cfg.output);
+  o << render_event_toml(cfg.geometry, cfg.instrument, cfg.output, cfg.fit);
   return o.str();
 }
 

@@ -54,6 +54,12 @@ const std::set<std::string>& instrument_keys() {
       "moments_E0_eV",      "moments_energy_min_eV", "moments_energy_max_eV"};
   return k;
 }
+const std::set<std::string>& fit_keys() {
+  static const std::set<std::string> k = {"free",        "bounds",         "sigma_B_nT",
+                                          "sigma_n_rel", "sigma_T_rel",    "max_iterations",
+                                          "rel_step"};
+  return k;
+}
 const std::set<std::string>& output_keys() {
   static const std::set<std::string> k = {"float32", "gzip", "batch_samples"};
   return k;
@@ -120,6 +126,7 @@ bool boolean(const toml::node& n, const std::string& what) {
 void check_event_key(const std::string& table, const std::string& key, const std::string& where) {
   const auto& keys = table == "geometry"     ? geometry_keys()
                      : table == "instrument" ? instrument_keys()
+                     : table == "fit"        ? fit_keys()
                                              : output_keys();
   if (!keys.count(key))
     throw Error(
@@ -308,6 +315,42 @@ OutputSettings output_from(const toml::table& t, const std::string& where) {
   return o;
 }
 
+FitSettings fit_from(const toml::table& t, const std::string& where) {
+  FitSettings f;
+  for (const auto& [k, n] : t) {
+    const std::string key(k.str()), what = fmt::format("fit.{} in {}", key, where);
+    if (key == "free") {
+      const toml::array* a = n.as_array();
+      if (!a || a->empty())
+        throw Error(fmt::format("{} must be a non-empty array of parameter names", what));
+      f.free.clear();
+      for (const auto& e : *a) {
+        auto v = e.value<std::string>();
+        if (!v) throw Error(fmt::format("{}: every entry must be a string (a parameter name)", what));
+        f.free.push_back(*v);
+      }
+    }
+    if (key == "bounds") {
+      const toml::table* b = n.as_table();
+      if (!b) throw Error(fmt::format("{} must be a table {{ name = [lower, upper], ... }}", what));
+      f.bounds.clear();
+      for (const auto& [bk, bn] : *b) {
+        const auto lohi = numbers(bn, 2, what + "." + std::string(bk.str()));
+        if (!(lohi[0] < lohi[1]))
+          throw Error(fmt::format("{}.{} = [{}, {}]: the lower bound must be below the upper", what,
+                                  bk.str(), lohi[0], lohi[1]));
+        f.bounds[std::string(bk.str())] = {lohi[0], lohi[1]};
+      }
+    }
+    if (key == "sigma_B_nT") f.sigma_B_nT = number_in(n, 1e-6, 1e3, what, "must be positive (nT)");
+    if (key == "sigma_n_rel") f.sigma_n_rel = number_in(n, 1e-6, 10, what, "must be positive");
+    if (key == "sigma_T_rel") f.sigma_T_rel = number_in(n, 1e-6, 10, what, "must be positive");
+    if (key == "max_iterations") f.max_iterations = integer_in(n, 1, 10000, what);
+    if (key == "rel_step") f.rel_step = number_in(n, 1e-10, 0.1, what, "must be in (0, 0.1]");
+  }
+  return f;
+}
+
 namespace {
 std::string v3(Vec3 v) {
   return fmt::format("[{}, {}, {}]", v.x, v.y, v.z);
@@ -315,7 +358,7 @@ std::string v3(Vec3 v) {
 }  // namespace
 
 std::string render_event_toml(const GeometrySettings& g, const InstrumentSettings& s,
-                              const OutputSettings& out) {
+                              const OutputSettings& out, const FitSettings& fit) {
   std::ostringstream o;
   o << "\n[geometry]\n";
   o << "# LMN in GSE (the rope axis is M); model axes: z = M, x = N orthogonalized, y = z x x\n";
@@ -400,6 +443,20 @@ std::string render_event_toml(const GeometrySettings& g, const InstrumentSetting
   o << fmt::format("gzip          = {}   # deflate level of the chunked datasets (0-9)\n", out.gzip);
   o << fmt::format("batch_samples = {}   # samples per batch (a backend launch, an HDF5 chunk)\n",
                    out.batch_samples);
+  o << "\n[fit]   # fluxrope fit (docs/fit.md)\n";
+  std::string names;
+  for (const std::string& n : fit.free) names += (names.empty() ? "" : ", ") + ("\"" + n + "\"");
+  o << fmt::format("free = [{}]\n", names);
+  std::string bounds;
+  for (const auto& [n, b] : fit.bounds)
+    bounds += (bounds.empty() ? "" : ", ") + fmt::format("{} = [{}, {}]", n, b.first, b.second);
+  o << fmt::format("bounds = {{{}}}   # name = [lower, upper]\n", bounds);
+  o << fmt::format("sigma_B_nT     = {}   # uncertainty of each field component [nT]\n",
+                   fit.sigma_B_nT);
+  o << fmt::format("sigma_n_rel    = {}   # of the density, relative\n", fit.sigma_n_rel);
+  o << fmt::format("sigma_T_rel    = {}   # of T_par and T_perp, relative\n", fit.sigma_T_rel);
+  o << fmt::format("max_iterations = {}\n", fit.max_iterations);
+  o << fmt::format("rel_step       = {}   # finite-difference step, relative\n", fit.rel_step);
   return o.str();
 }
 

@@ -47,5 +47,8 @@ struct Track {
 };
 // r_rope(t) = R (P - C) + U t with C = center_L L + center_N N (GSE, km) and U = -R V_rope.
 std::vector<Track> make_tracks(const GeometrySettings& g, const RopeFrame& f);
+// One spacecraft's track at given times [s] (observations at their own times, e.g. a fit).
+Track make_track(const GeometrySettings& g, const RopeFrame& f, const SpacecraftSpec& sc,
+                 const std::vector<double>& times_s);
 
 }  // namespace fluxrope

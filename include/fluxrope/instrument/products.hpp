@@ -59,6 +59,15 @@ struct TrackProducts {
 // grid (error O(h^4)); beyond the edge, the edge value.
 double profile_at(const std::vector<double>& f, double h, double rho);
 
+// The model field and moments along a track, without skymaps (what a fit compares with
+// observations): B in GSE [T], n_e [m^-3], T_par, T_perp [J] at every sample.
+struct ModelSeries {
+  std::vector<Vec3> B_gse_T;
+  std::vector<double> ne_m3, T_par_J, T_perp_J;
+};
+ModelSeries model_along_track(const ProfileTables& profile, const RadialProfile& profile_source,
+                              const RopeFrame& frame, const Mat3& dbcs_to_gse, const Track& track);
+
 // Receives the products batch by batch: begin() once with every track, then write() for
 // consecutive rows of each track, in order.
 class ProductSink {

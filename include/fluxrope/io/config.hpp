@@ -42,7 +42,12 @@ struct RunConfig {
   GeometrySettings geometry;    // the default event unless configured
   InstrumentSettings instrument;
   OutputSettings output;
+  FitSettings fit;
 };
+
+// The value of a [model] key of the configuration's form (e.g. "alpha_r", "B0_nT"); an Error
+// naming the accepted keys otherwise.
+double model_key_value(const RunConfig& cfg, const std::string& key);
 
 // Throws fluxrope::Error with one message naming the file, key or value at fault.
 RunConfig load_config(const ConfigSources& src);

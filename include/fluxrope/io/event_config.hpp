@@ -2,7 +2,10 @@
 // Internals of the config loader for the [geometry] and [instrument] tables.
 #include <toml++/toml.h>
 
+#include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "fluxrope/geometry/geometry.hpp"
 #include "fluxrope/instrument/skymap.hpp"
@@ -13,6 +16,20 @@ struct OutputSettings {
   bool float32 = false;    // store skymap-sized arrays as float32 (as the L2 files)
   int gzip = 0;            // deflate level of the chunked datasets (0 = none)
   int batch_samples = 64;  // samples a batch (one backend launch, one HDF5 chunk)
+};
+// The [fit] table (fluxrope fit, docs/fit.md): which parameters are free, their bounds, the
+// observation uncertainties and the stop rules.
+struct FitSettings {
+  // model keys of the configuration's form (e.g. "alpha_r", "B0_nT") and "center_L_km",
+  // "center_N_km" (the axis position); default: the six
+  std::vector<std::string> free = {"alpha_r", "alpha_z", "B0_nT", "gamma", "b_z",
+                                   "center_L_km", "center_N_km"};
+  std::map<std::string, std::pair<double, double>> bounds;  // name -> [lower, upper]
+  double sigma_B_nT = 0.1;    // field components
+  double sigma_n_rel = 0.01;  // density, relative
+  double sigma_T_rel = 0.01;  // T_par, T_perp, relative
+  int max_iterations = 40;    // Levenberg-Marquardt iterations (function evaluations: more)
+  double rel_step = 1e-4;     // finite-difference step, relative to the parameter's scale
 };
 }  // namespace fluxrope
 
@@ -27,7 +44,8 @@ void check_event_key(const std::string& table, const std::string& key, const std
 GeometrySettings geometry_from(const toml::table& overrides, const std::string& where);
 InstrumentSettings instrument_from(const toml::table& overrides, const std::string& where);
 OutputSettings output_from(const toml::table& overrides, const std::string& where);
+FitSettings fit_from(const toml::table& overrides, const std::string& where);
 std::string render_event_toml(const GeometrySettings& g, const InstrumentSettings& s,
-                              const OutputSettings& o);
+                              const OutputSettings& o, const FitSettings& f);
 
 }  // namespace fluxrope
