@@ -403,9 +403,7 @@ int main(int argc, char** argv) {
     }
     if (*show_cmd) {
       RunConfig cfg = resolve(show_opts);
-      if (show_form == "physical") cfg.physical = to_physical(cfg.model);
-      if (show_form == "normalized") cfg.normalized = to_normalized(cfg.model);
-      if (!show_form.empty()) cfg.model_form = show_form;
+      if (!show_form.empty()) set_model_form(cfg, show_form);
       fmt::print("{}", render_toml(cfg));
       return 0;
     }

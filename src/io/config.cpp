@@ -437,6 +437,12 @@ RunConfig load_config(const ConfigSources& src) {
   cfg.instrument = instrument_from(m.instrument, "the configuration");
   cfg.output = output_from(m.output, "the configuration");
   cfg.fit = fit_from(m.fit, "the configuration");
+  if (cfg.fit.free.empty())
+    cfg.fit.free = cfg.model_form == "physical"
+                       ? std::vector<std::string>{"alpha_r", "alpha_z", "B0_nT", "V_km_s",
+                                                  "b_z_nT", "center_L_km", "center_N_km"}
+                       : std::vector<std::string>{"alpha_r", "alpha_z", "B0_nT", "gamma", "b_z",
+                                                  "center_L_km", "center_N_km"};
   for (const std::string& name : cfg.fit.free)  // a model key of this form, or the axis position
     if (name != "center_L_km" && name != "center_N_km") {
       try {
@@ -446,6 +452,28 @@ RunConfig load_config(const ConfigSources& src) {
       }
     }
   return cfg;
+}
+
+void set_model_form(RunConfig& cfg, const std::string& form) {
+  if (form == cfg.model_form) return;
+  // the [model] keys of one form that play the part of the other's (fit.free follows the form)
+  static const std::vector<std::pair<std::string, std::string>> pairs = {
+      {"gamma", "V_km_s"},    {"epsilon", "Omega_per_s"}, {"b_b", "b_b_nT"}, {"b_r", "b_r_nT"},
+      {"b_z", "b_z_nT"},      {"tau_b", "T_r_eV"},        {"tau", "T_i_eV"}, {"tau_z", "T_z_eV"}};
+  for (std::string& name : cfg.fit.free)
+    for (const auto& [n, p] : pairs) {
+      if (form == "physical" && name == n) {
+        name = p;
+        break;
+      }
+      if (form == "normalized" && name == p) {
+        name = n;
+        break;
+      }
+    }
+  if (form == "physical") cfg.physical = to_physical(cfg.model);
+  if (form == "normalized") cfg.normalized = to_normalized(cfg.model);
+  cfg.model_form = form;
 }
 
 double model_key_value(const RunConfig& cfg, const std::string& key) {

@@ -45,6 +45,10 @@ struct RunConfig {
   FitSettings fit;
 };
 
+// Express [model] in the other form ("normalized" or "physical"), the same physics; fit.free
+// names follow (gamma <-> V_km_s, b_z <-> b_z_nT, ...).
+void set_model_form(RunConfig& cfg, const std::string& form);
+
 // The value of a [model] key of the configuration's form (e.g. "alpha_r", "B0_nT"); an Error
 // naming the accepted keys otherwise.
 double model_key_value(const RunConfig& cfg, const std::string& key);

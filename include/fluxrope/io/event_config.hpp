@@ -21,9 +21,10 @@ struct OutputSettings {
 // observation uncertainties and the stop rules.
 struct FitSettings {
   // model keys of the configuration's form (e.g. "alpha_r", "B0_nT") and "center_L_km",
-  // "center_N_km" (the axis position); default: the six
-  std::vector<std::string> free = {"alpha_r", "alpha_z", "B0_nT", "gamma", "b_z",
-                                   "center_L_km", "center_N_km"};
+  // "center_N_km" (the axis position); empty until loaded: then the form's default five model
+  // keys (normalized: alpha_r, alpha_z, B0_nT, gamma, b_z; physical: alpha_r, alpha_z, B0_nT,
+  // V_km_s, b_z_nT) and the axis position
+  std::vector<std::string> free;
   std::map<std::string, std::pair<double, double>> bounds;  // name -> [lower, upper]
   double sigma_B_nT = 0.1;    // field components
   double sigma_n_rel = 0.01;  // density, relative
