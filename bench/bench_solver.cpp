@@ -6,6 +6,7 @@
 #include <omp.h>
 
 #include <cmath>
+#include <random>
 
 #include "fluxrope/core/simd_math.hpp"
 #include "fluxrope/engine/backend.hpp"
@@ -14,6 +15,8 @@
 #include "fluxrope/instrument/products.hpp"
 #include "fluxrope/instrument/skymap.hpp"
 #include "fluxrope/io/config.hpp"
+#include "fluxrope/jobs.hpp"
+#include "fluxrope/reconstruct/fit.hpp"
 
 using namespace fluxrope;
 
@@ -321,4 +324,47 @@ void BM_VexpThroughputAvx512(benchmark::State& state) {
   });
 }
 BENCHMARK(BM_VexpThroughputAvx512);
+}  // namespace
+
+// The fit of issue 11's acceptance: seven parameters (alpha_r, alpha_z, B0, gamma, b_z, the axis
+// L, N) from the four spacecraft's field and MMS1's n_e, T_par, T_perp with 0.1 nT and 1% noise,
+// started at the defaults. Wall time of fit_job (its Jacobian columns run on all cores).
+namespace {
+void BM_FitSevenParameters(benchmark::State& state) {
+  ConfigSources truth_src;
+  truth_src.sets = {"model.alpha_r=0.70", "model.alpha_z=0.38", "model.B0_nT=23.0",
+                    "model.gamma=2.1", "model.b_z=0.50", "geometry.center_ln_km=[2.6, -0.7]"};
+  const RunConfig truth = load_config(truth_src);
+  auto cpu = make_cpu_backend();
+  const Equilibrium eq = solve_job(truth, *cpu);
+  const EventGeometry geo = event_geometry(truth);
+  std::mt19937_64 rng(7);
+  std::normal_distribution<double> g(0.0, 1.0);
+  std::vector<FitObservations> obs;
+  for (const Track& t : geo.tracks) {
+    const ModelSeries m = model_along_track(eq.tables, eq.result.profile, geo.frame,
+                                            truth.instrument.dbcs_to_gse, t);
+    FitObservations o;
+    o.name = t.name;
+    o.t_s = t.time_s;
+    for (const Vec3& B : m.B_gse_T)
+      for (double c : {B.x, B.y, B.z}) o.B_gse_nT.push_back(c * 1e9 + 0.1 * g(rng));
+    if (t.name == "MMS1")
+      for (size_t k = 0; k < t.time_s.size(); ++k) {
+        o.ne_cm3.push_back(m.ne_m3[k] * 1e-6 * (1 + 0.01 * g(rng)));
+        o.T_par_eV.push_back(m.T_par_J[k] / constants::EV_TO_SI * (1 + 0.01 * g(rng)));
+        o.T_perp_eV.push_back(m.T_perp_J[k] / constants::EV_TO_SI * (1 + 0.01 * g(rng)));
+      }
+    obs.push_back(std::move(o));
+  }
+  const RunConfig start = load_config(ConfigSources{});
+  int solves = 0;
+  for (auto _ : state) {
+    const FitResult r = fit_job(start, obs);
+    solves = r.solves;
+    benchmark::DoNotOptimize(r.value.data());
+  }
+  state.counters["solves"] = solves;
+}
+BENCHMARK(BM_FitSevenParameters)->Unit(benchmark::kSecond)->Iterations(3);
 }  // namespace

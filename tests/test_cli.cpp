@@ -191,6 +191,39 @@ TEST_F(Cli, SynthCentreWithoutNoiseInFloat32) {
   for (double v : n) EXPECT_GT(v, 30.0);
 }
 
+// fluxrope fit from a synth output with seeded noise: parameters with uncertainties, /fit in
+// the file, the best-fit configuration as TOML that synth accepts.
+TEST_F(Cli, FitRecoversASyntheticCrossing) {
+  const std::string truth = (dir_ / "truth.h5").string();
+  ASSERT_EQ(run("synth --backend cpu --set model.B0_nT=23 --set instrument.response=centre "
+                "--set geometry.duration_s=0.6 --set geometry.t_start_s=-0.3 -o " + truth)
+                .status,
+            0);
+  const CliRun r = run(
+      "fit --input " + truth +
+      " --set fit.free=[\\\"B0_nT\\\",\\\"center_L_km\\\"] --set geometry.duration_s=0.6"
+      " --set geometry.t_start_s=-0.3 --noise-seed 4 --strict -o " + out());
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("1 sigma"), std::string::npos) << r.output;
+  fluxrope::H5File f(out(), fluxrope::H5File::Mode::Read);
+  const std::vector<double> v = f.read("/fit/value"), s = f.read("/fit/sigma");
+  ASSERT_EQ(v.size(), 2u);
+  EXPECT_LT(std::fabs(v[0] - 23.0), 3 * s[0]) << v[0] << " +- " << s[0];
+  EXPECT_LT(std::fabs(v[1] - 2.0), 3 * s[1]) << v[1] << " +- " << s[1];
+  EXPECT_EQ(f.read_string_attr("/fit", "parameters"), "B0_nT,center_L_km");
+  const std::string best = (dir_ / "out_best.toml").string();
+  ASSERT_TRUE(fs::exists(best));
+  EXPECT_EQ(run("show-config --config " + best).status, 0);
+}
+
+TEST_F(Cli, FitBadInputs) {
+  expect_failure("fit", {"--input", "--csv"});
+  expect_failure("fit --csv MMS1=" + file("b.csv", "time_s,Bx,By,Bz\n0,1,2\n"),
+                 {"b.csv", "line 2", "expected time_s, Bx, By, Bz"});
+  expect_failure("fit --input " + (dir_ / "missing.h5").string(), {"missing.h5"});
+  expect_failure("fit --set fit.free=[\\\"nonesuch\\\"] --input x.h5", {"fit.free", "nonesuch"});
+}
+
 TEST_F(Cli, NegativeTemperature) {
   expect_failure("solve --set model.T_b_eV=-1", {"T_b_eV", "-1", "positive"});
 }

@@ -6,6 +6,7 @@
 //   fluxrope atlas [options]              solve, then tabulate gyro-averaged f(rho, E, alpha)
 //   fluxrope fit-center --input F | --csv NAME=FILE...   the rope centre of paper eq. 5
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -26,6 +27,7 @@
 #include "fluxrope/io/hdf5_file.hpp"
 #include "fluxrope/io/profile_io.hpp"
 #include "fluxrope/jobs.hpp"
+#include "fluxrope/reconstruct/fit.hpp"
 #include "fluxrope/version.hpp"
 
 using namespace fluxrope;
@@ -331,6 +333,108 @@ int cmd_fit_center(CommonOptions& o, const FitOptions& fo) {
   return 0;
 }
 
+struct ModelFitOptions {
+  std::string input;                 // fluxrope synth output: observations
+  std::vector<std::string> csv;      // NAME=FILE
+  std::vector<std::string> moments = {"MMS1"};  // spacecraft whose n_e, T_par, T_perp are used
+  long noise_seed = -1;              // >= 0: add Gaussian noise with the [fit] sigmas
+  std::string toml;                  // best-fit configuration file
+  bool strict = false;
+};
+
+int cmd_fit(CommonOptions& o, const ModelFitOptions& fo) {
+  if (fo.input.empty() == fo.csv.empty())
+    throw Error("fit needs either --input FILE.h5 (a synth output) or --csv NAME=FILE for every "
+                "spacecraft");
+  const RunConfig cfg = resolve(o);
+  AtomicOutput out(o.output);
+  const std::string toml_path =
+      !fo.toml.empty() ? fo.toml
+                       : (o.output.size() > 3 && o.output.substr(o.output.size() - 3) == ".h5"
+                              ? o.output.substr(0, o.output.size() - 3)
+                              : o.output) +
+                             "_best.toml";
+  std::vector<FitObservations> obs;
+  for (const SpacecraftSpec& spec : cfg.geometry.spacecraft) {
+    FitObservations ob;
+    ob.name = spec.name;
+    const bool with_moments =
+        std::find(fo.moments.begin(), fo.moments.end(), spec.name) != fo.moments.end();
+    if (!fo.input.empty()) {
+      H5File in(fo.input, H5File::Mode::Read);
+      const std::string g = "/tracks/" + spec.name;
+      if (!in.exists(g))
+        throw Error(fmt::format("'{}' has no {} for spacecraft {}", fo.input, g, spec.name));
+      ob.t_s = in.read(g + "/time_s");
+      ob.B_gse_nT = in.read(g + "/B_gse_nT");
+      if (with_moments) {
+        ob.ne_cm3 = in.read(g + "/ne_cm3");
+        ob.T_par_eV = in.read(g + "/T_par_eV");
+        ob.T_perp_eV = in.read(g + "/T_perp_eV");
+      }
+    } else {
+      std::string file;
+      for (const std::string& c : fo.csv)
+        if (c.rfind(spec.name + "=", 0) == 0) file = c.substr(spec.name.size() + 1);
+      if (file.empty())
+        throw Error(fmt::format("no --csv {}=FILE given for spacecraft {} of [geometry]", spec.name,
+                                spec.name));
+      read_fit_csv(file, ob.t_s, ob.B_gse_nT, with_moments ? &ob.ne_cm3 : nullptr,
+                   with_moments ? &ob.T_par_eV : nullptr, with_moments ? &ob.T_perp_eV : nullptr);
+    }
+    obs.push_back(std::move(ob));
+  }
+  if (fo.noise_seed >= 0) add_fit_noise(obs, cfg.fit, static_cast<uint64_t>(fo.noise_seed));
+  fmt::print("fluxrope {} fit: {} free parameters ({}), {} spacecraft\n", VERSION,
+             cfg.fit.free.size(), fmt::join(cfg.fit.free, ", "), obs.size());
+  const FitResult r = fit_job(cfg, obs, [](int it, double chi2) {
+    fmt::print("  Jacobian {:>3}: chi^2 = {:.6g}\n", it, chi2);
+    std::fflush(stdout);
+  });
+  fmt::print("\n{} ({} iterations, {} equilibrium solves, {:.1f} s)\n", r.stop_reason, r.iterations,
+             r.solves, r.seconds);
+  fmt::print("  {:<14} {:>14} {:>12} {:>14}\n", "parameter", "best fit", "1 sigma", "start");
+  for (size_t i = 0; i < r.names.size(); ++i)
+    fmt::print("  {:<14} {:>14.6g} {:>12.3g} {:>14.6g}{}\n", r.names[i], r.value[i], r.sigma[i],
+               r.start[i], r.at_bound[i] ? "   (at bound)" : "");
+  fmt::print("  sigmas from the covariance (J^T J)^-1 scaled by chi^2/dof = {:.4g} / {} = {:.4g}\n",
+             r.chi2, r.dof, r.chi2 / static_cast<double>(r.dof));
+  for (size_t k = 0; k < r.chi2_labels.size(); ++k)
+    fmt::print("  chi^2/N {:<14} {:8.3f}  (N = {})\n", r.chi2_labels[k], r.chi2_per_dof[k],
+               r.n_per_label[k]);
+  for (const std::string& w : r.warnings) fmt::print(stderr, "warning: {}\n", w);
+  if (r.negativity.n_negative > 0)
+    fmt::print(stderr,
+               "warning: at the best fit f_e < 0 at {} of {} scanned points (MODEL.md section 8), "
+               "minimum {:.3e} s^3/cm^6\n",
+               r.negativity.n_negative, r.negativity.n_scanned, r.negativity.f_min * 1e-12);
+  {
+    H5File f(out.temp_path(), H5File::Mode::Create);
+    write_root_attributes(f, r.best);
+    write_fit(f, r, obs);
+    write_validity(f, r.negativity);
+  }
+  {
+    AtomicOutput t(toml_path);
+    std::FILE* fp = std::fopen(t.temp_path().c_str(), "w");
+    if (!fp) throw Error(fmt::format("cannot write '{}'", toml_path));
+    const std::string text = render_toml(r.best);
+    std::fwrite(text.data(), 1, text.size(), fp);
+    std::fclose(fp);
+    t.commit();
+  }
+  out.commit();
+  fmt::print("\nwrote {} and the best-fit configuration {} (fluxrope synth --config {})\n",
+             o.output, toml_path, toml_path);
+  bool bad = !r.converged;
+  for (bool b : r.at_bound) bad = bad || b;
+  if (fo.strict && bad) {
+    fmt::print(stderr, "fluxrope: error: the fit did not converge or ends at a bound (--strict)\n");
+    return 3;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -388,6 +492,26 @@ int main(int argc, char** argv) {
                    "contour levels [nT], comma-separated (default 16..20, 11 values)")
       ->delimiter(',');
 
+  CommonOptions mfit_opts;
+  ModelFitOptions mfit;
+  auto* mfit_cmd = app.add_subcommand(
+      "fit", "fit [fit] free model parameters and the axis position to four-spacecraft data");
+  add_config_options(mfit_cmd, mfit_opts);
+  mfit_opts.output = "fluxrope_fit.h5";
+  mfit_cmd->add_option("-o,--output", mfit_opts.output, "output HDF5 file")->capture_default_str();
+  mfit_cmd->add_option("--input", mfit.input,
+                       "observations from a fluxrope synth output (its tracks' B, n_e, T)");
+  mfit_cmd->add_option("--csv", mfit.csv,
+                       "NAME=FILE: time_s,Bx,By,Bz[,ne_cm3,T_par_eV,T_perp_eV] per spacecraft");
+  mfit_cmd->add_option("--moments", mfit.moments,
+                       "spacecraft whose n_e, T_par, T_perp enter the fit (default MMS1)")
+      ->delimiter(',');
+  mfit_cmd->add_option("--noise-seed", mfit.noise_seed,
+                       "add Gaussian noise with the [fit] sigmas to the observations (round trips)");
+  mfit_cmd->add_option("--toml", mfit.toml, "best-fit configuration (default OUTPUT_best.toml)");
+  mfit_cmd->add_flag("--strict", mfit.strict,
+                     "exit non-zero when the fit does not converge or ends at a bound");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -411,6 +535,7 @@ int main(int argc, char** argv) {
     if (*synth_cmd) return cmd_synth(synth_opts);
     if (*atlas_cmd) return cmd_atlas(atlas_opts, frame_velocity, stride);
     if (*fit_cmd) return cmd_fit_center(fit_opts, fit);
+    if (*mfit_cmd) return cmd_fit(mfit_opts, mfit);
   } catch (const Error& e) {
     fmt::print(stderr, "fluxrope: error: {}\n", e.what());
     return 1;

@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "fluxrope/core/constants.hpp"
 #include "fluxrope/core/error.hpp"
 #include "fluxrope/instrument/fpi.hpp"
 #include "fluxrope/io/output_tables.hpp"
+#include "fluxrope/jobs.hpp"
 #include "fluxrope/version.hpp"
 
 namespace fluxrope {
@@ -210,6 +212,114 @@ void TrackWriter::write(size_t track, size_t row0, const TrackProducts& p) {
   }
   beyond_[track] += p.n_beyond_edge;
   f_.attr(g, "n_beyond_edge", static_cast<int64_t>(beyond_[track]));
+}
+
+void write_fit(H5File& f, const FitResult& r, const std::vector<FitObservations>& obs) {
+  f.group("/fit");
+  const uint64_t n = r.names.size();
+  std::string names;
+  for (const std::string& s : r.names) names += (names.empty() ? "" : ",") + s;
+  f.write("/fit/value", r.value, "mixed", "parameter");
+  f.write("/fit/sigma", r.sigma, "mixed", "parameter");
+  f.write("/fit/start", r.start, "mixed", "parameter");
+  f.write("/fit/correlation", r.correlation, {n, n}, "1", "parameter,parameter_col");
+  std::vector<double> at_bound(r.at_bound.begin(), r.at_bound.end());
+  f.write("/fit/at_bound", at_bound, "1", "parameter");
+  f.attr("/fit/value", "parameters", names);
+  f.attr("/fit", "parameters", names);
+  f.attr("/fit/sigma", "description",
+         std::string("1 sigma from the covariance (J^T J)^-1 scaled by chi^2/dof; inf where the "
+                     "data do not constrain the parameter"));
+  f.write("/fit/chi2_per_n", r.chi2_per_dof, "1", "quantity");
+  std::string labels;
+  for (const std::string& s : r.chi2_labels) labels += (labels.empty() ? "" : ",") + s;
+  f.attr("/fit/chi2_per_n", "quantities", labels);
+  f.attr("/fit", "chi2", r.chi2);
+  f.attr("/fit", "dof", static_cast<int64_t>(r.dof));
+  f.attr("/fit", "converged", static_cast<int64_t>(r.converged ? 1 : 0));
+  f.attr("/fit", "stop_reason", r.stop_reason);
+  std::string warnings;
+  for (const std::string& w : r.warnings) warnings += (warnings.empty() ? "" : "\n") + w;
+  f.attr("/fit", "warnings", warnings);
+  f.attr("/fit", "iterations", static_cast<int64_t>(r.iterations));
+  f.attr("/fit", "solves", static_cast<int64_t>(r.solves));
+  f.attr("/fit", "seconds", r.seconds);
+  f.attr("/fit", "best_config_toml", render_toml(r.best));
+  // what was fitted, and the best-fit model along each track (figure: examples/fig_fit.py)
+  auto cpu = make_cpu_backend();
+  const Equilibrium eq = solve_job(r.best, *cpu);
+  const RopeFrame frame =
+      make_rope_frame(r.best.geometry.L_gse, r.best.geometry.M_gse, r.best.geometry.N_gse);
+  for (const FitObservations& o : obs) {
+    const std::string g = "/fit/tracks/" + o.name;
+    f.group(g);
+    const uint64_t k = o.t_s.size();
+    f.write(g + "/time_s", o.t_s, "s", "time");
+    f.write(g + "/observed_B_gse_nT", o.B_gse_nT, {k, 3}, "nT", "time,gse");
+    if (!o.ne_cm3.empty()) f.write(g + "/observed_ne_cm3", o.ne_cm3, "cm^-3", "time");
+    if (!o.T_par_eV.empty()) f.write(g + "/observed_T_par_eV", o.T_par_eV, "eV", "time");
+    if (!o.T_perp_eV.empty()) f.write(g + "/observed_T_perp_eV", o.T_perp_eV, "eV", "time");
+    const SpacecraftSpec* spec = nullptr;
+    for (const SpacecraftSpec& s : r.best.geometry.spacecraft)
+      if (s.name == o.name) spec = &s;
+    const ModelSeries m = model_along_track(eq.tables, eq.result.profile, frame,
+                                            r.best.instrument.dbcs_to_gse,
+                                            make_track(r.best.geometry, frame, *spec, o.t_s));
+    std::vector<double> B, ne, tpar, tperp;
+    for (const Vec3& b : m.B_gse_T)
+      for (double c : {b.x, b.y, b.z}) B.push_back(c / NT_TO_SI);
+    for (size_t i = 0; i < k; ++i) {
+      ne.push_back(m.ne_m3[i] / CM3_TO_SI);
+      tpar.push_back(m.T_par_J[i] / EV_TO_SI);
+      tperp.push_back(m.T_perp_J[i] / EV_TO_SI);
+    }
+    f.write(g + "/model_B_gse_nT", B, {k, 3}, "nT", "time,gse");
+    f.write(g + "/model_ne_cm3", ne, "cm^-3", "time");
+    f.write(g + "/model_T_par_eV", tpar, "eV", "time");
+    f.write(g + "/model_T_perp_eV", tperp, "eV", "time");
+  }
+}
+
+void read_fit_csv(const std::string& path, std::vector<double>& t_s, std::vector<double>& B,
+                  std::vector<double>* ne, std::vector<double>* tpar, std::vector<double>* tperp) {
+  std::ifstream in(path);
+  if (!in) throw Error(fmt::format("cannot read CSV file '{}'", path));
+  std::string line;
+  int number = 0;
+  const bool moments = ne != nullptr;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.empty() || line[0] == '#') continue;
+    std::replace(line.begin(), line.end(), ',', ' ');
+    std::istringstream ss(line);
+    double v[7];
+    int got = 0;
+    while (got < 7 && ss >> v[got]) ++got;
+    if (got < 4 || (moments && got < 7)) {
+      if (t_s.empty() && number == 1) continue;  // a header line
+      throw Error(fmt::format("CSV file '{}', line {}: expected time_s, Bx, By, Bz{} (numbers)",
+                              path, number, moments ? ", ne_cm3, T_par_eV, T_perp_eV" : ""));
+    }
+    t_s.push_back(v[0]);
+    B.insert(B.end(), {v[1], v[2], v[3]});
+    if (moments) {
+      ne->push_back(v[4]);
+      tpar->push_back(v[5]);
+      tperp->push_back(v[6]);
+    }
+  }
+  if (t_s.size() < 2) throw Error(fmt::format("CSV file '{}' has fewer than two samples", path));
+}
+
+void add_fit_noise(std::vector<FitObservations>& obs, const FitSettings& s, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> g(0.0, 1.0);
+  for (FitObservations& o : obs) {
+    for (double& b : o.B_gse_nT) b += s.sigma_B_nT * g(rng);
+    for (double& v : o.ne_cm3) v *= 1.0 + s.sigma_n_rel * g(rng);
+    for (double& v : o.T_par_eV) v *= 1.0 + s.sigma_T_rel * g(rng);
+    for (double& v : o.T_perp_eV) v *= 1.0 + s.sigma_T_rel * g(rng);
+  }
 }
 
 void write_solver_history(H5File& f, const SolveResult& r, const SolverSettings& s,

@@ -10,6 +10,7 @@
 #include "fluxrope/io/config.hpp"
 #include "fluxrope/io/hdf5_file.hpp"
 #include "fluxrope/reconstruct/center_fit.hpp"
+#include "fluxrope/reconstruct/fit.hpp"
 
 namespace fluxrope {
 
@@ -42,6 +43,16 @@ class TrackWriter final : public ProductSink {
   std::vector<std::string> names_;
   std::vector<size_t> beyond_;
 };
+// /fit: the fit's parameters, uncertainties, correlations, chi^2 and what it was fitted to
+// (observations and the best-fit model along every track).
+void write_fit(H5File& f, const FitResult& r, const std::vector<FitObservations>& obs);
+// CSV of time_s, Bx, By, Bz [nT, GSE] and, when the pointers are given, ne_cm3, T_par_eV,
+// T_perp_eV (a header line is allowed).
+void read_fit_csv(const std::string& path, std::vector<double>& t_s, std::vector<double>& B_gse_nT,
+                  std::vector<double>* ne_cm3, std::vector<double>* T_par_eV,
+                  std::vector<double>* T_perp_eV);
+// Gaussian noise with the [fit] sigmas (round trips), seeded.
+void add_fit_noise(std::vector<FitObservations>& obs, const FitSettings& s, uint64_t seed);
 void write_solver_history(H5File& f, const SolveResult& r, const SolverSettings& s,
                           const std::string& backend);
 
