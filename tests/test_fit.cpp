@@ -148,3 +148,19 @@ TEST(Fit, BadObservationsAndSettingsAreErrors) {
   EXPECT_THROW(test::config_of("yang2022", {"fit.free=[\"nonesuch\"]"}), Error);
   EXPECT_THROW(test::config_of("yang2022", {"fit.bounds={gamma=[3, 1]}"}), Error);
 }
+
+// The geometry too: the rope velocity and a tilt of the axis, from a start 9 km/s off.
+TEST(Fit, RopeVelocityAndAxisTiltRoundTrip) {
+  const RunConfig truth = test::config_of("yang2022");
+  const RunConfig start = test::config_of(
+      "yang2022", {"geometry.rope_velocity_gse_km_s=[-20, 78.5, -207.4]",
+                   "fit.free=[\"rope_velocity_gse_x_km_s\", \"axis_tilt_L_deg\", "
+                   "\"axis_tilt_N_deg\", \"center_L_km\", \"center_N_km\"]"});
+  const FitResult r = fit_job(start, observe(truth, 11, 0.1, 0.01, false));
+  ASSERT_TRUE(r.converged) << r.stop_reason;
+  const double true_values[5] = {-29.1, 0.0, 0.0, 2.0, 0.0};
+  for (int i = 0; i < 5; ++i)
+    EXPECT_LT(std::fabs(r.value[i] - true_values[i]), 3 * r.sigma[i])
+        << r.names[i] << " = " << r.value[i] << " +- " << r.sigma[i];
+  EXPECT_EQ(r.solves, 1);  // geometry only: one equilibrium
+}

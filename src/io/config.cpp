@@ -7,6 +7,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "fluxrope/core/error.hpp"
@@ -443,12 +444,18 @@ RunConfig load_config(const ConfigSources& src) {
                                                   "b_z_nT", "center_L_km", "center_N_km"}
                        : std::vector<std::string>{"alpha_r", "alpha_z", "B0_nT", "gamma", "b_z",
                                                   "center_L_km", "center_N_km"};
-  for (const std::string& name : cfg.fit.free)  // a model key of this form, or the axis position
-    if (name != "center_L_km" && name != "center_N_km") {
+  static const std::set<std::string> geometry_parameters = {
+      "center_L_km",      "center_N_km",     "rope_velocity_gse_x_km_s", "rope_velocity_gse_y_km_s",
+      "rope_velocity_gse_z_km_s", "axis_tilt_L_deg", "axis_tilt_N_deg"};
+  for (const std::string& name : cfg.fit.free)  // a model key of this form, or a geometry one
+    if (!geometry_parameters.count(name)) {
       try {
         model_key_value(cfg, name);
       } catch (const Error& e) {
-        throw Error(fmt::format("fit.free: {} or center_L_km, center_N_km", e.what()));
+        throw Error(fmt::format(
+            "fit.free: {} or center_L_km, center_N_km, rope_velocity_gse_[xyz]_km_s, "
+            "axis_tilt_L_deg, axis_tilt_N_deg",
+            e.what()));
       }
     }
   return cfg;

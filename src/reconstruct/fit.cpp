@@ -22,8 +22,26 @@ using namespace constants;
 
 namespace {
 
+// Parameters of [geometry] (no equilibrium to re-solve when only these move): the axis
+// position, the rope velocity in GSE, and small tilts of the axis M towards L and towards N.
+const std::vector<std::string>& geometry_parameters() {
+  static const std::vector<std::string> g = {
+      "center_L_km", "center_N_km", "rope_velocity_gse_x_km_s", "rope_velocity_gse_y_km_s",
+      "rope_velocity_gse_z_km_s", "axis_tilt_L_deg", "axis_tilt_N_deg"};
+  return g;
+}
 bool is_geometry(const std::string& n) {
-  return n == "center_L_km" || n == "center_N_km";
+  for (const std::string& g : geometry_parameters())
+    if (n == g) return true;
+  return false;
+}
+double geometry_value(const GeometrySettings& g, const std::string& n) {
+  if (n == "center_L_km") return g.center_L_km;
+  if (n == "center_N_km") return g.center_N_km;
+  if (n == "rope_velocity_gse_x_km_s") return g.rope_velocity_gse_km_s.x;
+  if (n == "rope_velocity_gse_y_km_s") return g.rope_velocity_gse_km_s.y;
+  if (n == "rope_velocity_gse_z_km_s") return g.rope_velocity_gse_km_s.z;
+  return 0.0;  // tilts start at the given M
 }
 
 // The residual vector of a parameter vector: (model - observed) / sigma for every field
@@ -54,9 +72,8 @@ class Model {
     }
     for (const std::string& name : fs_.free) {
       names_.push_back(name);
-      start_.push_back(name == "center_L_km"   ? base.geometry.center_L_km
-                       : name == "center_N_km" ? base.geometry.center_N_km
-                                               : model_key_value(base, name));
+      start_.push_back(is_geometry(name) ? geometry_value(base.geometry, name)
+                                         : model_key_value(base, name));
       const auto b = fs_.bounds.find(name);
       lo_.push_back(b == fs_.bounds.end() ? -std::numeric_limits<double>::infinity() : b->second.first);
       hi_.push_back(b == fs_.bounds.end() ? std::numeric_limits<double>::infinity() : b->second.second);
@@ -81,16 +98,33 @@ class Model {
     ConfigSources src;
     src.text = toml_;
     src.text_name = "the fit's configuration";
-    double L = base_.geometry.center_L_km, N = base_.geometry.center_N_km;
+    const GeometrySettings& g = base_.geometry;
+    double L = g.center_L_km, N = g.center_N_km, tilt_L = 0.0, tilt_N = 0.0;
+    Vec3 V = g.rope_velocity_gse_km_s;
     for (size_t i = 0; i < names_.size(); ++i) {
-      if (names_[i] == "center_L_km")
-        L = p[i];
-      else if (names_[i] == "center_N_km")
-        N = p[i];
-      else
-        src.sets.push_back(fmt::format("model.{}={:.17g}", names_[i], p[i]));
+      const std::string& n = names_[i];
+      if (n == "center_L_km") L = p[i];
+      else if (n == "center_N_km") N = p[i];
+      else if (n == "rope_velocity_gse_x_km_s") V.x = p[i];
+      else if (n == "rope_velocity_gse_y_km_s") V.y = p[i];
+      else if (n == "rope_velocity_gse_z_km_s") V.z = p[i];
+      else if (n == "axis_tilt_L_deg") tilt_L = p[i];
+      else if (n == "axis_tilt_N_deg") tilt_N = p[i];
+      else src.sets.push_back(fmt::format("model.{}={:.17g}", n, p[i]));
     }
     src.sets.push_back(fmt::format("geometry.center_ln_km=[{:.17g}, {:.17g}]", L, N));
+    src.sets.push_back(
+        fmt::format("geometry.rope_velocity_gse_km_s=[{:.17g}, {:.17g}, {:.17g}]", V.x, V.y, V.z));
+    if (tilt_L != 0.0 || tilt_N != 0.0) {
+      // M tilted by tilt_L towards L and tilt_N towards N (small rotations of the axis)
+      const double d = PI / 180.0;
+      const Vec3 Mt = g.M_gse + std::tan(tilt_L * d) * std::sqrt(norm2(g.M_gse)) *
+                                    ((1.0 / std::sqrt(norm2(g.L_gse))) * g.L_gse) +
+                      std::tan(tilt_N * d) * std::sqrt(norm2(g.M_gse)) *
+                          ((1.0 / std::sqrt(norm2(g.N_gse))) * g.N_gse);
+      src.sets.push_back(
+          fmt::format("geometry.M_gse=[{:.17g}, {:.17g}, {:.17g}]", Mt.x, Mt.y, Mt.z));
+    }
     return load_config(src);
   }
 
