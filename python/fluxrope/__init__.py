@@ -11,9 +11,10 @@ writes MMS Level-2 CDF files that pySPEDAS and pyrfu load.
 Errors (bad configuration, wrong array shape, ...) raise fluxrope.FluxropeError.
 """
 from ._core import FluxropeError, __version__, cuda_compiled, cuda_device_count
-from .api import Config, Equilibrium, fit_center, load_config, read, solve, synth
+from .api import (Config, Equilibrium, fit, fit_center, load_config, observations_from_l2, read,
+                  solve, synth)
 from .cdf import DEFAULT_START, export_cdf
 
 __all__ = ["FluxropeError", "__version__", "Config", "Equilibrium", "load_config", "solve",
-           "synth", "fit_center", "read", "export_cdf", "DEFAULT_START", "cuda_compiled",
+           "synth", "fit", "fit_center", "observations_from_l2", "read", "export_cdf", "DEFAULT_START", "cuda_compiled",
            "cuda_device_count"]

@@ -10,7 +10,8 @@ import xarray as xr
 from . import _core, _toml
 from ._core import FluxropeError
 
-__all__ = ["Config", "load_config", "Equilibrium", "solve", "synth", "fit_center", "read"]
+__all__ = ["Config", "load_config", "Equilibrium", "solve", "synth", "fit_center", "fit",
+           "observations_from_l2", "read"]
 
 Config = _core.Config
 
@@ -195,6 +196,80 @@ def fit_center(tracks, config=None, levels_nT=None):
         ts.append(list(t))
         Bs.append(list(B))
     return _core.fit_center(_config(config), names, ts, Bs, list(levels_nT or []))
+
+
+def fit(observations, config=None, moments=("MMS1",)):
+    """Fit the configuration's [fit] free parameters to observations (docs/fit.md).
+
+    observations: {spacecraft: xarray.Dataset} as synth/read return them (time, B_gse_nT and,
+        for the spacecraft in `moments`, ne_cm3, T_par_eV, T_perp_eV), or {spacecraft: dict}
+        with keys t_s, B_gse_nT (n, 3) and optionally ne_cm3, T_par_eV, T_perp_eV, as
+        observations_from_l2 returns. Times are seconds from the configuration's t = 0.
+    config: the start (a Config or anything load_config takes); default the built-in event.
+    Returns a dict: names, value, sigma (1 sigma, covariance x chi^2/dof; inf where the data do
+    not constrain a parameter), correlation, warnings, chi2, dof, chi2 per quantity, converged,
+    stop_reason, and best (the Config at the best fit: synth(solve(best)) reproduces it).
+    """
+    names, ts, Bs, nes, tpars, tperps = [], [], [], [], [], []
+    for name, o in observations.items():
+        if isinstance(o, xr.Dataset):
+            o = {"t_s": o["time"].values, "B_gse_nT": o["B_gse_nT"].values,
+                 **({k: o[k].values for k in ("ne_cm3", "T_par_eV", "T_perp_eV")}
+                    if name in moments else {})}
+        t = np.asarray(o["t_s"], dtype=float)
+        B = np.asarray(o["B_gse_nT"], dtype=float)
+        if B.shape != (len(t), 3):
+            raise FluxropeError(f"fit: {name} needs B_gse_nT of shape (n, 3) beside n times, "
+                                f"got {B.shape} for {len(t)} times")
+        names.append(name)
+        ts.append(list(t))
+        Bs.append(list(B.ravel()))
+        for lst, key in ((nes, "ne_cm3"), (tpars, "T_par_eV"), (tperps, "T_perp_eV")):
+            v = o.get(key) if name in moments else None
+            lst.append([] if v is None else list(np.asarray(v, dtype=float)))
+    return _core.fit(_config(config), names, ts, Bs, nes, tpars, tperps)
+
+
+def observations_from_l2(root, t0, probes=(1, 2, 3, 4), moments=(1,), names=None):
+    """Observations for fit() from MMS Level-2 files under an MMS data folder, as pySPEDAS and
+    pyrfu find them (FGM burst B in GSE; FPI DES burst moments n_e, T_par, T_perp), e.g. the
+    files export_cdf writes or real ones.
+
+    t0: the UTC time (ISO 8601) of the configuration's t = 0 (for files export_cdf wrote with
+        start S from a configuration with t_start_s = -0.5: S + 0.5 s).
+    Returns {"MMS1": {"t_s", "B_gse_nT", "ne_cm3", ...}, ...} with times in seconds from t0.
+    """
+    import glob
+    import cdflib
+    from .cdf import _start
+    t0 = _start(t0)
+    t0_ns = cdflib.cdfepoch.compute_tt2000([t0.year, t0.month, t0.day, t0.hour, t0.minute,
+                                            t0.second, t0.microsecond // 1000,
+                                            t0.microsecond % 1000, 0])
+    day = t0.strftime("%Y/%m/%d")
+
+    def one(pattern, what):
+        files = sorted(glob.glob(os.path.join(root, pattern)))
+        if not files:
+            raise FluxropeError(f"no {what} file {os.path.join(root, pattern)}")
+        return cdflib.CDF(files[-1])
+
+    out = {}
+    for i, p in enumerate(probes):
+        name = names[i] if names else f"MMS{p}"
+        fgm = one(f"mms{p}/fgm/brst/l2/{day}/mms{p}_fgm_brst_l2_*.cdf", f"MMS{p} FGM burst")
+        t = (fgm.varget("Epoch").astype(np.int64) - t0_ns) * 1e-9
+        obs = {"t_s": t, "B_gse_nT": fgm.varget(f"mms{p}_fgm_b_gse_brst_l2")[:, :3].astype(float)}
+        if p in moments:
+            moms = one(f"mms{p}/fpi/brst/l2/des-moms/{day}/mms{p}_fpi_brst_l2_des-moms_*.cdf",
+                       f"MMS{p} DES moments")
+            tm = (moms.varget("Epoch").astype(np.int64) - t0_ns) * 1e-9
+            for key, var in (("ne_cm3", "numberdensity"), ("T_par_eV", "temppara"),
+                             ("T_perp_eV", "tempperp")):
+                # moments at the field's times (FPI records are 30 ms, FGM here the same)
+                obs[key] = np.interp(t, tm, moms.varget(f"mms{p}_des_{var}_brst").astype(float))
+        out[name] = obs
+    return out
 
 
 def _read_group(g, prefix=""):

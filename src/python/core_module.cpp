@@ -19,6 +19,7 @@
 #include "fluxrope/core/error.hpp"
 #include "fluxrope/io/output_tables.hpp"
 #include "fluxrope/jobs.hpp"
+#include "fluxrope/reconstruct/fit.hpp"
 #include "fluxrope/version.hpp"
 
 namespace nb = nanobind;
@@ -300,6 +301,43 @@ NB_MODULE(_core, m) {
       "config"_a, "backend"_a);
 
   m.def("synth", &synth, "equilibrium"_a, "backend"_a, "progress"_a = nb::none());
+
+  m.def(
+      "fit",
+      [](const RunConfig& cfg, const std::vector<std::string>& names,
+         const std::vector<std::vector<double>>& t_s, const std::vector<std::vector<double>>& B,
+         const std::vector<std::vector<double>>& ne, const std::vector<std::vector<double>>& tpar,
+         const std::vector<std::vector<double>>& tperp) {
+        std::vector<FitObservations> obs;
+        for (size_t i = 0; i < names.size(); ++i)
+          obs.push_back({names[i], t_s.at(i), B.at(i), ne.at(i), tpar.at(i), tperp.at(i)});
+        FitResult r;
+        {
+          nb::gil_scoped_release release;
+          r = fit_job(cfg, obs);
+        }
+        nb::dict d;
+        d["names"] = r.names;
+        d["value"] = r.value;
+        d["sigma"] = r.sigma;
+        d["start"] = r.start;
+        const size_t n = r.names.size();
+        d["correlation"] = numpy(std::vector<double>(r.correlation), {n, n});
+        d["at_bound"] = std::vector<bool>(r.at_bound);
+        d["warnings"] = r.warnings;
+        d["chi2"] = r.chi2;
+        d["dof"] = r.dof;
+        d["chi2_labels"] = r.chi2_labels;
+        d["chi2_per_n"] = r.chi2_per_dof;
+        d["iterations"] = r.iterations;
+        d["solves"] = r.solves;
+        d["seconds"] = r.seconds;
+        d["converged"] = r.converged;
+        d["stop_reason"] = r.stop_reason;
+        d["best"] = r.best;
+        return d;
+      },
+      "config"_a, "names"_a, "t_s"_a, "B_gse_nT"_a, "ne_cm3"_a, "T_par_eV"_a, "T_perp_eV"_a);
 
   m.def(
       "fit_center",

@@ -178,3 +178,27 @@ def test_export_from_the_shell(tmp_path, fluxrope_exe):
                           str(tmp_path / "missing.h5"), "--root", str(tmp_path / "r2")],
                          capture_output=True, text=True)
     assert bad.returncode != 0 and "missing.h5" in bad.stderr
+
+
+def test_fit_from_python_and_from_the_l2_files(tmp_path):
+    """The fit from Python: from synth's datasets, and from the MMS L2 files export_cdf writes
+    (their FGM field and DES moments, as pySPEDAS and pyrfu load them)."""
+    truth = fluxrope.synth(fluxrope.solve({"model": {"B0_nT": 23.0},
+                                           "instrument": {"response": "centre"}}, backend="cpu"),
+                           backend="cpu")
+    start = fluxrope.load_config(set={"fit.free": ["B0_nT", "center_L_km"]})
+    r = fluxrope.fit(truth, start)
+    assert r["names"] == ["B0_nT", "center_L_km"] and r["converged"]
+    assert r["value"][0] == pytest.approx(23.0, abs=1e-6)  # noise-free: exact
+    assert "[model]" in r["best"].toml
+    # from the L2 files: the field as float32, the moments of the ground system (not the model's,
+    # so only the field enters here)
+    fluxrope.export_cdf(truth, str(tmp_path))
+    obs = fluxrope.observations_from_l2(str(tmp_path), "2015-10-19T14:07:56.5", moments=())
+    np.testing.assert_allclose(obs["MMS2"]["t_s"], truth["MMS2"]["time"].values, atol=1e-9)
+    r2 = fluxrope.fit(obs, start, moments=())
+    assert abs(r2["value"][0] - 23.0) < max(3 * r2["sigma"][0], 1e-4)
+    with pytest.raises(FluxropeError, match="shape"):
+        fluxrope.fit({"MMS1": {"t_s": [0, 1], "B_gse_nT": [1, 2, 3]}}, start)
+    with pytest.raises(FluxropeError, match="no MMS1 FGM"):
+        fluxrope.observations_from_l2(str(tmp_path / "empty"), "2015-10-19T14:07:56.5")
