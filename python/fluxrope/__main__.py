@@ -1,6 +1,6 @@
 """python -m fluxrope export-cdf OUT.h5 --root mms_data [--start 2015-10-19T14:07:56]
-python -m fluxrope synth [--config FILE] [--set table.key=value]... -o OUT.h5 is the C++ tool's
-job (`fluxrope synth`); this entry point exports what it wrote."""
+python -m fluxrope sweep SWEEP.toml [--out DIR] [--scheduler ADDR] [--workers N]
+(`fluxrope synth` itself is the C++ tool's job; this entry point exports and sweeps.)"""
 import argparse
 import sys
 
@@ -16,7 +16,24 @@ def main(argv=None):
     ex.add_argument("--root", required=True, help="MMS data folder (MMS_DATA_DIR)")
     ex.add_argument("--start", default=cdf.DEFAULT_START,
                     help=f"UTC time of the first sample (default {cdf.DEFAULT_START})")
+    sw = sub.add_parser("sweep", help="run a parameter sweep ([sweep] table) on Dask")
+    sw.add_argument("sweep", help="TOML file: a configuration plus a [sweep] table")
+    sw.add_argument("--out", default="sweep_out", help="folder for the member files and summary.nc")
+    sw.add_argument("--scheduler", help="Dask scheduler address (default: a local cluster)")
+    sw.add_argument("--workers", type=int, help="local workers (default: the number of cores)")
+    sw.add_argument("--backend", default="cpu", help="cpu | cuda | auto")
     a = ap.parse_args(argv)
+    if a.command == "sweep":
+        from .sweep import load_sweep, run_sweep
+        try:
+            summary = run_sweep(load_sweep(a.sweep), a.out, scheduler=a.scheduler,
+                                n_workers=a.workers, backend=a.backend)
+        except (FluxropeError, OSError) as e:
+            print(f"fluxrope: error: {e}", file=sys.stderr)
+            return 1
+        print(summary)
+        print(f"wrote {a.out}/ (one HDF5 file per member) and {a.out}/summary.nc")
+        return 0 if bool(summary["ok"].all()) else 2
     try:
         _, tracks = read(a.input)
         if not tracks:

@@ -1,0 +1,284 @@
+"""Ensembles and parameter sweeps on Dask (issue 12, docs/sweep.md).
+
+A sweep is a base configuration plus varied keys: each member solves and synthesizes one
+configuration in a Dask worker through this package, writes its products to its own HDF5 file
+(named from its varied values, the full configuration inside, written atomically), and returns a
+few summary numbers; the summaries become one xarray.Dataset whose dimensions are the varied
+keys. With no cluster given, a local one on this machine's cores (nothing to start); given a
+scheduler address or a dask.distributed.Client, the same call runs on any Dask cluster. Members
+whose file exists are not run again (resume after a crash); a member that fails is reported with
+its configuration and message, and the others finish.
+
+    sweep = fluxrope.Sweep({"geometry.center_ln_km": [[0, 0], [2, 0], [5, 0]],
+                            "instrument.seed": [1, 2]})
+    summary = fluxrope.run_sweep(sweep, "sweep_out")
+"""
+import hashlib
+import itertools
+import os
+import tempfile
+
+import numpy as np
+import xarray as xr
+
+from ._core import FluxropeError
+
+__all__ = ["Sweep", "run_sweep", "load_sweep", "member_summary"]
+
+
+def _values(spec, key):
+    """A list of values from a list or {start, stop, num} (inclusive, linear)."""
+    if isinstance(spec, dict):
+        try:
+            return list(np.linspace(float(spec["start"]), float(spec["stop"]), int(spec["num"])))
+        except KeyError as e:
+            raise FluxropeError(f"sweep: {key} as a range needs start, stop and num ({e})") from e
+    if isinstance(spec, (list, tuple, np.ndarray)) and len(spec) > 0:
+        return list(spec)
+    raise FluxropeError(f"sweep: {key} must be a non-empty list of values or {{start, stop, num}}")
+
+
+def _label(v):
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return "_".join(_label(x) for x in v)
+    if isinstance(v, (float, np.floating)):
+        return f"{float(v):g}"
+    return str(v)
+
+
+class Sweep:
+    """Members of a sweep: every combination of the varied keys (mode "product"), or the i-th
+    values together (mode "zip"), or explicit rows [{key: value, ...}, ...].
+
+    varied: {"table.key": [values] or {"start": a, "stop": b, "num": n}}, e.g.
+        {"geometry.rope_velocity_gse_km_s": [...], "instrument.seed": [1, 2, 3]}.
+    base: the configuration the members start from (a path, TOML text, dict or Config).
+    """
+
+    def __init__(self, varied=None, base=None, mode="product", rows=None):
+        if mode not in ("product", "zip"):
+            raise FluxropeError(f"sweep: mode '{mode}' must be \"product\" or \"zip\"")
+        self.base, self.mode = base, mode
+        self.keys, self.axes, self.rows = [], [], None
+        if rows is not None:
+            if not rows or not all(isinstance(r, dict) for r in rows):
+                raise FluxropeError("sweep: rows must be a non-empty list of {key: value} tables")
+            self.rows = [dict(r) for r in rows]
+            self.keys = sorted({k for r in rows for k in r})
+        for key, spec in (varied or {}).items():
+            if "." not in key:
+                raise FluxropeError(f"sweep: '{key}' must name a table key, e.g. model.tau_z")
+            self.keys.append(key)
+            self.axes.append(_values(spec, key))
+        if not self.keys:
+            raise FluxropeError("sweep: nothing varies (give varied keys or rows)")
+        if mode == "zip" and len({len(a) for a in self.axes}) > 1:
+            raise FluxropeError("sweep: mode \"zip\" needs every varied key to have as many values")
+
+    def members(self):
+        """[{key: value}] in a fixed order."""
+        if self.rows is not None:
+            return self.rows
+        combos = itertools.product(*self.axes) if self.mode == "product" else zip(*self.axes)
+        return [dict(zip(self.keys, c)) for c in combos]
+
+    def member_name(self, sets):
+        """The member's file name, from its varied values (hashed when too long)."""
+        name = "__".join(f"{k.split('.')[-1]}={_label(sets[k])}" for k in self.keys if k in sets)
+        name = "".join(c if c.isalnum() or c in "=._-" else "_" for c in name)
+        if len(name) > 120:
+            name = name[:80] + "_" + hashlib.sha1(name.encode()).hexdigest()[:12]
+        return name + ".h5"
+
+
+def load_sweep(path):
+    """A sweep from a TOML file: the tables of a configuration (the base) plus [sweep]:
+    mode = "product" | "zip", [sweep.vary] with "table.key" = [values] or {start, stop, num},
+    or rows = [{...}, ...]."""
+    import tomllib
+    try:
+        with open(path, "rb") as f:
+            doc = tomllib.load(f)
+    except OSError as e:
+        raise FluxropeError(f"cannot read sweep file '{path}': {e}") from e
+    except tomllib.TOMLDecodeError as e:
+        raise FluxropeError(f"sweep file '{path}' is not valid TOML: {e}") from e
+    sw = doc.pop("sweep", None)
+    if not isinstance(sw, dict):
+        raise FluxropeError(f"sweep file '{path}' has no [sweep] table")
+    unknown = set(sw) - {"mode", "vary", "rows"}
+    if unknown:
+        raise FluxropeError(f"unknown key sweep.{sorted(unknown)[0]} in '{path}' "
+                            "(accepts: mode, vary, rows)")
+    return Sweep(sw.get("vary"), base=doc or None, mode=sw.get("mode", "product"),
+                 rows=sw.get("rows"))
+
+
+def member_summary(tracks, spacecraft=None):
+    """Summary numbers of one member (the worked study's quantities), from its tracks: the
+    ground-system moments' bias against the model's along the first spacecraft's track (median
+    of the relative deviation of n, T_par, T_perp; median |V_FPI - V_model| in km/s), and the
+    antiparallel / parallel PSD ratio at the lowest energies on the first sample (paper eq. 6)."""
+    name = spacecraft or next(iter(tracks))
+    ds = tracks[name]
+    out = {}
+    for name_out, fpi_key, model_key in (("bias_n", "n_cm3", "ne_cm3"),
+                                         ("bias_T_par", "T_par_eV", "T_par_eV"),
+                                         ("bias_T_perp", "T_perp_eV", "T_perp_eV")):
+        fpi = ds[f"moments_fpi_model_{fpi_key}"].values
+        out[name_out] = float(np.median(fpi / ds[model_key].values - 1))
+    dv = ds["moments_fpi_model_V_gse_km_s"].values - ds["Ve_gse_km_s"].values
+    out["bias_V_km_s"] = float(np.median(np.sqrt((dv * dv).sum(axis=1))))
+    pad = ds["pad_s3_cm6"].values[0, 6]  # first sample, 48.6 / 55.1 eV
+    out["anti_over_par"] = float(pad[-1] / pad[0])
+    out["min_rho_km"] = float(ds["rho_km"].values.min())
+    return out
+
+
+def _run_member(base_toml, sets, path, backend):
+    """In a worker: configuration -> solve -> synth -> HDF5 file (atomic) -> summary."""
+    import fluxrope
+    from . import _toml
+    # Fault injection for the tests (a worker lost mid-member): FLUXROPE_SWEEP_CRASH_ONCE=PATH
+    # makes the first member that finds no file at PATH create it and kill its worker process.
+    crash = os.environ.get("FLUXROPE_SWEEP_CRASH_ONCE")
+    if crash and not os.path.exists(crash):
+        open(crash, "w").close()
+        os._exit(1)
+    try:
+        cfg = fluxrope.load_config(base_toml, set=sets)
+        eq = fluxrope.solve(cfg, backend=backend)
+        tracks = fluxrope.synth(eq, backend=backend)
+        write(path, eq, tracks)
+        return {"ok": True, **member_summary(tracks)}
+    except Exception as e:  # noqa: BLE001 - reported with the member, the sweep goes on
+        return {"ok": False, "error": f"{type(e).__name__}: {e}",
+                "config": ", ".join(f"{k} = {_toml.value(v)}" for k, v in sets.items())}
+
+
+def write(path, eq, tracks):
+    """A member's products as HDF5 (the layout of `fluxrope synth` for /profile and /tracks),
+    written to a temporary file beside path and renamed into place (never half-written)."""
+    import h5py
+    d = os.path.dirname(os.path.abspath(path))
+    os.makedirs(d, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".h5.tmp", dir=d)
+    os.close(fd)
+    try:
+        with h5py.File(tmp, "w") as f:
+            f.attrs["config_toml"] = eq.config.toml
+            f.attrs["fluxrope_version"] = __import__("fluxrope").__version__
+            g = f.create_group("profile")
+            for k in list(eq.profile.coords) + list(eq.profile.data_vars):
+                g.create_dataset(k, data=eq.profile[k].values)
+            for name, ds in tracks.items():
+                g = f.create_group(f"tracks/{name}")
+                for k in list(ds.coords) + list(ds.data_vars):
+                    v = g.create_dataset(k, data=ds[k].values)
+                    v.attrs["units"] = ds[k].attrs.get("units", "")
+                    v.attrs["axes"] = ",".join(ds[k].dims)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def _summary_of_file(path):
+    import h5py
+    with h5py.File(path, "r") as f:
+        tracks = {}
+        for name, g in f["tracks"].items():
+            tracks[name] = xr.Dataset(
+                {k: (tuple(g[k].attrs["axes"].split(",")), g[k][()]) for k in g.keys()})
+    return {"ok": True, **member_summary(tracks)}
+
+
+def run_sweep(sweep, out_dir, client=None, scheduler=None, n_workers=None, backend="cpu",
+              progress=True, summary_file=None):
+    """Run every member of a sweep on Dask and return the summary as an xarray.Dataset.
+
+    out_dir: one HDF5 file per member (existing ones are not run again: resume).
+    client / scheduler: a dask.distributed.Client, or a scheduler address; neither: a local
+        cluster of n_workers processes (default: this machine's cores), one OpenMP thread each.
+    Returns a Dataset with one dimension per varied key (mode "product") or "member", the
+    summary numbers as variables, "ok" and "error" per member; also saved to summary_file
+    (default out_dir/summary.nc). Raises FluxropeError for an unusable sweep or out_dir.
+    """
+    from dask.distributed import Client, LocalCluster, as_completed
+    from . import api
+    base = api._config(sweep.base)
+    os.makedirs(out_dir, exist_ok=True)
+    members = sweep.members()
+    paths = [os.path.join(out_dir, sweep.member_name(m)) for m in members]
+    results = [None] * len(members)
+    todo = []
+    for i, p in enumerate(paths):
+        if os.path.exists(p):
+            results[i] = _summary_of_file(p)
+        else:
+            todo.append(i)
+    own = None
+    if client is None:
+        if scheduler is not None:
+            client = own = Client(scheduler)
+        else:
+            own_cluster = LocalCluster(n_workers=n_workers or os.cpu_count(), threads_per_worker=1,
+                                       processes=True, env={"OMP_NUM_THREADS": "1"},
+                                       dashboard_address=None)
+            client = own = Client(own_cluster)
+    try:
+        futures = {client.submit(_run_member, base.toml, members[i], paths[i], backend,
+                                 key=f"fluxrope-member-{i}-{os.path.basename(paths[i])}",
+                                 retries=2, pure=False): i for i in todo}
+        done = len(members) - len(todo)
+        for fut in as_completed(futures):
+            i = futures[fut]
+            results[i] = fut.result()
+            done += 1
+            if progress:
+                print(f"\r  sweep: {done} / {len(members)} members", end="", flush=True)
+        if progress:
+            print()
+    finally:
+        if own is not None:
+            cluster = own.cluster
+            own.close()
+            if cluster is not None:
+                cluster.close()
+    summary = _summary_dataset(sweep, members, results)
+    summary.attrs["members_run"] = len(todo)
+    summary.attrs["members_reused"] = len(members) - len(todo)
+    summary.to_netcdf(summary_file or os.path.join(out_dir, "summary.nc"))
+    for m, r in zip(members, results):
+        if not r["ok"]:
+            print(f"  failed member ({r['config']}): {r['error']}")
+    return summary
+
+
+def _summary_dataset(sweep, members, results):
+    metrics = sorted({k for r in results if r["ok"] for k in r if k != "ok"})
+    product = sweep.rows is None and sweep.mode == "product"
+    if product:
+        dims = [k.replace(".", "_") for k in sweep.keys]
+        shape = [len(a) for a in sweep.axes]
+        coords = {}
+        for d, axis in zip(dims, sweep.axes):
+            labels = [_label(v) if isinstance(v, (list, tuple, np.ndarray)) else v for v in axis]
+            coords[d] = labels
+    else:
+        dims, shape, coords = ["member"], [len(members)], {"member": np.arange(len(members))}
+    data = {m: np.full(len(members), np.nan) for m in metrics}
+    ok = np.zeros(len(members), dtype=bool)
+    err = np.array([r.get("error", "") for r in results], dtype=object)
+    for i, r in enumerate(results):
+        ok[i] = r["ok"]
+        for m in metrics:
+            if r["ok"]:
+                data[m][i] = r[m]
+    ds = xr.Dataset({m: (dims, v.reshape(shape)) for m, v in data.items()}, coords=coords)
+    ds["ok"] = (dims, ok.reshape(shape))
+    ds["error"] = (dims, err.astype(str).reshape(shape))
+    if not product:
+        for k in sweep.keys:
+            ds[k.replace(".", "_")] = ("member", [_label(m.get(k, "")) for m in members])
+    return ds
