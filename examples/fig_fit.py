@@ -5,7 +5,7 @@ T_perp. The title lists the fitted parameters with their 1-sigma uncertainties.
 
 Usage: python3 examples/fig_fit.py FIT.h5 [-o PNG]   (FIT.h5 from `fluxrope fit`)
 """
-from fluxrope_plot import h5py, np, parse, plt, save
+from fluxrope_plot import h5py, parse, plt, save
 
 GSE = {"x": "tab:blue", "y": "tab:green", "z": "tab:red"}
 
