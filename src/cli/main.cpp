@@ -265,6 +265,13 @@ int cmd_atlas(CommonOptions& o, const std::vector<double>& frame_velocity_km_s, 
   return 0;
 }
 
+// The FILE of the --csv NAME=FILE given for a spacecraft of [geometry].
+std::string csv_file_for(const std::vector<std::string>& csv, const std::string& name) {
+  for (const std::string& c : csv)
+    if (c.rfind(name + "=", 0) == 0) return c.substr(name.size() + 1);
+  throw Error(fmt::format("no --csv {}=FILE given for spacecraft {} of [geometry]", name, name));
+}
+
 struct FitOptions {
   std::string input;             // fluxrope HDF5 file with /tracks
   std::vector<std::string> csv;  // NAME=FILE
@@ -298,13 +305,7 @@ int cmd_fit_center(CommonOptions& o, const FitOptions& fo) {
         s.Bmag_nT.push_back(std::sqrt(B[3 * k] * B[3 * k] + B[3 * k + 1] * B[3 * k + 1] +
                                       B[3 * k + 2] * B[3 * k + 2]));
     } else {
-      std::string file;
-      for (const std::string& c : fo.csv)
-        if (c.rfind(spec.name + "=", 0) == 0) file = c.substr(spec.name.size() + 1);
-      if (file.empty())
-        throw Error(fmt::format("no --csv {}=FILE given for spacecraft {} of [geometry]", spec.name,
-                                spec.name));
-      read_b_csv(file, s.t_s, s.Bmag_nT);
+      read_b_csv(csv_file_for(fo.csv, spec.name), s.t_s, s.Bmag_nT);
     }
     series.push_back(std::move(s));
   }
@@ -373,13 +374,7 @@ int cmd_fit(CommonOptions& o, const ModelFitOptions& fo) {
         ob.T_perp_eV = in.read(g + "/T_perp_eV");
       }
     } else {
-      std::string file;
-      for (const std::string& c : fo.csv)
-        if (c.rfind(spec.name + "=", 0) == 0) file = c.substr(spec.name.size() + 1);
-      if (file.empty())
-        throw Error(fmt::format("no --csv {}=FILE given for spacecraft {} of [geometry]", spec.name,
-                                spec.name));
-      read_fit_csv(file, ob.t_s, ob.B_gse_nT, with_moments ? &ob.ne_cm3 : nullptr,
+      read_fit_csv(csv_file_for(fo.csv, spec.name), ob.t_s, ob.B_gse_nT, with_moments ? &ob.ne_cm3 : nullptr,
                    with_moments ? &ob.T_par_eV : nullptr, with_moments ? &ob.T_perp_eV : nullptr);
     }
     obs.push_back(std::move(ob));

@@ -128,25 +128,11 @@ void write_center_fit(H5File& f, const CenterFitResult& r, const CenterFitSettin
 }
 
 void read_b_csv(const std::string& path, std::vector<double>& t_s, std::vector<double>& Bmag_nT) {
-  std::ifstream in(path);
-  if (!in) throw Error(fmt::format("cannot read CSV file '{}'", path));
-  std::string line;
-  int number = 0;
-  while (std::getline(in, line)) {
-    ++number;
-    if (line.empty() || line[0] == '#') continue;
-    std::replace(line.begin(), line.end(), ',', ' ');
-    std::istringstream ss(line);
-    double t, bx, by, bz;
-    if (!(ss >> t >> bx >> by >> bz)) {
-      if (t_s.empty() && number == 1) continue;  // a header line
-      throw Error(fmt::format("CSV file '{}', line {}: expected time_s, Bx, By, Bz (numbers)", path,
-                              number));
-    }
-    t_s.push_back(t);
-    Bmag_nT.push_back(std::sqrt(bx * bx + by * by + bz * bz));
-  }
-  if (t_s.size() < 2) throw Error(fmt::format("CSV file '{}' has fewer than two samples", path));
+  std::vector<double> B;
+  read_fit_csv(path, t_s, B, nullptr, nullptr, nullptr);
+  for (size_t k = 0; k < t_s.size(); ++k)
+    Bmag_nT.push_back(std::sqrt(B[3 * k] * B[3 * k] + B[3 * k + 1] * B[3 * k + 1] +
+                                B[3 * k + 2] * B[3 * k + 2]));
 }
 
 TrackWriter::TrackWriter(H5File& f, const OutputSettings& o) : f_(f), o_(o) {}
