@@ -11,7 +11,7 @@ from . import _core, _toml
 from ._core import FluxropeError
 
 __all__ = ["Config", "load_config", "Equilibrium", "solve", "synth", "fit_center", "fit",
-           "observations_from_l2", "read"]
+           "observations_from_l2", "read", "to_pyrfu_skymap"]
 
 Config = _core.Config
 
@@ -269,6 +269,48 @@ def observations_from_l2(root, t0, probes=(1, 2, 3, 4), moments=(1,), names=None
                 # moments at the field's times (FPI records are 30 ms, FGM here the same)
                 obs[key] = np.interp(t, tm, moms.varget(f"mms{p}_des_{var}_brst").astype(float))
         out[name] = obs
+    return out
+
+
+def to_pyrfu_skymap(ds, var="dist_s3_cm6", start="2015-10-19T14:07:56", probe=None):
+    """One spacecraft's skymaps in pyrfu's layout (pyrf.ts_skymap), so pyrfu's functions
+    (get_pitch_angle_dist, psd_moments, ...) run on them without a CDF round trip: data
+    (time, idx0 = energy, idx1 = phi, idx2 = theta) in s^3/cm^6, energy (time, idx0) and phi
+    (time, idx1) per record, theta (idx2), absolute times at the centre of each accumulation
+    (the first one starting at `start`, as export_cdf stamps it; pyrfu's convention), and the
+    attributes pyrfu reads (species, tmmode, energy0/1,
+    esteptable, FIELDNAM with "brst"). pyrfu itself is not needed to build it."""
+    import datetime as dt
+    from .cdf import _start
+    t0 = np.datetime64(_start(start).replace(tzinfo=None) if isinstance(start, dt.datetime)
+                       else _start(start))
+    t = ds["time"].values
+    # pyrfu (like pySPEDAS' center_measurement and irfu) moves FPI's time tags from the start to
+    # the centre of each accumulation: half a sample spacing later
+    half = 0.5 * (t[1] - t[0]) if len(t) > 1 else 0.015
+    time = t0 + ((t - t[0] + half) * 1e9).round().astype("timedelta64[ns]")
+    data = np.transpose(ds[var].values, (0, 3, 1, 2))
+    energy = ds["energy_eV"].values
+    parity = ds["parity"].values.astype(np.uint8)
+    e0 = energy[np.argmax(parity == 0)]
+    e1 = energy[np.argmax(parity == 1)] if (parity == 1).any() else e0
+    n = probe or "".join(ch for ch in str(ds.attrs.get("spacecraft", "1")) if ch.isdigit()) or "1"
+    out = xr.Dataset(
+        {"data": (["time", "idx0", "idx1", "idx2"], data),
+         "phi": (["time", "idx1"], ds["phi_deg"].values),
+         "theta": (["idx2"], ds["theta"].values),
+         "energy": (["time", "idx0"], energy)},
+        coords={"time": time, "idx0": np.arange(energy.shape[1]),
+                "idx1": np.arange(ds.sizes["phi"]), "idx2": np.arange(ds.sizes["theta"])},
+        attrs={"energy0": e0, "energy1": e1, "esteptable": parity,
+               "delta_energy_minus": 0.1347 * e0, "delta_energy_plus": 0.1347 * e0,
+               "species": "electrons", "tmmode": "brst", "Synthetic": "true",
+               "fluxrope_config": ds.attrs.get("config_toml", "")})
+    out["data"].attrs = {"FIELDNAM": f"mms{n}_des_{var.split('_')[0]}_brst", "UNITS": "s^3/cm^6",
+                         "CATDESC": f"MMS{n} DES burst (SYNTHETIC, fluxrope)"}
+    out["energy"].attrs = {"UNITS": "eV"}
+    out["phi"].attrs = {"UNITS": "deg"}
+    out["theta"].attrs = {"UNITS": "deg"}
     return out
 
 

@@ -144,3 +144,22 @@ def test_pyrfu_moments_against_fluxropes(pyrfu_mms, tracks):
     assert np.max(np.abs(V - ours["moments_fpi_V_dbcs_km_s"].values)) < 25
     # the same parity (every other record) keeps the energy table out of the comparison
     assert np.argmin(n[::2]) == np.argmin(n_ours[::2])
+
+
+def test_pyrfu_runs_on_to_pyrfu_skymap_without_files(pyrfu_mms, tracks):
+    """fluxrope.to_pyrfu_skymap builds pyrfu's skymap layout in memory: pyrfu's PAD of it equals
+    the one of the exported file (and so fluxrope's with pad_weighting = "pyrfu")."""
+    import xarray as xr
+    import fluxrope
+    mms = pyrfu_mms
+    sky = fluxrope.to_pyrfu_skymap(tracks["MMS1"])
+    vdf = mms.get_data("pde_fpi_brst_l2", TINT, 1)
+    np.testing.assert_array_equal(sky.time.values, vdf.time.values)
+    np.testing.assert_array_equal(sky.data.values.astype(np.float32), vdf.data.values)
+    b = xr.DataArray(tracks["MMS1"]["B_gse_nT"].values, coords=[sky.time.values, ["x", "y", "z"]],
+                     dims=["time", "comp"])
+    a = mms.get_pitch_angle_dist(sky, b, angles=18, verbose=False).data.values
+    c = mms.get_pitch_angle_dist(vdf, b, angles=18, verbose=False).data.values
+    filled = np.isfinite(a) & (a > 0)
+    assert filled.sum() > 1000
+    np.testing.assert_allclose(a[filled], c[filled], rtol=2e-6)
