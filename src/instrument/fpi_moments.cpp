@@ -52,9 +52,8 @@ FpiMoments fpi_moments(const double* sky, const MomentWeights& w, Vec3 b) {
   m.n_energies_used = w.n_used;
   double n = 0.0, M[9] = {};
   Vec3 flux;
-  std::vector<Vec3> dir(FPI_N_PHI * FPI_N_THETA);
-  for (int k = 0; k < FPI_N_PHI; ++k)
-    for (int j = 0; j < FPI_N_THETA; ++j) dir[k * FPI_N_THETA + j] = -1.0 * fpi_look_direction(k, j);
+  // the bins' velocity directions (minus look), once for every call
+  static const std::vector<Vec3> dir = make_fpi_tables().velocity_dir;
   for (int k = 0; k < FPI_N_PHI; ++k)
     for (int j = 0; j < FPI_N_THETA; ++j) {
       const Vec3 d = dir[k * FPI_N_THETA + j];
