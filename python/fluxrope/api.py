@@ -198,24 +198,33 @@ def fit_center(tracks, config=None, levels_nT=None):
     return _core.fit_center(_config(config), names, ts, Bs, list(levels_nT or []))
 
 
-def fit(observations, config=None, moments=("MMS1",)):
+def fit(observations, config=None, moments=("MMS1",), pad_energies_eV=None):
     """Fit the configuration's [fit] free parameters to observations (docs/fit.md).
 
     observations: {spacecraft: xarray.Dataset} as synth/read return them (time, B_gse_nT and,
-        for the spacecraft in `moments`, ne_cm3, T_par_eV, T_perp_eV), or {spacecraft: dict}
-        with keys t_s, B_gse_nT (n, 3) and optionally ne_cm3, T_par_eV, T_perp_eV, as
-        observations_from_l2 returns. Times are seconds from the configuration's t = 0.
+        for the spacecraft in `moments`, ne_cm3, T_par_eV, T_perp_eV, and with pad_energies_eV
+        their dense PAD pad_gyro_s3_cm6 at the nearest energies), or {spacecraft: dict} with
+        keys t_s, B_gse_nT (n, 3) and optionally ne_cm3, T_par_eV, T_perp_eV, pad_energy_eV (E)
+        with pad_s3_cm6 (n, E, Q: Q equal pitch bins over 0-180 deg), as observations_from_l2
+        returns the first ones. Times are seconds from the configuration's t = 0.
     config: the start (a Config or anything load_config takes); default the built-in event.
     Returns a dict: names, value, sigma (1 sigma, covariance x chi^2/dof; inf where the data do
     not constrain a parameter), correlation, warnings, chi2, dof, chi2 per quantity, converged,
     stop_reason, and best (the Config at the best fit: synth(solve(best)) reproduces it).
     """
     names, ts, Bs, nes, tpars, tperps = [], [], [], [], [], []
+    pad_E, pad_Q, pads = [], [], []
     for name, o in observations.items():
         if isinstance(o, xr.Dataset):
-            o = {"t_s": o["time"].values, "B_gse_nT": o["B_gse_nT"].values,
-                 **({k: o[k].values for k in ("ne_cm3", "T_par_eV", "T_perp_eV")}
+            ds = o
+            o = {"t_s": ds["time"].values, "B_gse_nT": ds["B_gse_nT"].values,
+                 **({k: ds[k].values for k in ("ne_cm3", "T_par_eV", "T_perp_eV")}
                     if name in moments else {})}
+            if pad_energies_eV is not None and name in moments:
+                E = ds["pad_gyro_energy"].values
+                pick = [int(np.argmin(np.abs(np.log(E / e)))) for e in pad_energies_eV]
+                o["pad_energy_eV"] = E[pick]
+                o["pad_s3_cm6"] = ds["pad_gyro_s3_cm6"].values[:, pick, :]
         t = np.asarray(o["t_s"], dtype=float)
         B = np.asarray(o["B_gse_nT"], dtype=float)
         if B.shape != (len(t), 3):
@@ -227,7 +236,19 @@ def fit(observations, config=None, moments=("MMS1",)):
         for lst, key in ((nes, "ne_cm3"), (tpars, "T_par_eV"), (tperps, "T_perp_eV")):
             v = o.get(key) if name in moments else None
             lst.append([] if v is None else list(np.asarray(v, dtype=float)))
-    return _core.fit(_config(config), names, ts, Bs, nes, tpars, tperps)
+        pad = o.get("pad_s3_cm6")
+        if pad is not None:
+            pad = np.asarray(pad, dtype=float)
+            if pad.ndim != 3 or pad.shape[0] != len(t) or pad.shape[1] != len(o["pad_energy_eV"]):
+                raise FluxropeError(f"fit: {name}'s pad_s3_cm6 must be (n, energies, pitch bins)")
+            pad_E.append(list(np.asarray(o["pad_energy_eV"], dtype=float)))
+            pad_Q.append(int(pad.shape[2]))
+            pads.append(list(pad.ravel()))
+        else:
+            pad_E.append([])
+            pad_Q.append(0)
+            pads.append([])
+    return _core.fit(_config(config), names, ts, Bs, nes, tpars, tperps, pad_E, pad_Q, pads)
 
 
 def observations_from_l2(root, t0, probes=(1, 2, 3, 4), moments=(1,), names=None):

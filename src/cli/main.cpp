@@ -338,6 +338,7 @@ struct ModelFitOptions {
   std::string input;                 // fluxrope synth output: observations
   std::vector<std::string> csv;      // NAME=FILE
   std::vector<std::string> moments = {"MMS1"};  // spacecraft whose n_e, T_par, T_perp are used
+  std::vector<double> pad_energies;  // eV: gyro-averaged PAD values at these energies (--input)
   long noise_seed = -1;              // >= 0: add Gaussian noise with the [fit] sigmas
   std::string toml;                  // best-fit configuration file
   bool strict = false;
@@ -372,6 +373,25 @@ int cmd_fit(CommonOptions& o, const ModelFitOptions& fo) {
         ob.ne_cm3 = in.read(g + "/ne_cm3");
         ob.T_par_eV = in.read(g + "/T_par_eV");
         ob.T_perp_eV = in.read(g + "/T_perp_eV");
+        if (!fo.pad_energies.empty()) {
+          // the synth file's dense PAD (n, E, Q) at the channels nearest the asked energies
+          std::vector<uint64_t> shape;
+          const std::vector<double> F = in.read(g + "/pad_gyro_s3_cm6", &shape);
+          const std::vector<double> E = in.read(g + "/pad_gyro_energy_eV");
+          ob.pad_pitch_bins = static_cast<int>(shape[2]);
+          std::vector<size_t> pick;
+          for (double want : fo.pad_energies) {
+            size_t best = 0;
+            for (size_t e = 0; e < E.size(); ++e)
+              if (std::fabs(std::log(E[e] / want)) < std::fabs(std::log(E[best] / want))) best = e;
+            pick.push_back(best);
+            ob.pad_energy_eV.push_back(E[best]);
+          }
+          for (uint64_t k = 0; k < shape[0]; ++k)
+            for (size_t e : pick)
+              for (uint64_t q = 0; q < shape[2]; ++q)
+                ob.pad_s3_cm6.push_back(F[(k * shape[1] + e) * shape[2] + q]);
+        }
       }
     } else {
       read_fit_csv(csv_file_for(fo.csv, spec.name), ob.t_s, ob.B_gse_nT, with_moments ? &ob.ne_cm3 : nullptr,
@@ -500,6 +520,11 @@ int main(int argc, char** argv) {
                        "NAME=FILE: time_s,Bx,By,Bz[,ne_cm3,T_par_eV,T_perp_eV] per spacecraft");
   mfit_cmd->add_option("--moments", mfit.moments,
                        "spacecraft whose n_e, T_par, T_perp enter the fit (default MMS1)")
+      ->delimiter(',');
+  mfit_cmd
+      ->add_option("--pad-energies", mfit.pad_energies,
+                   "with --input: also fit the gyro-averaged PAD at these energies [eV] (the "
+                   "--moments spacecraft)")
       ->delimiter(',');
   mfit_cmd->add_option("--noise-seed", mfit.noise_seed,
                        "add Gaussian noise with the [fit] sigmas to the observations (round trips)");

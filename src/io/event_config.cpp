@@ -56,8 +56,8 @@ const std::set<std::string>& instrument_keys() {
 }
 const std::set<std::string>& fit_keys() {
   static const std::set<std::string> k = {"free",        "bounds",         "sigma_B_nT",
-                                          "sigma_n_rel", "sigma_T_rel",    "max_iterations",
-                                          "rel_step"};
+                                          "sigma_n_rel", "sigma_T_rel",    "sigma_pad_rel",
+                                          "max_iterations", "rel_step"};
   return k;
 }
 const std::set<std::string>& output_keys() {
@@ -345,6 +345,7 @@ FitSettings fit_from(const toml::table& t, const std::string& where) {
     if (key == "sigma_B_nT") f.sigma_B_nT = number_in(n, 1e-6, 1e3, what, "must be positive (nT)");
     if (key == "sigma_n_rel") f.sigma_n_rel = number_in(n, 1e-6, 10, what, "must be positive");
     if (key == "sigma_T_rel") f.sigma_T_rel = number_in(n, 1e-6, 10, what, "must be positive");
+    if (key == "sigma_pad_rel") f.sigma_pad_rel = number_in(n, 1e-6, 10, what, "must be positive");
     if (key == "max_iterations") f.max_iterations = integer_in(n, 1, 10000, what);
     if (key == "rel_step") f.rel_step = number_in(n, 1e-10, 0.1, what, "must be in (0, 0.1]");
   }
@@ -455,6 +456,8 @@ std::string render_event_toml(const GeometrySettings& g, const InstrumentSetting
                    fit.sigma_B_nT);
   o << fmt::format("sigma_n_rel    = {}   # of the density, relative\n", fit.sigma_n_rel);
   o << fmt::format("sigma_T_rel    = {}   # of T_par and T_perp, relative\n", fit.sigma_T_rel);
+  o << fmt::format("sigma_pad_rel  = {}   # of gyro-averaged PAD values, relative\n",
+                   fit.sigma_pad_rel);
   o << fmt::format("max_iterations = {}\n", fit.max_iterations);
   o << fmt::format("rel_step       = {}   # finite-difference step, relative\n", fit.rel_step);
   return o.str();

@@ -245,6 +245,12 @@ void write_fit(H5File& f, const FitResult& r, const std::vector<FitObservations>
     if (!o.ne_cm3.empty()) f.write(g + "/observed_ne_cm3", o.ne_cm3, "cm^-3", "time");
     if (!o.T_par_eV.empty()) f.write(g + "/observed_T_par_eV", o.T_par_eV, "eV", "time");
     if (!o.T_perp_eV.empty()) f.write(g + "/observed_T_perp_eV", o.T_perp_eV, "eV", "time");
+    if (!o.pad_s3_cm6.empty()) {
+      f.write(g + "/observed_pad_s3_cm6", o.pad_s3_cm6,
+              {k, o.pad_energy_eV.size(), static_cast<uint64_t>(o.pad_pitch_bins)}, "s^3/cm^6",
+              "time,pad_energy,pad_pitch");
+      f.write(g + "/pad_energy_eV", o.pad_energy_eV, "eV", "pad_energy");
+    }
     const SpacecraftSpec* spec = nullptr;
     for (const SpacecraftSpec& s : r.best.geometry.spacecraft)
       if (s.name == o.name) spec = &s;
@@ -305,6 +311,7 @@ void add_fit_noise(std::vector<FitObservations>& obs, const FitSettings& s, uint
     for (double& v : o.ne_cm3) v *= 1.0 + s.sigma_n_rel * g(rng);
     for (double& v : o.T_par_eV) v *= 1.0 + s.sigma_T_rel * g(rng);
     for (double& v : o.T_perp_eV) v *= 1.0 + s.sigma_T_rel * g(rng);
+    for (double& v : o.pad_s3_cm6) v *= 1.0 + s.sigma_pad_rel * g(rng);
   }
 }
 

@@ -307,10 +307,18 @@ NB_MODULE(_core, m) {
       [](const RunConfig& cfg, const std::vector<std::string>& names,
          const std::vector<std::vector<double>>& t_s, const std::vector<std::vector<double>>& B,
          const std::vector<std::vector<double>>& ne, const std::vector<std::vector<double>>& tpar,
-         const std::vector<std::vector<double>>& tperp) {
+         const std::vector<std::vector<double>>& tperp,
+         const std::vector<std::vector<double>>& pad_energy, const std::vector<int>& pad_bins,
+         const std::vector<std::vector<double>>& pad) {
         std::vector<FitObservations> obs;
-        for (size_t i = 0; i < names.size(); ++i)
+        for (size_t i = 0; i < names.size(); ++i) {
           obs.push_back({names[i], t_s.at(i), B.at(i), ne.at(i), tpar.at(i), tperp.at(i)});
+          if (i < pad.size() && !pad[i].empty()) {
+            obs.back().pad_energy_eV = pad_energy.at(i);
+            obs.back().pad_pitch_bins = pad_bins.at(i);
+            obs.back().pad_s3_cm6 = pad[i];
+          }
+        }
         FitResult r;
         {
           nb::gil_scoped_release release;
@@ -337,7 +345,9 @@ NB_MODULE(_core, m) {
         d["best"] = r.best;
         return d;
       },
-      "config"_a, "names"_a, "t_s"_a, "B_gse_nT"_a, "ne_cm3"_a, "T_par_eV"_a, "T_perp_eV"_a);
+      "config"_a, "names"_a, "t_s"_a, "B_gse_nT"_a, "ne_cm3"_a, "T_par_eV"_a, "T_perp_eV"_a,
+      "pad_energy_eV"_a = std::vector<std::vector<double>>{}, "pad_bins"_a = std::vector<int>{},
+      "pad_s3_cm6"_a = std::vector<std::vector<double>>{});
 
   m.def(
       "fit_center",

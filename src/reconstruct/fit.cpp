@@ -64,11 +64,20 @@ class Model {
         if (!v->empty() && v->size() != n)
           throw Error(fmt::format("observations of {}: a moment series has {} values for {} times",
                                   o.name, v->size(), n));
+      if (!o.pad_s3_cm6.empty() &&
+          (o.pad_pitch_bins < 1 || o.pad_energy_eV.empty() ||
+           o.pad_s3_cm6.size() != n * o.pad_energy_eV.size() * static_cast<size_t>(o.pad_pitch_bins)))
+        throw Error(fmt::format("observations of {}: the PAD needs (n, energies, pitch bins) = ({}, "
+                                "{}, {}) values, got {}",
+                                o.name, n, o.pad_energy_eV.size(), o.pad_pitch_bins,
+                                o.pad_s3_cm6.size()));
       labels_.push_back(o.name + " B");
       if (!o.ne_cm3.empty()) labels_.push_back(o.name + " n_e");
       if (!o.T_par_eV.empty()) labels_.push_back(o.name + " T_par");
       if (!o.T_perp_eV.empty()) labels_.push_back(o.name + " T_perp");
-      n_values_ += 3 * n + o.ne_cm3.size() + o.T_par_eV.size() + o.T_perp_eV.size();
+      if (!o.pad_s3_cm6.empty()) labels_.push_back(o.name + " PAD");
+      n_values_ += 3 * n + o.ne_cm3.size() + o.T_par_eV.size() + o.T_perp_eV.size() +
+                   o.pad_s3_cm6.size();
     }
     for (const std::string& name : fs_.free) {
       names_.push_back(name);
@@ -198,6 +207,17 @@ class Model {
       moments(o.ne_cm3, ms.ne_m3, CM3_TO_SI, fs_.sigma_n_rel);
       moments(o.T_par_eV, ms.T_par_J, EV_TO_SI, fs_.sigma_T_rel);
       moments(o.T_perp_eV, ms.T_perp_J, EV_TO_SI, fs_.sigma_T_rel);
+      if (!o.pad_s3_cm6.empty()) {
+        // the dense gyro-averaged PAD at the observed energies and pitch bins (MODEL.md s. 10)
+        InstrumentSettings is = cfg.instrument;
+        is.dense_pad_energy_eV = o.pad_energy_eV;
+        is.dense_pad_pitch = o.pad_pitch_bins;
+        auto cpu = make_cpu_backend();
+        const std::vector<double> F = synth_gyro_pads(*cpu, eq->tables, t.r_rope_m, t.U_rope_m_s, is);
+        for (size_t k = 0; k < F.size(); ++k)
+          add((F[k] - o.pad_s3_cm6[k]) / (fs_.sigma_pad_rel * std::fabs(o.pad_s3_cm6[k])));
+        ++label;
+      }
     }
   }
 
@@ -369,7 +389,7 @@ FitResult fit_job(const RunConfig& base, const std::vector<FitObservations>& obs
   size_t li = 0;
   for (const FitObservations& o : obs) {
     r.n_per_label.push_back(static_cast<long>(3 * o.t_s.size()));
-    for (const auto* v : {&o.ne_cm3, &o.T_par_eV, &o.T_perp_eV})
+    for (const auto* v : {&o.ne_cm3, &o.T_par_eV, &o.T_perp_eV, &o.pad_s3_cm6})
       if (!v->empty()) r.n_per_label.push_back(static_cast<long>(v->size()));
   }
   for (li = 0; li < chi2_label.size(); ++li)

@@ -29,6 +29,7 @@ struct FitSettings {
   double sigma_B_nT = 0.1;    // field components
   double sigma_n_rel = 0.01;  // density, relative
   double sigma_T_rel = 0.01;  // T_par, T_perp, relative
+  double sigma_pad_rel = 0.05;  // PAD values, relative
   int max_iterations = 40;    // Levenberg-Marquardt iterations (function evaluations: more)
   double rel_step = 1e-4;     // finite-difference step, relative to the parameter's scale
 };
