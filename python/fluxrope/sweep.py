@@ -222,10 +222,15 @@ def run_sweep(sweep, out_dir, client=None, scheduler=None, n_workers=None, backe
         if scheduler is not None:
             client = own = Client(scheduler)
         else:
+            # the Dask dashboard where bokeh is installed (its address is printed)
+            import importlib.util
+            dashboard = ":0" if importlib.util.find_spec("bokeh") else None
             own_cluster = LocalCluster(n_workers=n_workers or os.cpu_count(), threads_per_worker=1,
                                        processes=True, env={"OMP_NUM_THREADS": "1"},
-                                       dashboard_address=None)
+                                       dashboard_address=dashboard)
             client = own = Client(own_cluster)
+            if dashboard and progress:
+                print(f"  sweep: Dask dashboard at {client.dashboard_link}")
     try:
         futures = {client.submit(_run_member, base.toml, members[i], paths[i], backend,
                                  key=f"fluxrope-member-{i}-{os.path.basename(paths[i])}",
