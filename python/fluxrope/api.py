@@ -112,6 +112,11 @@ class Equilibrium:
             self._core = _core.solve(self.config, "auto")
         return self._core
 
+    def field(self, spacecraft, t_s):
+        """The model field B [nT, GSE] along a spacecraft's track of [geometry] at any times t_s
+        [s from the configuration's t = 0], shape (n, 3)."""
+        return self._engine().field(spacecraft, [float(x) for x in np.atleast_1d(t_s)])
+
     def f(self, r_km, v_km_s, frame_velocity_km_s=(0.0, 0.0, 0.0), backend="auto"):
         """Electron phase-space density f [s^3/cm^6] at points (r, v), batched on the backend.
 

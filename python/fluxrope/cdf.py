@@ -169,18 +169,24 @@ def _data_attrs(catdesc, field, units, depends, labl=None, display="time_series"
     return a
 
 
-def export_cdf(tracks, root, start=DEFAULT_START, version=FPI_VERSION):
+def export_cdf(tracks, root, start=DEFAULT_START, version=FPI_VERSION, equilibrium=None,
+               fgm_rate_hz=None):
     """Write each spacecraft's des-dist, des-moms and FGM burst files under root.
 
     tracks: {name: xarray.Dataset} as synth() or read() return them.
     root: the MMS data folder (pySPEDAS: MMS_DATA_DIR; pyrfu: mms.db_init(local=root)).
     start: the UTC time stamped on the first sample (ISO 8601 or datetime); default the paper's
         event, 2015-10-19 14:07:56. Later samples keep their spacing (30 ms).
+    fgm_rate_hz: with the Equilibrium the tracks came from, the FGM file samples the model field
+        at this rate (FGM burst: 128) over the interval; without, the field at the FPI sample
+        times (the B that fluxrope's PADs and moments used).
     Returns the paths written. Raises FluxropeError for an unusable root or start time.
     """
     t0 = _start(start)
     if not tracks:
         raise FluxropeError("export_cdf: no tracks to export")
+    if fgm_rate_hz and equilibrium is None:
+        raise FluxropeError("export_cdf: fgm_rate_hz needs the equilibrium the tracks came from")
     written = []
     for index, (name, ds) in enumerate(tracks.items()):
         probe = _probe(name, index)
@@ -196,7 +202,7 @@ def export_cdf(tracks, root, start=DEFAULT_START, version=FPI_VERSION):
         try:
             written.append(_write_dist(out, ds, version))
             written.append(_write_moms(out, ds, version))
-            written.append(_write_fgm(out, ds))
+            written.append(_write_fgm(out, ds, equilibrium, fgm_rate_hz, name))
         except OSError as e:
             raise FluxropeError(f"cannot write the CDF files under '{root}': {e}") from e
     return written
@@ -331,16 +337,23 @@ def _write_moms(out, ds, version):
     return w.path
 
 
-def _write_fgm(out, ds):
+def _write_fgm(out, ds, equilibrium=None, rate_hz=None, name=None):
     n = out.n
+    epochs = out.epochs
+    B = ds["B_gse_nT"].values
+    if rate_hz:
+        t = ds["time"].values
+        ts = np.arange(t[0], t[-1] + (t[1] - t[0] if len(t) > 1 else 0.03), 1.0 / rate_hz)
+        B = equilibrium.field(name, ts)
+        # TT2000 of each sample: the first FPI record's plus the offset
+        epochs = epochs[0] + np.round((ts - t[0]) * 1e9).astype(np.int64)
     src = f"mms{n}_fgm_brst_l2"
     path = os.path.join(out.root, f"mms{n}", "fgm", "brst", "l2", out.day,
                         f"{src}_{out.stamp}_v{FGM_VERSION}.cdf")
     with _Writer(path, _global(n, src, "brst_l2", "FGM>Fluxgate Magnetometer", FGM_VERSION,
                                f"{src}_{out.stamp}_v{FGM_VERSION}", out.cfg,
                                "MMS FGM burst magnetic field (at the FPI sample times)")) as w:
-        _epoch_vars(w, out.epochs, 0)
-        B = ds["B_gse_nT"].values
+        _epoch_vars(w, epochs, 0)
         B4 = np.column_stack([B, np.sqrt((B * B).sum(axis=1))])
         w.var("label_b_gse", ["Bx GSE", "By GSE", "Bz GSE", "Bt"], CDF_CHAR, {
             "CATDESC": "B labels", "FIELDNAM": "label_b_gse", "VAR_TYPE": "metadata",

@@ -262,6 +262,24 @@ NB_MODULE(_core, m) {
              return d;
            })
       .def(
+          "field",
+          [](const PyEquilibrium& e, const std::string& name, const std::vector<double>& t_s) {
+            // the model field [nT, GSE] along a spacecraft's track of [geometry] at any times
+            const EventGeometry geo = event_geometry(e.cfg);
+            const SpacecraftSpec* spec = nullptr;
+            for (const SpacecraftSpec& s : e.cfg.geometry.spacecraft)
+              if (s.name == name) spec = &s;
+            if (!spec) throw Error(fmt::format("no spacecraft '{}' in [geometry]", name));
+            const ModelSeries m = model_along_track(e.eq.tables, e.eq.result.profile, geo.frame,
+                                                    e.cfg.instrument.dbcs_to_gse,
+                                                    make_track(e.cfg.geometry, geo.frame, *spec, t_s));
+            std::vector<double> B;
+            for (const Vec3& b : m.B_gse_T)
+              for (double c : {b.x, b.y, b.z}) B.push_back(c / constants::NT_TO_SI);
+            return numpy(std::move(B), {t_s.size(), 3});
+          },
+          "spacecraft"_a, "t_s"_a)
+      .def(
           "f",
           [](const PyEquilibrium& e, nb::ndarray<const double, nb::c_contig, nb::device::cpu> r_km,
              nb::ndarray<const double, nb::c_contig, nb::device::cpu> v_km_s,

@@ -215,3 +215,21 @@ def test_the_device_code_on_the_host_gives_the_cpu_products_bit_for_bit(tracks):
     for name, ds in tracks.items():
         for v in ds.data_vars:
             assert np.array_equal(ds[v].values, other[name][v].values, equal_nan=True), (name, v)
+
+
+def test_fgm_at_its_own_rate(tmp_path, equilibrium, tracks):
+    """export_cdf with the equilibrium samples the model field at FGM's 128 Hz; the samples at
+    the FPI times equal the tracks' B."""
+    import cdflib
+    fluxrope.export_cdf(tracks, str(tmp_path), equilibrium=equilibrium, fgm_rate_hz=128)
+    c = cdflib.CDF(str(tmp_path / "mms1/fgm/brst/l2/2015/10/19/mms1_fgm_brst_l2_20151019140756_v5.87.0.cdf"))
+    e = c.varget("Epoch")
+    assert len(e) > 120 and np.allclose(np.diff(e), 1e9 / 128, atol=1)
+    B = c.varget("mms1_fgm_b_gse_brst_l2")
+    ds = tracks["MMS1"]
+    np.testing.assert_allclose(B[0, :3], ds["B_gse_nT"].values[0], rtol=1e-6)
+    np.testing.assert_allclose(equilibrium.field("MMS1", ds["time"].values), ds["B_gse_nT"].values,
+                               rtol=1e-12)
+    with pytest.raises(FluxropeError, match="needs the equilibrium"):
+        fluxrope.export_cdf(tracks, str(tmp_path / "x"), fgm_rate_hz=128)
+    assert not (tmp_path / "x").exists()  # nothing written
