@@ -20,10 +20,8 @@ def main():
     ap.add_argument("-o", "--output", default="out/figures/pyspedas.png")
     a = ap.parse_args()
     os.environ["MMS_DATA_DIR"] = a.root  # before pyspedas reads its configuration
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import numpy as np
+    from fluxrope_plot import plt, save  # matplotlib on files (Agg)
     from pyspedas import get_data, store_data
     from pyspedas.projects import mms
     from pyspedas.projects.mms.fpi_tools.mms_get_fpi_dist import mms_get_fpi_dist
@@ -67,9 +65,7 @@ def main():
     fig.colorbar(m, ax=ax[3], label="log10 f [s^3/cm^6]")
     ax[0].set_title(f"MMS{p} (SYNTHETIC, fluxrope) loaded with pySPEDAS")
     fig.tight_layout()
-    os.makedirs(os.path.dirname(os.path.abspath(a.output)), exist_ok=True)
-    fig.savefig(a.output, dpi=100)
-    print(f"wrote {a.output}")
+    save(fig, a.output)  # examples/fluxrope_plot.py
 
 
 if __name__ == "__main__":

@@ -36,9 +36,7 @@ def main():
     summary = fluxrope.run_sweep(sweep, a.out, scheduler=a.scheduler)
     speed = np.array(a.speeds) * np.linalg.norm(DEFAULT_V)
 
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from fluxrope_plot import plt, save  # matplotlib on files (Agg)
     fig, ax = plt.subplots(1, 4, figsize=(16, 3.8))
     panels = [("bias_n", "n_FPI / n_model - 1 [%]", 100), ("bias_T_par", "T_par bias [%]", 100),
               ("bias_T_perp", "T_perp bias [%]", 100), ("bias_V_km_s", "|V_FPI - V_model| [km/s]", 1)]
@@ -52,10 +50,7 @@ def main():
     fig.suptitle("FPI ground-system moments vs the model (median over MMS1's crossing; "
                  "noise-free response-averaged skymaps)", fontsize=10)
     fig.tight_layout()
-    import os
-    os.makedirs(os.path.dirname(os.path.abspath(a.output)), exist_ok=True)
-    fig.savefig(a.output, dpi=100)
-    print(f"wrote {a.output}")
+    save(fig, a.output)  # examples/fluxrope_plot.py
 
 
 if __name__ == "__main__":

@@ -265,6 +265,14 @@ int cmd_atlas(CommonOptions& o, const std::vector<double>& frame_velocity_km_s, 
   return 0;
 }
 
+// "/tracks/<name>" of a synth output, which must be there.
+std::string track_group(const H5File& in, const std::string& name) {
+  const std::string g = "/tracks/" + name;
+  if (!in.exists(g))
+    throw Error(fmt::format("'{}' has no {} for spacecraft {}", in.path(), g, name));
+  return g;
+}
+
 // The FILE of the --csv NAME=FILE given for a spacecraft of [geometry].
 std::string csv_file_for(const std::vector<std::string>& csv, const std::string& name) {
   for (const std::string& c : csv)
@@ -296,9 +304,7 @@ int cmd_fit_center(CommonOptions& o, const FitOptions& fo) {
     s.name = spec.name;
     if (!fo.input.empty()) {
       H5File in(fo.input, H5File::Mode::Read);
-      const std::string gname = "/tracks/" + spec.name;
-      if (!in.exists(gname))
-        throw Error(fmt::format("'{}' has no {} for spacecraft {}", fo.input, gname, spec.name));
+      const std::string gname = track_group(in, spec.name);
       s.t_s = in.read(gname + "/time_s");
       const std::vector<double> B = in.read(gname + "/B_gse_nT");
       for (size_t k = 0; k < s.t_s.size(); ++k)
@@ -364,9 +370,7 @@ int cmd_fit(CommonOptions& o, const ModelFitOptions& fo) {
         std::find(fo.moments.begin(), fo.moments.end(), spec.name) != fo.moments.end();
     if (!fo.input.empty()) {
       H5File in(fo.input, H5File::Mode::Read);
-      const std::string g = "/tracks/" + spec.name;
-      if (!in.exists(g))
-        throw Error(fmt::format("'{}' has no {} for spacecraft {}", fo.input, g, spec.name));
+      const std::string g = track_group(in, spec.name);
       ob.t_s = in.read(g + "/time_s");
       ob.B_gse_nT = in.read(g + "/B_gse_nT");
       if (with_moments) {
