@@ -149,7 +149,7 @@ TEST_F(Cli, UnknownPreset) {
 // The instrument model's keys (issue 8): one message naming the key, no output file.
 TEST_F(Cli, BadInstrumentKeys) {
   expect_failure("synth --set instrument.g_dt_cm2_sr_s=-1e-7",
-                 {"instrument.g_dt_cm2_sr_s", "-1e-07", "must be positive"});
+                 {"instrument.g_dt_cm2_sr_s", "-1e-07", "out of range"});
   expect_failure("synth --set instrument.nodes_energy=0",
                  {"instrument.nodes_energy", "integer in [1, 64]"});
   expect_failure("synth --set instrument.nodes_theta=2.5", {"instrument.nodes_theta", "integer"});

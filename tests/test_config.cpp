@@ -170,7 +170,7 @@ TEST(Config, GeometryFromFileAndSet) {
 TEST(ConfigErrors, GeometryAndInstrument) {
   expect_error(with_sets({"geometry.L=[1,0,0]"}), {"unknown key geometry.L", "L_gse"});
   expect_error(with_sets({"geometry.M_gse=[1,0]"}), {"geometry.M_gse", "array of 3 numbers"});
-  expect_error(with_sets({"geometry.cadence_s=0"}), {"geometry.cadence_s", "positive"});
+  expect_error(with_sets({"geometry.cadence_s=0"}), {"geometry.cadence_s", "out of range"});
   expect_error(with_sets({"instrument.pad_weighting=median"}), {"instrument.pad_weighting"});
   expect_error(with_sets({"instrument.dbcs_to_gse=[[2,0,0],[0,1,0],[0,0,1]]"}), {"not a rotation"});
   expect_error(with_file("sc.toml",

@@ -30,6 +30,23 @@ void validate(const SolverSettings& s) {
   if (s.quad_perp < 4 || s.quad_perp > 200) fail("quad_perp", s.quad_perp, "must be in [4, 200]");
   if (!(s.ode_rtol >= 1e-15 && s.ode_rtol <= 1e-3))
     fail("ode_rtol", s.ode_rtol, "must be in [1e-15, 1e-3]");
+  if (s.n_rho > 100001) fail("n_rho", s.n_rho, "must be <= 100001");
+  if (s.n_shape > 4097) fail("n_shape", s.n_shape, "must be <= 4097");
+  if (s.max_passes > 1000) fail("max_passes", s.max_passes, "must be <= 1000");
+  if (s.passes > 1000) fail("passes", s.passes, "must be <= 1000");
+  if (!(s.x_max >= 0.5 && s.x_max <= 100)) fail("x_max", s.x_max, "must be in [0.5, 100] L_st");
+  // Work of one pass's shape integrals (1.5 n_shape nodes x 3 populations x quad_par x
+  // quad_perp^2 evaluations; ~1e8 a second a core): refused above SHAPE_MAX_EVALUATIONS, where
+  // one pass would take minutes, before anything is allocated.
+  constexpr double SHAPE_MAX_EVALUATIONS = 4e9;
+  const double evals = 1.5 * s.n_shape * N_POP * static_cast<double>(s.quad_par) * s.quad_perp *
+                       s.quad_perp;
+  if (evals > SHAPE_MAX_EVALUATIONS)
+    throw Error(fmt::format(
+        "solver.n_shape = {}, quad_par = {}, quad_perp = {}: one pass's shape integrals would take "
+        "{:.2g} evaluations of f (minutes a pass; the limit is {:.0e}): lower them (the defaults "
+        "65, 16, 16 converge to 1e-6 nT, docs/physics.md)",
+        s.n_shape, s.quad_par, s.quad_perp, evals, SHAPE_MAX_EVALUATIONS));
 }
 
 namespace {
@@ -176,15 +193,81 @@ class PassSystem {
 };
 
 // Integrates one pass from the axis to the edge, with the state observed on the grid.
+// Guarded so that no parameter set can hang it: near a non-normalizable population
+// (B_z -> b_s, xi_s -> 0) or a runaway current the equations stiffen without bound and the
+// adaptive step collapses; that is reported with the radius, the step and the parameters.
 std::vector<State> integrate_pass(PassSystem& sys, const std::vector<double>& x, double B0_over_Bst,
-                                  double rtol) {
+                                  double rtol, int pass, const ModelParams& model,
+                                  const Scales& sc) {
   namespace odeint = boost::numeric::odeint;
   State y = {0.0, B0_over_Bst, 0.0, 0.0};  // axis: A_phi = 0, B_z = B_0, A_z = 0, B_phi = 0
   std::vector<State> out;
   out.reserve(x.size());
+  const double x_end = x.back();
+  // A converged solve takes a few hundred steps; a step below 1e-9 of the domain, or
+  // PASS_MAX_STEPS steps, means the solution is running into a singularity.
+  constexpr long PASS_MAX_STEPS = 200000;
+  const double min_step = 1e-9 * x_end;
   auto stepper = odeint::make_dense_output(rtol, rtol, odeint::runge_kutta_dopri5<State>());
-  odeint::integrate_times(stepper, std::ref(sys), y, x.begin(), x.end(), 1e-3,
-                          [&](const State& s, double) { out.push_back(s); });
+  auto collapse = [&](const std::string& why) {
+    const double xc = stepper.current_time();
+    const State& yc = stepper.current_state();
+    const PhysicalParams p = to_physical(model);
+    double xi_min = 1.0;
+    const char* worst = kPopName[0];
+    const double bs[N_POP] = {model.b_b, model.b_r, model.b_z};
+    for (int s = 0; s < N_POP; ++s) {
+      const double xi = 1.0 - bs[s] / (yc[1] * sc.B_st);
+      if (xi < xi_min) {
+        xi_min = xi;
+        worst = kPopName[s];
+      }
+    }
+    const std::string diagnosis =
+        xi_min < 1e-3 ? fmt::format("B_z falls onto b_s of the {} population there (xi_s = 1 - "
+                                    "b_s/B_z = {:.3g}: not normalizable beyond, MODEL.md section 6)",
+                                    worst, xi_min)
+                      : fmt::format("B_z = {:.6g} nT there", yc[1] * sc.B_st / NT_TO_SI);
+    return Error(fmt::format(
+        "the equilibrium has no solution out to x_max = {:g} L_st: in pass {} the field equations "
+        "stiffen without bound at rho = {:.6g} km (x = {:.5g}), {}; {}; parameters alpha_r = {:g}, "
+        "alpha_z = {:g}, B0_nT = {:g}, b_b_nT = {:.6g}, b_r_nT = {:.6g}, b_z_nT = {:.6g}, "
+        "V_km_s = {:.6g}, Omega_per_s = {:.6g} (a smaller solver.x_max or other [model] values)",
+        x_end, pass, xc * sc.L_st / KM_TO_SI, xc, why, diagnosis, p.alpha_r, p.alpha_z, p.B0_nT, p.b_b_nT, p.b_r_nT, p.b_z_nT, p.V_km_s, p.Omega_per_s));
+  };
+  stepper.initialize(y, x.front(), 1e-3);
+  out.push_back(y);
+  size_t next = 1;
+  long steps = 0;
+  while (next < x.size()) {
+    try {
+      // the last step ends on the edge (as odeint's integrate_times): f is never evaluated
+      // beyond the solved domain
+      if (stepper.current_time() + stepper.current_time_step() > x_end)
+        stepper.initialize(stepper.current_state(), stepper.current_time(),
+                           x_end - stepper.current_time());
+      stepper.do_step(std::ref(sys));
+    } catch (const odeint::step_adjustment_error& e) {
+      throw collapse(fmt::format("the step could not be adjusted ({})", e.what()));
+    }
+    ++steps;
+    const State& yc = stepper.current_state();
+    for (double v : yc)
+      if (!std::isfinite(v)) throw collapse("the state became non-finite");
+    const double reached = stepper.current_time() + 1e-13 * x_end;  // the edge within round-off
+    while (next < x.size() && x[next] <= reached) {
+      State s;
+      stepper.calc_state(x[next], s);
+      out.push_back(s);
+      ++next;
+    }
+    if (next == x.size()) break;
+    if (stepper.current_time_step() < min_step)
+      throw collapse(fmt::format("the adaptive step fell to {:.3g} L_st after {} steps",
+                                 stepper.current_time_step(), steps));
+    if (steps >= PASS_MAX_STEPS)
+      throw collapse(fmt::format("{} steps did not reach the edge", steps));
+  }
   return out;
 }
 
@@ -337,7 +420,8 @@ SolveResult solve_equilibrium(const ModelParams& model, const SolverSettings& se
   // Pass 0: closed-form moments with the local field.
   auto t0 = clock::now();
   PassSystem sys0(model, sc, model.n_i, nullptr);
-  std::vector<State> ys = integrate_pass(sys0, x, model.B0 / sc.B_st, settings.ode_rtol);
+  std::vector<State> ys =
+      integrate_pass(sys0, x, model.B0 / sc.B_st, settings.ode_rtol, 0, model, sc);
   PassFields fields = fields_of(sys0, x, ys);
   record(0, std::numeric_limits<double>::quiet_NaN(), model.n_i,
          std::chrono::duration<double>(clock::now() - t0).count(), fields);
@@ -350,7 +434,7 @@ SolveResult solve_equilibrium(const ModelParams& model, const SolverSettings& se
     table = compute_shape_table(model, result.history.back().field_table(), cheb, quad, backend);
     const double n_e = axis_normalization(model, table);
     PassSystem sys(model, sc, n_e, &table);
-    ys = integrate_pass(sys, x, model.B0 / sc.B_st, settings.ode_rtol);
+    ys = integrate_pass(sys, x, model.B0 / sc.B_st, settings.ode_rtol, k, model, sc);
     PassFields next = fields_of(sys, x, ys);
     dB = max_dB_nT(next, fields);
     fields = std::move(next);

@@ -1,8 +1,10 @@
 #include "fluxrope/io/config.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <functional>
@@ -22,6 +24,8 @@ namespace {
 // ---------------------------------------------------------------------------
 enum class Kind { Number, Integer };
 
+// Every key has a closed range [lo, hi] (README "Valid ranges"): wide enough for any rope a
+// non-relativistic model describes, narrow enough that no product overflows or runs for ever.
 template <class S>
 struct Key {
   const char* name;
@@ -29,33 +33,34 @@ struct Key {
   std::function<double&(S&)> number;
   std::function<int&(S&)> integer;
   const char* comment;
+  double lo, hi;
 };
 
 template <class S>
-Key<S> num(const char* name, double S::*m, const char* comment) {
-  return {name, Kind::Number, [m](S& s) -> double& { return s.*m; }, nullptr, comment};
+Key<S> num(const char* name, double S::*m, const char* comment, double lo, double hi) {
+  return {name, Kind::Number, [m](S& s) -> double& { return s.*m; }, nullptr, comment, lo, hi};
 }
 template <class S>
-Key<S> integer(const char* name, int S::*m, const char* comment) {
-  return {name, Kind::Integer, nullptr, [m](S& s) -> int& { return s.*m; }, comment};
+Key<S> integer(const char* name, int S::*m, const char* comment, double lo, double hi) {
+  return {name, Kind::Integer, nullptr, [m](S& s) -> int& { return s.*m; }, comment, lo, hi};
 }
 
 const std::vector<Key<NormalizedParams>>& normalized_keys() {
   using P = NormalizedParams;
   static const std::vector<Key<P>> k = {
-      num("alpha_r", &P::alpha_r, "rotating population weight (w_r = -alpha_r)"),
-      num("alpha_z", &P::alpha_z, "axial population weight (w_z = alpha_z)"),
-      num("gamma", &P::gamma, "V / (Omega L_st)"),
-      num("epsilon", &P::epsilon, "Omega / (e B_st / m_e)"),
-      num("B0_nT", &P::B0_nT, "B_z on the axis [nT]"),
-      num("n_i_cm3", &P::n_i_cm3, "ion density n_i [cm^-3]"),
-      num("b_b", &P::b_b, "mu coefficient of the background population, b_b / B_st"),
-      num("b_r", &P::b_r, "mu coefficient of the rotating population, b_r / B_st"),
-      num("b_z", &P::b_z, "mu coefficient of the axial population, b_z / B_st"),
-      num("T_b_eV", &P::T_b_eV, "background temperature T_b [eV]"),
-      num("tau_b", &P::tau_b, "T_b / T_e (reference T_e = T_r)"),
-      num("tau", &P::tau, "T_i / T_e"),
-      num("tau_z", &P::tau_z, "T_z / T_e"),
+      num("alpha_r", &P::alpha_r, "rotating population weight (w_r = -alpha_r)", 0, 100),
+      num("alpha_z", &P::alpha_z, "axial population weight (w_z = alpha_z)", 0, 100),
+      num("gamma", &P::gamma, "V / (Omega L_st)", -100, 100),
+      num("epsilon", &P::epsilon, "Omega / (e B_st / m_e)", 1e-8, 1),
+      num("B0_nT", &P::B0_nT, "B_z on the axis [nT]", 1e-3, 1e5),
+      num("n_i_cm3", &P::n_i_cm3, "ion density n_i [cm^-3]", 1e-6, 1e6),
+      num("b_b", &P::b_b, "mu coefficient of the background population, b_b / B_st", -100, 100),
+      num("b_r", &P::b_r, "mu coefficient of the rotating population, b_r / B_st", -100, 100),
+      num("b_z", &P::b_z, "mu coefficient of the axial population, b_z / B_st", -100, 100),
+      num("T_b_eV", &P::T_b_eV, "background temperature T_b [eV]", 1e-3, 1e5),
+      num("tau_b", &P::tau_b, "T_b / T_e (reference T_e = T_r)", 1e-3, 1e3),
+      num("tau", &P::tau, "T_i / T_e", 1e-3, 1e3),
+      num("tau_z", &P::tau_z, "T_z / T_e", 1e-3, 1e3),
   };
   return k;
 }
@@ -63,19 +68,19 @@ const std::vector<Key<NormalizedParams>>& normalized_keys() {
 const std::vector<Key<PhysicalParams>>& physical_keys() {
   using P = PhysicalParams;
   static const std::vector<Key<P>> k = {
-      num("alpha_r", &P::alpha_r, "rotating population weight (w_r = -alpha_r)"),
-      num("alpha_z", &P::alpha_z, "axial population weight (w_z = alpha_z)"),
-      num("B0_nT", &P::B0_nT, "B_z on the axis [nT]"),
-      num("n_i_cm3", &P::n_i_cm3, "ion density n_i [cm^-3]"),
-      num("T_b_eV", &P::T_b_eV, "background temperature [eV]"),
-      num("T_r_eV", &P::T_r_eV, "rotating population temperature = reference T_e [eV]"),
-      num("T_z_eV", &P::T_z_eV, "axial population temperature [eV]"),
-      num("T_i_eV", &P::T_i_eV, "ion temperature [eV]"),
-      num("Omega_per_s", &P::Omega_per_s, "rotation rate Omega [1/s]"),
-      num("V_km_s", &P::V_km_s, "axial drift V [km/s]"),
-      num("b_b_nT", &P::b_b_nT, "mu coefficient of the background population [nT]"),
-      num("b_r_nT", &P::b_r_nT, "mu coefficient of the rotating population [nT]"),
-      num("b_z_nT", &P::b_z_nT, "mu coefficient of the axial population [nT]"),
+      num("alpha_r", &P::alpha_r, "rotating population weight (w_r = -alpha_r)", 0, 100),
+      num("alpha_z", &P::alpha_z, "axial population weight (w_z = alpha_z)", 0, 100),
+      num("B0_nT", &P::B0_nT, "B_z on the axis [nT]", 1e-3, 1e5),
+      num("n_i_cm3", &P::n_i_cm3, "ion density n_i [cm^-3]", 1e-6, 1e6),
+      num("T_b_eV", &P::T_b_eV, "background temperature [eV]", 1e-3, 1e5),
+      num("T_r_eV", &P::T_r_eV, "rotating population temperature = reference T_e [eV]", 1e-3, 1e5),
+      num("T_z_eV", &P::T_z_eV, "axial population temperature [eV]", 1e-3, 1e5),
+      num("T_i_eV", &P::T_i_eV, "ion temperature [eV]", 1e-3, 1e5),
+      num("Omega_per_s", &P::Omega_per_s, "rotation rate Omega [1/s]", 1e-6, 1e6),
+      num("V_km_s", &P::V_km_s, "axial drift V [km/s]", -3e4, 3e4),
+      num("b_b_nT", &P::b_b_nT, "mu coefficient of the background population [nT]", -1e5, 1e5),
+      num("b_r_nT", &P::b_r_nT, "mu coefficient of the rotating population [nT]", -1e5, 1e5),
+      num("b_z_nT", &P::b_z_nT, "mu coefficient of the axial population [nT]", -1e5, 1e5),
   };
   return k;
 }
@@ -83,16 +88,19 @@ const std::vector<Key<PhysicalParams>>& physical_keys() {
 const std::vector<Key<SolverSettings>>& solver_keys() {
   using S = SolverSettings;
   static const std::vector<Key<S>> k = {
-      num("x_max", &S::x_max, "domain edge in L_st"),
-      integer("n_rho", &S::n_rho, "radial grid points over [0, x_max] (output and field tables)"),
-      integer("passes", &S::passes, "gyro-centre passes after pass 0; 0 = iterate to convergence"),
-      num("tol_nT", &S::tol_nT, "convergence: max |B(k) - B(k-1)| [nT]"),
-      integer("max_passes", &S::max_passes, "limit when iterating to convergence"),
+      num("x_max", &S::x_max, "domain edge in L_st", 0.5, 100),
+      integer("n_rho", &S::n_rho, "radial grid points over [0, x_max] (output and field tables)",
+              11, 100001),
+      integer("passes", &S::passes, "gyro-centre passes after pass 0; 0 = iterate to convergence",
+              0, 1000),
+      num("tol_nT", &S::tol_nT, "convergence: max |B(k) - B(k-1)| [nT]", 1e-12, 1e3),
+      integer("max_passes", &S::max_passes, "limit when iterating to convergence", 1, 1000),
       integer("n_shape", &S::n_shape,
-              "Chebyshev nodes in rho for the shape integrals (edge panel: half)"),
-      integer("quad_par", &S::quad_par, "Gauss-Hermite nodes along b"),
-      integer("quad_perp", &S::quad_perp, "Gauss-Hermite nodes per perpendicular direction"),
-      num("ode_rtol", &S::ode_rtol, "Dormand-Prince relative tolerance"),
+              "Chebyshev nodes in rho for the shape integrals (edge panel: half)", 9, 4097),
+      integer("quad_par", &S::quad_par, "Gauss-Hermite nodes along b", 4, 200),
+      integer("quad_perp", &S::quad_perp, "Gauss-Hermite nodes per perpendicular direction", 4,
+              200),
+      num("ode_rtol", &S::ode_rtol, "Dormand-Prince relative tolerance", 1e-15, 1e-3),
   };
   return k;
 }
@@ -297,14 +305,20 @@ void fill(S& s, const std::vector<Key<S>>& keys, const std::map<std::string, Val
       if (!v.is_integer)
         throw Error(fmt::format("{}.{} in {} must be an integer, got {:g}", table, k.name, v.where,
                                 v.number));
-      if (v.integer < -1000000000LL || v.integer > 1000000000LL)
-        throw Error(
-            fmt::format("{}.{} = {} in {} is out of range", table, k.name, v.integer, v.where));
+      if (v.integer < k.lo || v.integer > k.hi)
+        throw Error(fmt::format("{}.{} = {} in {} is out of range: it must be an integer in [{:g}, "
+                                "{:g}] (README \"Valid ranges\")",
+                                table, k.name, v.integer, v.where, k.lo, k.hi));
       k.integer(s) = static_cast<int>(v.integer);
     } else {
       if (!std::isfinite(v.number))
         throw Error(
             fmt::format("{}.{} = {} in {} is not finite", table, k.name, v.number, v.where));
+      if (v.number < k.lo || v.number > k.hi)
+        throw Error(fmt::format(
+            "{}.{} = {:g} in {} is out of range: it must be in [{:g}, {:g}] (README \"Valid "
+            "ranges\")",
+            table, k.name, v.number, v.where, k.lo, k.hi));
       k.number(s) = v.number;
     }
   }
@@ -435,7 +449,9 @@ RunConfig load_config(const ConfigSources& src) {
   validate(cfg.model);
   validate(cfg.solver);
   cfg.geometry = geometry_from(m.geometry, "the configuration");
+  validate(cfg.geometry);
   cfg.instrument = instrument_from(m.instrument, "the configuration");
+  validate(cfg.instrument);
   cfg.output = output_from(m.output, "the configuration");
   cfg.fit = fit_from(m.fit, "the configuration");
   if (cfg.fit.free.empty())
@@ -444,6 +460,14 @@ RunConfig load_config(const ConfigSources& src) {
                                                   "b_z_nT", "center_L_km", "center_N_km"}
                        : std::vector<std::string>{"alpha_r", "alpha_z", "B0_nT", "gamma", "b_z",
                                                   "center_L_km", "center_N_km"};
+  for (size_t i = 0; i < cfg.fit.free.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (cfg.fit.free[i] == cfg.fit.free[j])
+        throw Error(fmt::format("fit.free names {} twice", cfg.fit.free[i]));
+  for (const auto& [name, b] : cfg.fit.bounds)
+    if (std::find(cfg.fit.free.begin(), cfg.fit.free.end(), name) == cfg.fit.free.end())
+      throw Error(fmt::format("fit.bounds.{} names no free parameter (fit.free: {})", name,
+                              fmt::join(cfg.fit.free, ", ")));
   static const std::set<std::string> geometry_parameters = {
       "center_L_km",      "center_N_km",     "rope_velocity_gse_x_km_s", "rope_velocity_gse_y_km_s",
       "rope_velocity_gse_z_km_s", "axis_tilt_L_deg", "axis_tilt_N_deg"};

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <set>
@@ -71,10 +73,27 @@ std::string list(const std::set<std::string>& s) {
   return out;
 }
 
+// Every number of these tables must be finite (TOML allows nan and inf literals).
 double number(const toml::node& n, const std::string& what) {
-  if (auto v = n.value<double>()) return *v;
-  throw Error(fmt::format("{} must be a number", what));
+  if (!n.is_number()) throw Error(fmt::format("{} must be a number", what));
+  const double v = *n.value<double>();
+  if (!std::isfinite(v)) throw Error(fmt::format("{}: {} is not finite", what, v));
+  return v;
 }
+
+double bounded(const toml::node& n, double lo, double hi, const std::string& what,
+               const char* unit) {
+  const double v = number(n, what);
+  if (!(v >= lo && v <= hi))
+    throw Error(fmt::format("{}: {:g} is out of range: it must be in [{:g}, {:g}] {} (README "
+                            "\"Valid ranges\")",
+                            what, v, lo, hi, unit));
+  return v;
+}
+
+// A vector of three numbers whose length is at most max_norm.
+Vec3 bounded_vec3(const toml::node& n, double max_norm, const std::string& what,
+                  const char* unit);
 
 std::vector<double> numbers(const toml::node& n, size_t count, const std::string& what) {
   const toml::array* a = n.as_array();
@@ -88,6 +107,26 @@ std::vector<double> numbers(const toml::node& n, size_t count, const std::string
 Vec3 vec3(const toml::node& n, const std::string& what) {
   const auto v = numbers(n, 3, what);
   return {v[0], v[1], v[2]};
+}
+
+Vec3 bounded_vec3(const toml::node& n, double max_norm, const std::string& what,
+                  const char* unit) {
+  const Vec3 v = vec3(n, what);
+  const double len = std::sqrt(norm2(v));
+  if (!(len <= max_norm))
+    throw Error(fmt::format("{}: [{:g}, {:g}, {:g}] is out of range: its length {:.4g} {} must "
+                            "be at most {:g} {} (README \"Valid ranges\")",
+                            what, v.x, v.y, v.z, len, unit, max_norm, unit));
+  return v;
+}
+
+// A direction: three finite numbers, not all zero.
+Vec3 direction(const toml::node& n, const std::string& what) {
+  const Vec3 v = bounded_vec3(n, 1e6, what, "");
+  if (!(norm2(v) > 1e-24))
+    throw Error(fmt::format("{}: [{:g}, {:g}, {:g}] is not a direction (zero length)", what, v.x,
+                            v.y, v.z));
+  return v;
 }
 
 int integer_in(const toml::node& n, long lo, long hi, const std::string& what) {
@@ -137,18 +176,25 @@ GeometrySettings geometry_from(const toml::table& t, const std::string& where) {
   GeometrySettings g = default_event_geometry();
   for (const auto& [k, n] : t) {
     const std::string key(k.str()), what = fmt::format("geometry.{} in {}", key, where);
-    if (key == "L_gse") g.L_gse = vec3(n, what);
-    if (key == "M_gse") g.M_gse = vec3(n, what);
-    if (key == "N_gse") g.N_gse = vec3(n, what);
-    if (key == "rope_velocity_gse_km_s") g.rope_velocity_gse_km_s = vec3(n, what);
+    if (key == "L_gse") g.L_gse = direction(n, what);
+    if (key == "M_gse") g.M_gse = direction(n, what);
+    if (key == "N_gse") g.N_gse = direction(n, what);
+    if (key == "rope_velocity_gse_km_s")
+      g.rope_velocity_gse_km_s = bounded_vec3(n, GEOMETRY_MAX_SPEED_KM_S, what, "km/s");
     if (key == "center_ln_km") {
       const auto c = numbers(n, 2, what);
+      for (double v : c)
+        if (!(std::fabs(v) <= GEOMETRY_MAX_DISTANCE_KM))
+          throw Error(fmt::format("{}: [{:g}, {:g}] is out of range: each must be within +-{:g} "
+                                  "km (README \"Valid ranges\")",
+                                  what, c[0], c[1], GEOMETRY_MAX_DISTANCE_KM));
       g.center_L_km = c[0];
       g.center_N_km = c[1];
     }
-    if (key == "t_start_s") g.t_start_s = number(n, what);
-    if (key == "duration_s") g.duration_s = number(n, what);
-    if (key == "cadence_s") g.cadence_s = number(n, what);
+    if (key == "t_start_s")
+      g.t_start_s = bounded(n, -GEOMETRY_MAX_TIME_S, GEOMETRY_MAX_TIME_S, what, "s");
+    if (key == "duration_s") g.duration_s = bounded(n, 1e-6, GEOMETRY_MAX_TIME_S, what, "s");
+    if (key == "cadence_s") g.cadence_s = bounded(n, 1e-4, 1e4, what, "s");
     if (key == "spacecraft") {
       const toml::array* a = n.as_array();
       if (!a || a->empty())
@@ -165,11 +211,20 @@ GeometrySettings geometry_from(const toml::table& t, const std::string& where) {
           const std::string skey(sk.str());
           if (skey == "name") {
             auto v = sn.value<std::string>();
-            if (!v || v->empty() || v->find('/') != std::string::npos)
-              throw Error(fmt::format("{}: name must be a non-empty string without '/'", what));
+            const bool ok = v && !v->empty() && v->size() <= 32 &&
+                            std::all_of(v->begin(), v->end(), [](char c) {
+                              return std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+                                     c == '-' || c == '.';
+                            });
+            if (!ok)
+              throw Error(fmt::format(
+                  "{}: name {} must be 1-32 characters of letters, digits, '_', '-', '.' (it "
+                  "names an HDF5 group)",
+                  what, v ? "'" + *v + "'" : std::string("(not a string)")));
             s.name = *v;
           } else if (skey == "position_gse_km") {
-            s.position_gse_km = vec3(sn, what + " position_gse_km");
+            s.position_gse_km =
+                bounded_vec3(sn, GEOMETRY_MAX_DISTANCE_KM, what + " position_gse_km", "km");
           } else {
             throw Error(fmt::format(
                 "unknown key geometry.spacecraft.{} in {} (accepts: name, position_gse_km)", skey,
@@ -182,14 +237,42 @@ GeometrySettings geometry_from(const toml::table& t, const std::string& where) {
             throw Error(fmt::format("{}: spacecraft name '{}' appears twice", what, s.name));
         g.spacecraft.push_back(s);
       }
+      if (g.spacecraft.size() > GEOMETRY_MAX_SPACECRAFT)
+        throw Error(fmt::format("{}: {} spacecraft, at most {} are allowed", what,
+                                g.spacecraft.size(), GEOMETRY_MAX_SPACECRAFT));
     }
   }
+  return g;
+}
+
+void validate(const GeometrySettings& g) {
   if (!(g.cadence_s > 0) || !std::isfinite(g.cadence_s))
     throw Error(fmt::format("geometry.cadence_s = {} must be positive", g.cadence_s));
   if (!(g.duration_s >= g.cadence_s))
     throw Error(fmt::format("geometry.duration_s = {} must be at least one cadence ({} s)",
                             g.duration_s, g.cadence_s));
-  return g;
+  const double samples = std::floor(g.duration_s / g.cadence_s * (1 + 1e-12));
+  if (samples > GEOMETRY_MAX_SAMPLES)
+    throw Error(fmt::format(
+        "geometry.duration_s = {:g} s at cadence_s = {:g} s is {:.3g} samples a spacecraft; at "
+        "most {:g} are allowed (a 1-day FPI burst interval is 2.9e6)",
+        g.duration_s, g.cadence_s, samples, GEOMETRY_MAX_SAMPLES));
+  // The LMN vectors must form a frame: M and N independent (the axis and the crossing
+  // direction), no pair of the three within 30 degrees of parallel (an MVA triad is orthogonal;
+  // such a skew is a typo).
+  const auto angle_deg = [](Vec3 a, Vec3 b) {
+    const double c = std::fabs(dot(a, b)) / std::sqrt(norm2(a) * norm2(b));
+    return std::acos(std::min(1.0, c)) * 180.0 / 3.14159265358979323846;
+  };
+  const std::pair<const char*, double> pairs[3] = {
+      {"L_gse and M_gse", angle_deg(g.L_gse, g.M_gse)},
+      {"M_gse and N_gse", angle_deg(g.M_gse, g.N_gse)},
+      {"L_gse and N_gse", angle_deg(g.L_gse, g.N_gse)}};
+  for (const auto& [names, deg] : pairs)
+    if (!(deg >= 60.0))
+      throw Error(fmt::format("geometry.{} are {:.2f} deg from parallel: LMN must be "
+                              "(nearly) orthogonal directions",
+                              names, deg));
 }
 
 InstrumentSettings instrument_from(const toml::table& t, const std::string& where) {
@@ -216,12 +299,16 @@ InstrumentSettings instrument_from(const toml::table& t, const std::string& wher
     }
     if (key == "dense_pad_energy_eV") {
       const toml::array* a = n.as_array();
-      if (!a || a->empty())
-        throw Error(fmt::format("{} must be a non-empty array of energies [eV]", what));
+      if (!a || a->empty() || a->size() > 1024)
+        throw Error(fmt::format("{} must be an array of 1 to 1024 energies [eV]", what));
       s.dense_pad_energy_eV.clear();
       for (const auto& e : *a) {
         const double E = number(e, what);
-        if (!(E > 0)) throw Error(fmt::format("{}: energy {} eV must be positive", what, E));
+        if (!(E >= 1e-2 && E <= 1e6))
+          throw Error(fmt::format("{}: energy {:g} eV is out of range [0.01, 1e6] eV", what, E));
+        if (!s.dense_pad_energy_eV.empty() && !(E > s.dense_pad_energy_eV.back()))
+          throw Error(fmt::format("{}: energies must increase strictly ({:g} eV follows {:g} eV)",
+                                  what, E, s.dense_pad_energy_eV.back()));
         s.dense_pad_energy_eV.push_back(E);
       }
     }
@@ -253,19 +340,20 @@ InstrumentSettings instrument_from(const toml::table& t, const std::string& wher
     if (key == "nodes_time") r.nodes_time = integer_in(n, 1, 64, what);
     CountSettings& c = s.counts;
     if (key == "g_dt_cm2_sr_s") {
-      c.g_dt_cm2_sr_s = number(n, what);
-      if (!(c.g_dt_cm2_sr_s > 0) || !std::isfinite(c.g_dt_cm2_sr_s))
-        throw Error(fmt::format("{} = {} must be positive (G dt per pixel and energy step, cm^2 sr s)",
-                                what, c.g_dt_cm2_sr_s));
+      // G dt per pixel and energy step: the FPI DES value is ~1e-7 cm^2 sr s (docs/instrument.md);
+      // eight decades either side keep every expected count within int32 and above 1e-30.
+      c.g_dt_cm2_sr_s = bounded(n, 1e-15, 1e-3, what, "cm^2 sr s (G dt per pixel and energy step)");
     }
     if (key == "one_count_s3_cm6") {
       const auto A = numbers(n, FPI_N_ENERGY, what);
       c.g_dt_table.clear();
       for (int i = 0; i < FPI_N_ENERGY; ++i) {
-        if (!(A[i] > 0) || !std::isfinite(A[i]))
-          throw Error(fmt::format("{}: entry {} = {} must be positive (disterr^2 / dist of a "
-                                  "parity-0 record, s^3/cm^6)",
-                                  what, i, A[i]));
+        const double g_dt = A[i] > 0 ? g_dt_from_one_count(fpi_energy_table(0)[i], A[i]) : 0.0;
+        if (!(A[i] > 0) || !(g_dt >= 1e-15 && g_dt <= 1e-3))
+          throw Error(fmt::format("{}: entry {} = {:g} must be positive and give G dt in [1e-15, "
+                                  "1e-3] cm^2 sr s (disterr^2 / dist of a parity-0 record, "
+                                  "s^3/cm^6; it gives {:g})",
+                                  what, i, A[i], g_dt));
         c.g_dt_table.push_back(g_dt_from_one_count(fpi_energy_table(0)[i], A[i]));
       }
     }
@@ -273,7 +361,7 @@ InstrumentSettings instrument_from(const toml::table& t, const std::string& wher
     if (key == "seed") {
       auto v = n.value<int64_t>();
       if (!n.is_integer() || !v || *v < 0)
-        throw Error(fmt::format("{} must be a non-negative integer", what));
+        throw Error(fmt::format("{} must be an integer in [0, 2^63)", what));
       c.seed = static_cast<std::uint64_t>(*v);
     }
     MomentSettings& m = s.moments;
@@ -295,13 +383,27 @@ InstrumentSettings instrument_from(const toml::table& t, const std::string& wher
       if (err > 1e-6)
         throw Error(
             fmt::format("{} is not a rotation (R R^T differs from 1 by {:.2g})", what, err));
+      const Mat3& R = s.dbcs_to_gse;
+      const double det = dot(R.r0, cross(R.r1, R.r2));
+      if (det < 0)
+        throw Error(fmt::format("{} is a reflection (determinant {:.6g}), not a rotation", what, det));
     }
   }
+  // both ways of giving the one-count level: only the table is kept (it is the last word of a
+  // merged table), so say which one wins instead of guessing
+  if (t.contains("g_dt_cm2_sr_s") && t.contains("one_count_s3_cm6"))
+    throw Error(fmt::format(
+        "instrument.g_dt_cm2_sr_s and instrument.one_count_s3_cm6 in {} both set the one-count "
+        "level: give one of them",
+        where));
+  return s;
+}
+
+void validate(const InstrumentSettings& s) {
   if (!(s.moments.energy_max_eV > s.moments.energy_min_eV))
     throw Error(fmt::format(
-        "instrument.moments_energy_max_eV = {} in {} must exceed moments_energy_min_eV = {}",
-        s.moments.energy_max_eV, where, s.moments.energy_min_eV));
-  return s;
+        "instrument.moments_energy_max_eV = {:g} must exceed moments_energy_min_eV = {:g}",
+        s.moments.energy_max_eV, s.moments.energy_min_eV));
 }
 
 OutputSettings output_from(const toml::table& t, const std::string& where) {

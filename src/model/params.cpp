@@ -118,6 +118,12 @@ void validate(const ModelParams& m) {
         Item{"b_z_nT", p.b_z_nT}}) {
     require(std::isfinite(it.v), it.name, it.v, "is not finite");
   }
+  // The model is non-relativistic (docs/physics.md): drifts well below c.
+  require(std::fabs(p.V_km_s) <= 3e4, "V_km_s (= gamma Omega L_st)", p.V_km_s,
+          "km/s is beyond the non-relativistic model's range |V| <= 3e4 km/s (0.1 c)");
+  const Scales sc = scales_of(m);
+  require(std::isfinite(sc.L_st) && sc.L_st > 0, "L_st [m]", sc.L_st,
+          "is not a finite positive length (check n_i, T_e, Omega)");
   require(p.B0_nT > 0, "B0_nT", p.B0_nT, "must be positive (field on the axis)");
   require(p.n_i_cm3 > 0, "n_i_cm3", p.n_i_cm3, "must be positive (ion density)");
   require(p.T_b_eV > 0, "T_b_eV", p.T_b_eV, "must be positive (temperature)");

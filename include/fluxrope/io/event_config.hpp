@@ -37,14 +37,27 @@ struct FitSettings {
 
 namespace fluxrope {
 
+// Ranges of the [geometry] keys (README "Valid ranges"): formations and axes within 1e5 km
+// (16 Earth radii) of the reference point, speeds within 1e4 km/s (the frame shift is
+// Galilean; the fastest solar wind is ~3e3 km/s), times within 1e5 s (28 h) of the reference.
+inline constexpr double GEOMETRY_MAX_DISTANCE_KM = 1e5;
+inline constexpr double GEOMETRY_MAX_SPEED_KM_S = 1e4;
+inline constexpr double GEOMETRY_MAX_TIME_S = 1e5;
+inline constexpr size_t GEOMETRY_MAX_SPACECRAFT = 64;
+inline constexpr double GEOMETRY_MAX_SAMPLES = 1e7;  // a spacecraft
+
 // The built-in default event (issue 3): the paper's LMN, four spacecraft in a ~10 km
 // tetrahedron, a rope velocity of ~170 km/s across and ~140 km/s along the axis, MMS1
 // passing ~2 km from the axis, 1 s of burst samples.
 GeometrySettings default_event_geometry();
 // Throws an Error for a key the table does not accept.
 void check_event_key(const std::string& table, const std::string& key, const std::string& where);
+// Each reader checks its keys one by one (type, finite, range); validate() the relations
+// between keys of the merged table (duration and cadence, the LMN triad, ...).
 GeometrySettings geometry_from(const toml::table& overrides, const std::string& where);
+void validate(const GeometrySettings& g);
 InstrumentSettings instrument_from(const toml::table& overrides, const std::string& where);
+void validate(const InstrumentSettings& s);
 OutputSettings output_from(const toml::table& overrides, const std::string& where);
 FitSettings fit_from(const toml::table& overrides, const std::string& where);
 std::string render_event_toml(const GeometrySettings& g, const InstrumentSettings& s,
