@@ -2,10 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <cmath>
 
 #include "fluxrope/core/constants.hpp"
 #include "fluxrope/core/error.hpp"
+#include "fluxrope/instrument/response.hpp"
+#include "fluxrope/io/output_tables.hpp"
 
 namespace fluxrope {
 
@@ -32,6 +36,97 @@ EventGeometry event_geometry(const RunConfig& cfg) {
         "along -L. B_lmn_nT are projections on your L, M, N.");
   e.tracks = make_tracks(g, e.frame);
   return e;
+}
+
+namespace {
+
+double physical_memory_bytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 0.0;
+}
+
+std::string gb(double bytes) { return fmt::format("{:.3g} GB", bytes / 1e9); }
+
+}  // namespace
+
+SynthEstimate estimate_synth(const RunConfig& cfg, const EventGeometry& geo, bool in_memory) {
+  const InstrumentSettings& s = cfg.instrument;
+  double samples = 0.0;
+  for (const Track& t : geo.tracks) samples += static_cast<double>(t.time_s.size());
+  // bytes of one sample's row in the file, and in memory (doubles, int32 counts)
+  double row_file = 0.0, row_memory = 0.0;
+  TrackProducts empty;
+  for (const OutputArray& a : track_row_arrays(empty, s)) {
+    double values = 1.0;
+    for (size_t d = 1; d < a.shape.size(); ++d) values *= static_cast<double>(a.shape[d]);
+    row_file += values * (a.integer || (a.skymap && cfg.output.float32) ? 4.0 : 8.0);
+    row_memory += values * (a.integer ? 4.0 : 8.0);
+  }
+  // the backend's working arrays per sample: the skymap and its five count products
+  row_memory += 6.0 * 8.0 * FPI_N_BINS;
+  const double gyro =
+      static_cast<double>(s.dense_pad_energy_eV.size()) * s.dense_pad_pitch * s.dense_pad_gyrophase;
+  const ResponseSettings& r = s.response;
+  const double nodes = r.kind == ResponseKind::Centre
+                           ? 1.0
+                           : static_cast<double>(r.nodes_energy) * r.nodes_phi * r.nodes_theta *
+                                 r.nodes_time;
+  SynthEstimate e;
+  e.file_bytes = samples * row_file;
+  const double batch = std::min(samples, static_cast<double>(cfg.output.batch_samples));
+  e.memory_bytes = (in_memory ? samples : batch) * row_memory;
+  e.evaluations = samples * (FPI_N_BINS * nodes + gyro);
+  return e;
+}
+
+void check_synth_resources(const RunConfig& cfg, const EventGeometry& geo, bool in_memory,
+                           double free_disk_bytes) {
+  const SynthEstimate e = estimate_synth(cfg, geo, in_memory);
+  const GeometrySettings& g = cfg.geometry;
+  const std::string interval = fmt::format(
+      "{} spacecraft x {} samples (geometry.duration_s = {:g}, cadence_s = {:g})",
+      geo.tracks.size(), geo.tracks.empty() ? 0 : geo.tracks[0].time_s.size(), g.duration_s,
+      g.cadence_s);
+  const double ram = physical_memory_bytes();
+  if (ram > 0 && e.memory_bytes > 0.5 * ram)
+    throw Error(fmt::format(
+        "the synthesis would need about {} of memory ({}{}), more than half of this machine's {}: "
+        "{}",
+        gb(e.memory_bytes), interval,
+        in_memory ? "" : fmt::format(", output.batch_samples = {}", cfg.output.batch_samples),
+        gb(ram),
+        in_memory ? "synthesize a shorter interval, or run `fluxrope synth`, which writes batch by "
+                    "batch"
+                  : "lower output.batch_samples"));
+  // gzip (with shuffle) shrinks these arrays ~5x (docs/performance.md): refuse only what cannot fit
+  const double needed = cfg.output.gzip > 0 ? 0.1 * e.file_bytes : e.file_bytes;
+  if (free_disk_bytes >= 0 && needed > free_disk_bytes)
+    throw Error(fmt::format(
+        "the output file would be about {} ({}{}) and only {} are free there: shorten the "
+        "interval, set output.float32 = true or output.gzip",
+        gb(e.file_bytes), interval, cfg.output.float32 ? ", float32" : "", gb(free_disk_bytes)));
+  if (e.evaluations > SYNTH_MAX_EVALUATIONS)
+    throw Error(fmt::format(
+        "the synthesis would take about {:.2g} evaluations of f ({}, {} response nodes a bin, "
+        "dense PAD {} energies x {} pitch x {} gyrophase): more than {:.0e} (a day of a "
+        "workstation's cores)",
+        e.evaluations, interval, FPI_N_BINS, cfg.instrument.dense_pad_energy_eV.size(),
+        cfg.instrument.dense_pad_pitch, cfg.instrument.dense_pad_gyrophase,
+        SYNTH_MAX_EVALUATIONS));
+}
+
+void check_atlas_resources(const RunConfig& cfg, size_t n_radii) {
+  const InstrumentSettings& s = cfg.instrument;
+  const double cells = static_cast<double>(n_radii) *
+                       static_cast<double>(s.dense_pad_energy_eV.size()) * s.dense_pad_pitch;
+  const double bytes = 8.0 * cells, evaluations = cells * s.dense_pad_gyrophase;
+  const double ram = physical_memory_bytes();
+  if ((ram > 0 && bytes > 0.5 * ram) || evaluations > SYNTH_MAX_EVALUATIONS)
+    throw Error(fmt::format(
+        "the atlas would hold {} radii x {} energies x {} pitch angles ({} of memory, {:.2g} "
+        "evaluations of f): too large for this machine; raise --stride or lower "
+        "instrument.dense_pad_pitch, dense_pad_gyrophase or the energies",
+        n_radii, s.dense_pad_energy_eV.size(), s.dense_pad_pitch, gb(bytes), evaluations));
 }
 
 SynthResult synth_job(const RunConfig& cfg, Backend& backend, const Equilibrium& eq,
@@ -75,6 +170,16 @@ CenterFitJob center_fit_job(const RunConfig& cfg, const std::vector<BSeries>& se
     if (b->t_s.size() != b->Bmag_nT.size() || b->t_s.size() < 2)
       throw Error(fmt::format("the |B| series of {} needs as many times as values, at least two",
                               spec.name));
+    for (size_t k = 0; k < b->t_s.size(); ++k) {
+      if (!std::isfinite(b->t_s[k]) || !std::isfinite(b->Bmag_nT[k]))
+        throw Error(fmt::format("the |B| series of {}: sample {} (t = {} s, |B| = {} nT) is not "
+                                "finite",
+                                spec.name, k, b->t_s[k], b->Bmag_nT[k]));
+      if (k > 0 && !(b->t_s[k] > b->t_s[k - 1]))
+        throw Error(fmt::format("the |B| series of {}: times must increase strictly (t[{}] = {} s "
+                                "after t[{}] = {} s)",
+                                spec.name, k, b->t_s[k], k - 1, b->t_s[k - 1]));
+    }
     CenterFitSpacecraft s;
     s.name = spec.name;
     s.L0_km = dot(spec.position_gse_km, e_L);
@@ -83,6 +188,10 @@ CenterFitJob center_fit_job(const RunConfig& cfg, const std::vector<BSeries>& se
     s.Bmag_nT = b->Bmag_nT;
     job.spacecraft.push_back(std::move(s));
   }
+  for (double level : levels_nT)
+    if (!(std::isfinite(level) && level > 0 && level < 1e6))
+      throw Error(fmt::format("contour level {} nT must be a positive finite field (--levels)",
+                              level));
   if (!levels_nT.empty()) job.settings.levels_nT = levels_nT;
   job.settings.vL_km_s = -dot(g.rope_velocity_gse_km_s, e_L);  // the spacecraft move with -V_rope
   job.settings.vN_km_s = -dot(g.rope_velocity_gse_km_s, e_N);

@@ -218,8 +218,10 @@ TEST_F(Cli, FitRecoversASyntheticCrossing) {
 
 TEST_F(Cli, FitBadInputs) {
   expect_failure("fit", {"--input", "--csv"});
-  expect_failure("fit --csv MMS1=" + file("b.csv", "time_s,Bx,By,Bz\n0,1,2\n"),
+  const std::string b = file("b.csv", "time_s,Bx,By,Bz\n0,1,2\n");
+  expect_failure("fit --csv MMS1=" + b + " --csv MMS2=" + b + " --csv MMS3=" + b + " --csv MMS4=" + b,
                  {"b.csv", "line 2", "expected time_s, Bx, By, Bz"});
+  expect_failure("fit --csv MMS1=" + b, {"no --csv MMS2=FILE"});
   expect_failure("fit --input " + (dir_ / "missing.h5").string(), {"missing.h5"});
   expect_failure("fit --set fit.free=[\\\"nonesuch\\\"] --input x.h5", {"fit.free", "nonesuch"});
 }

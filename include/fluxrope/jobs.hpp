@@ -32,6 +32,24 @@ struct EventGeometry {
 };
 EventGeometry event_geometry(const RunConfig& cfg);
 
+// What a synthesis will need, estimated from the configuration before anything is computed
+// (README "Valid ranges"): the file it writes (uncompressed), the memory of one batch (or of
+// the whole interval when the products stay in memory, as in Python) and the evaluations of f.
+struct SynthEstimate {
+  double file_bytes = 0.0;
+  double memory_bytes = 0.0;
+  double evaluations = 0.0;
+};
+SynthEstimate estimate_synth(const RunConfig& cfg, const EventGeometry& geo, bool in_memory);
+// Refuses, with the estimate and the keys that set it, a synthesis that cannot fit: memory
+// above half of this machine's, a file larger than the free space (free_disk_bytes; < 0 when
+// unknown or no file), or more than SYNTH_MAX_EVALUATIONS evaluations of f.
+inline constexpr double SYNTH_MAX_EVALUATIONS = 1e13;  // a day of all cores of a workstation
+void check_synth_resources(const RunConfig& cfg, const EventGeometry& geo, bool in_memory,
+                           double free_disk_bytes);
+// The same for an atlas of n_radii radii (memory of its table, evaluations).
+void check_atlas_resources(const RunConfig& cfg, size_t n_radii);
+
 // Every product of every track into the sink, in batches of [output] batch_samples.
 SynthResult synth_job(const RunConfig& cfg, Backend& backend, const Equilibrium& eq,
                       const EventGeometry& geo, ProductSink& sink,

@@ -23,6 +23,7 @@
 #include "fluxrope/equilibrium/solver.hpp"
 #include "fluxrope/equilibrium/validity.hpp"
 #include "fluxrope/instrument/products.hpp"
+#include "fluxrope/io/atomic_output.hpp"
 #include "fluxrope/io/config.hpp"
 #include "fluxrope/io/hdf5_file.hpp"
 #include "fluxrope/io/profile_io.hpp"
@@ -38,21 +39,23 @@ namespace {
 struct CommonOptions {
   ConfigSources src;
   std::string config_file;
-  int passes = -1;
+  CLI::Option* config_option = nullptr;
+  int passes = 0;
+  CLI::Option* passes_option = nullptr;  // given or not
   std::string output;
   std::string backend = "auto";
 };
 
 void add_config_options(CLI::App* cmd, CommonOptions& o) {
-  cmd->add_option("--config", o.config_file, "TOML configuration file");
+  o.config_option = cmd->add_option("--config", o.config_file, "TOML configuration file");
   cmd->add_option("--preset", o.src.preset, "built-in parameter set (see `fluxrope presets`)");
   cmd->add_option("--set", o.src.sets, "override one key, e.g. --set model.tau_z=0.5 (repeatable)");
 }
 
 void add_run_options(CLI::App* cmd, CommonOptions& o, const std::string& default_output) {
   add_config_options(cmd, o);
-  cmd->add_option("--passes", o.passes,
-                  "gyro-centre passes after pass 0 (0 = iterate to convergence)");
+  o.passes_option = cmd->add_option("--passes", o.passes,
+                                    "gyro-centre passes after pass 0 (0 = iterate to convergence)");
   o.output = default_output;
   cmd->add_option("-o,--output", o.output, "output HDF5 file")->capture_default_str();
   cmd->add_option("--backend", o.backend,
@@ -61,11 +64,17 @@ void add_run_options(CLI::App* cmd, CommonOptions& o, const std::string& default
 }
 
 RunConfig resolve(CommonOptions& o) {
-  if (!o.config_file.empty()) o.src.file = o.config_file;
-  if (o.passes >= 0)
+  if (o.passes_option && o.passes_option->count() > 0) {
+    if (o.passes < 0 || o.passes > 1000)
+      throw Error(fmt::format("--passes {} must be in [0, 1000] (0 = iterate to convergence)",
+                              o.passes));
     o.src.sets.push_back(fmt::format("solver.passes={}", o.passes));
-  else if (o.passes != -1)
-    throw Error(fmt::format("--passes {} must be >= 0", o.passes));
+  }
+  if (o.passes_option && o.passes_option->count() > 1)
+    throw Error("--passes is given more than once");
+  if (o.config_option && o.config_option->count() > 1)
+    throw Error("--config is given more than once (one file; --set overrides single keys)");
+  if (o.config_option && o.config_option->count() > 0) o.src.file = o.config_file;
   return load_config(o.src);
 }
 
@@ -151,7 +160,7 @@ int cmd_solve(CommonOptions& o) {
   auto backend = backend_for(o);
   const Equilibrium eq = solve_and_report("solve", cfg, *backend);
   {
-    H5File f(out.temp_path(), H5File::Mode::Create);
+    H5File f(out.temp_path(), H5File::Mode::Create, out.target());
     write_equilibrium(f, cfg, eq, *backend);
   }
   out.commit();
@@ -163,9 +172,10 @@ int cmd_synth(CommonOptions& o) {
   using clock = std::chrono::steady_clock;
   const RunConfig cfg = resolve(o);
   AtomicOutput out(o.output);
+  const EventGeometry geo = event_geometry(cfg);
+  check_synth_resources(cfg, geo, false, static_cast<double>(free_bytes_at(out.resolved())));
   auto backend = backend_for(o);
   const Equilibrium eq = solve_and_report("synth", cfg, *backend);
-  const EventGeometry geo = event_geometry(cfg);
   for (const std::string& note : geo.notes) fmt::print(stderr, "{}\n", note);
   const GeometrySettings& g = cfg.geometry;
   const std::vector<Track>& tracks = geo.tracks;
@@ -192,7 +202,7 @@ int cmd_synth(CommonOptions& o) {
   const auto t_start = clock::now();
   SynthResult res;
   {
-    H5File f(out.temp_path(), H5File::Mode::Create);
+    H5File f(out.temp_path(), H5File::Mode::Create, out.target());
     write_equilibrium(f, cfg, eq, *backend);
     write_frame(f, geo.frame);
     TrackWriter writer(f, cfg.output);
@@ -235,7 +245,18 @@ int cmd_atlas(CommonOptions& o, const std::vector<double>& frame_velocity_km_s, 
   const RunConfig cfg = resolve(o);
   if (frame_velocity_km_s.size() != 3)
     throw Error("--frame-velocity needs three components vx,vy,vz [km/s] in the rope frame");
-  if (stride < 1) throw Error(fmt::format("--stride {} must be >= 1", stride));
+  const double speed = std::sqrt(frame_velocity_km_s[0] * frame_velocity_km_s[0] +
+                                 frame_velocity_km_s[1] * frame_velocity_km_s[1] +
+                                 frame_velocity_km_s[2] * frame_velocity_km_s[2]);
+  if (!(speed <= GEOMETRY_MAX_SPEED_KM_S))
+    throw Error(fmt::format("--frame-velocity {},{},{} km/s: the speed must be finite and at most "
+                            "{:g} km/s",
+                            frame_velocity_km_s[0], frame_velocity_km_s[1], frame_velocity_km_s[2],
+                            GEOMETRY_MAX_SPEED_KM_S));
+  if (stride < 1 || stride > cfg.solver.n_rho)
+    throw Error(fmt::format("--stride {} must be in [1, solver.n_rho = {}]", stride,
+                            cfg.solver.n_rho));
+  check_atlas_resources(cfg, static_cast<size_t>((cfg.solver.n_rho - 1) / stride + 1));
   AtomicOutput out(o.output);
   auto backend = backend_for(o);
   const Equilibrium eq = solve_and_report("atlas", cfg, *backend);
@@ -256,7 +277,7 @@ int cmd_atlas(CommonOptions& o, const std::vector<double>& frame_velocity_km_s, 
       frame_velocity_km_s[0], frame_velocity_km_s[1], frame_velocity_km_s[2]);
   const std::vector<double> F = synth_gyro_pads(*backend, eq.tables, r, U, is);
   {
-    H5File f(out.temp_path(), H5File::Mode::Create);
+    H5File f(out.temp_path(), H5File::Mode::Create, out.target());
     write_equilibrium(f, cfg, eq, *backend);
     write_atlas(f, rho_km, is, F, frame_velocity_km_s);
   }
@@ -265,19 +286,31 @@ int cmd_atlas(CommonOptions& o, const std::vector<double>& frame_velocity_km_s, 
   return 0;
 }
 
-// "/tracks/<name>" of a synth output, which must be there.
-std::string track_group(const H5File& in, const std::string& name) {
-  const std::string g = "/tracks/" + name;
-  if (!in.exists(g))
-    throw Error(fmt::format("'{}' has no {} for spacecraft {}", in.path(), g, name));
-  return g;
-}
-
-// The FILE of the --csv NAME=FILE given for a spacecraft of [geometry].
-std::string csv_file_for(const std::vector<std::string>& csv, const std::string& name) {
-  for (const std::string& c : csv)
-    if (c.rfind(name + "=", 0) == 0) return c.substr(name.size() + 1);
-  throw Error(fmt::format("no --csv {}=FILE given for spacecraft {} of [geometry]", name, name));
+// --csv NAME=FILE options: every NAME a spacecraft of [geometry], each once, a file for each
+// spacecraft; returns the FILE of every spacecraft in [geometry] order.
+std::vector<std::string> csv_files(const std::vector<std::string>& csv, const RunConfig& cfg) {
+  std::vector<std::string> files(cfg.geometry.spacecraft.size());
+  std::string names;
+  for (const SpacecraftSpec& sc : cfg.geometry.spacecraft)
+    names += (names.empty() ? "" : ", ") + sc.name;
+  for (const std::string& c : csv) {
+    const auto eq = c.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == c.size())
+      throw Error(fmt::format("--csv '{}': expected NAME=FILE, e.g. --csv MMS1=mms1_b.csv", c));
+    const std::string name = c.substr(0, eq);
+    size_t k = 0;
+    while (k < files.size() && cfg.geometry.spacecraft[k].name != name) ++k;
+    if (k == files.size())
+      throw Error(fmt::format("--csv {}: {} is not a spacecraft of [geometry] ({})", c, name,
+                              names));
+    if (!files[k].empty()) throw Error(fmt::format("--csv {}=... is given twice", name));
+    files[k] = c.substr(eq + 1);
+  }
+  for (size_t k = 0; k < files.size(); ++k)
+    if (files[k].empty())
+      throw Error(fmt::format("no --csv {}=FILE given for spacecraft {} of [geometry]",
+                              cfg.geometry.spacecraft[k].name, cfg.geometry.spacecraft[k].name));
+  return files;
 }
 
 struct FitOptions {
@@ -299,21 +332,18 @@ int cmd_fit_center(CommonOptions& o, const FitOptions& fo) {
   const RunConfig cfg = resolve(o);
   AtomicOutput out(o.output);
   std::vector<BSeries> series;
-  for (const SpacecraftSpec& spec : cfg.geometry.spacecraft) {
-    BSeries s;
-    s.name = spec.name;
-    if (!fo.input.empty()) {
-      H5File in(fo.input, H5File::Mode::Read);
-      const std::string gname = track_group(in, spec.name);
-      s.t_s = in.read(gname + "/time_s");
-      const std::vector<double> B = in.read(gname + "/B_gse_nT");
-      for (size_t k = 0; k < s.t_s.size(); ++k)
-        s.Bmag_nT.push_back(std::sqrt(B[3 * k] * B[3 * k] + B[3 * k + 1] * B[3 * k + 1] +
-                                      B[3 * k + 2] * B[3 * k + 2]));
-    } else {
-      read_b_csv(csv_file_for(fo.csv, spec.name), s.t_s, s.Bmag_nT);
+  if (!fo.input.empty()) {
+    H5File in(fo.input, H5File::Mode::Read);
+    for (const SpacecraftSpec& spec : cfg.geometry.spacecraft)
+      series.push_back(read_track_bseries(in, spec.name));
+  } else {
+    const std::vector<std::string> files = csv_files(fo.csv, cfg);
+    for (size_t k = 0; k < files.size(); ++k) {
+      BSeries s;
+      s.name = cfg.geometry.spacecraft[k].name;
+      read_b_csv(files[k], s.t_s, s.Bmag_nT);
+      series.push_back(std::move(s));
     }
-    series.push_back(std::move(s));
   }
   const CenterFitJob job = center_fit_job(cfg, series, fo.levels);
   const CenterFitResult& r = job.result;
@@ -331,7 +361,7 @@ int cmd_fit_center(CommonOptions& o, const FitOptions& fo) {
     if (!std::isnan(r.radius_km[i]))
       fmt::print("  {:6.2f} nT: mean radius {:.2f} km\n", fs.levels_nT[i], r.radius_km[i]);
   {
-    H5File f(out.temp_path(), H5File::Mode::Create);
+    H5File f(out.temp_path(), H5File::Mode::Create, out.target());
     write_root_attributes(f, cfg);
     write_center_fit(f, r, fs, sc, plane);
   }
@@ -345,7 +375,8 @@ struct ModelFitOptions {
   std::vector<std::string> csv;      // NAME=FILE
   std::vector<std::string> moments = {"MMS1"};  // spacecraft whose n_e, T_par, T_perp are used
   std::vector<double> pad_energies;  // eV: gyro-averaged PAD values at these energies (--input)
-  long noise_seed = -1;              // >= 0: add Gaussian noise with the [fit] sigmas
+  long noise_seed = 0;               // with noise_seed_given: Gaussian noise with the [fit] sigmas
+  bool noise_seed_given = false;
   std::string toml;                  // best-fit configuration file
   bool strict = false;
 };
@@ -355,6 +386,19 @@ int cmd_fit(CommonOptions& o, const ModelFitOptions& fo) {
     throw Error("fit needs either --input FILE.h5 (a synth output) or --csv NAME=FILE for every "
                 "spacecraft");
   const RunConfig cfg = resolve(o);
+  for (const std::string& m : fo.moments) {
+    bool known = false;
+    for (const SpacecraftSpec& sc : cfg.geometry.spacecraft) known = known || sc.name == m;
+    if (!known)
+      throw Error(fmt::format("--moments {}: not a spacecraft of [geometry]", m));
+  }
+  for (double e : fo.pad_energies)
+    if (!(e >= 1e-2 && e <= 1e6))
+      throw Error(fmt::format("--pad-energies {}: energies must be in [0.01, 1e6] eV", e));
+  if (!fo.pad_energies.empty() && fo.input.empty())
+    throw Error("--pad-energies needs --input (a synth output with the dense PADs)");
+  if (fo.noise_seed_given && fo.noise_seed < 0)
+    throw Error(fmt::format("--noise-seed {} must be >= 0", fo.noise_seed));
   AtomicOutput out(o.output);
   const std::string toml_path =
       !fo.toml.empty() ? fo.toml
@@ -362,48 +406,28 @@ int cmd_fit(CommonOptions& o, const ModelFitOptions& fo) {
                               ? o.output.substr(0, o.output.size() - 3)
                               : o.output) +
                              "_best.toml";
+  AtomicOutput toml_out(toml_path, "best-fit configuration");
   std::vector<FitObservations> obs;
-  for (const SpacecraftSpec& spec : cfg.geometry.spacecraft) {
-    FitObservations ob;
-    ob.name = spec.name;
-    const bool with_moments =
-        std::find(fo.moments.begin(), fo.moments.end(), spec.name) != fo.moments.end();
-    if (!fo.input.empty()) {
-      H5File in(fo.input, H5File::Mode::Read);
-      const std::string g = track_group(in, spec.name);
-      ob.t_s = in.read(g + "/time_s");
-      ob.B_gse_nT = in.read(g + "/B_gse_nT");
-      if (with_moments) {
-        ob.ne_cm3 = in.read(g + "/ne_cm3");
-        ob.T_par_eV = in.read(g + "/T_par_eV");
-        ob.T_perp_eV = in.read(g + "/T_perp_eV");
-        if (!fo.pad_energies.empty()) {
-          // the synth file's dense PAD (n, E, Q) at the channels nearest the asked energies
-          std::vector<uint64_t> shape;
-          const std::vector<double> F = in.read(g + "/pad_gyro_s3_cm6", &shape);
-          const std::vector<double> E = in.read(g + "/pad_gyro_energy_eV");
-          ob.pad_pitch_bins = static_cast<int>(shape[2]);
-          std::vector<size_t> pick;
-          for (double want : fo.pad_energies) {
-            size_t best = 0;
-            for (size_t e = 0; e < E.size(); ++e)
-              if (std::fabs(std::log(E[e] / want)) < std::fabs(std::log(E[best] / want))) best = e;
-            pick.push_back(best);
-            ob.pad_energy_eV.push_back(E[best]);
-          }
-          for (uint64_t k = 0; k < shape[0]; ++k)
-            for (size_t e : pick)
-              for (uint64_t q = 0; q < shape[2]; ++q)
-                ob.pad_s3_cm6.push_back(F[(k * shape[1] + e) * shape[2] + q]);
-        }
-      }
-    } else {
-      read_fit_csv(csv_file_for(fo.csv, spec.name), ob.t_s, ob.B_gse_nT, with_moments ? &ob.ne_cm3 : nullptr,
-                   with_moments ? &ob.T_par_eV : nullptr, with_moments ? &ob.T_perp_eV : nullptr);
+  const auto with_moments = [&](const std::string& name) {
+    return std::find(fo.moments.begin(), fo.moments.end(), name) != fo.moments.end();
+  };
+  if (!fo.input.empty()) {
+    H5File in(fo.input, H5File::Mode::Read);
+    for (const SpacecraftSpec& spec : cfg.geometry.spacecraft)
+      obs.push_back(read_track_observations(in, spec.name, with_moments(spec.name),
+                                            fo.pad_energies));
+  } else {
+    const std::vector<std::string> files = csv_files(fo.csv, cfg);
+    for (size_t k = 0; k < files.size(); ++k) {
+      FitObservations ob;
+      ob.name = cfg.geometry.spacecraft[k].name;
+      const bool m = with_moments(ob.name);
+      read_fit_csv(files[k], ob.t_s, ob.B_gse_nT, m ? &ob.ne_cm3 : nullptr,
+                   m ? &ob.T_par_eV : nullptr, m ? &ob.T_perp_eV : nullptr);
+      obs.push_back(std::move(ob));
     }
-    obs.push_back(std::move(ob));
   }
-  if (fo.noise_seed >= 0) add_fit_noise(obs, cfg.fit, static_cast<uint64_t>(fo.noise_seed));
+  if (fo.noise_seed_given) add_fit_noise(obs, cfg.fit, static_cast<uint64_t>(fo.noise_seed));
   fmt::print("fluxrope {} fit: {} free parameters ({}), {} spacecraft\n", VERSION,
              cfg.fit.free.size(), fmt::join(cfg.fit.free, ", "), obs.size());
   const FitResult r = fit_job(cfg, obs, [](int it, double chi2) {
@@ -428,21 +452,21 @@ int cmd_fit(CommonOptions& o, const ModelFitOptions& fo) {
                "minimum {:.3e} s^3/cm^6\n",
                r.negativity.n_negative, r.negativity.n_scanned, r.negativity.f_min * 1e-12);
   {
-    H5File f(out.temp_path(), H5File::Mode::Create);
+    H5File f(out.temp_path(), H5File::Mode::Create, out.target());
     write_root_attributes(f, r.best);
     write_fit(f, r, obs);
     write_validity(f, r.negativity);
   }
   {
-    AtomicOutput t(toml_path);
-    std::FILE* fp = std::fopen(t.temp_path().c_str(), "w");
+    std::FILE* fp = std::fopen(toml_out.temp_path().c_str(), "w");
     if (!fp) throw Error(fmt::format("cannot write '{}'", toml_path));
     const std::string text = render_toml(r.best);
-    std::fwrite(text.data(), 1, text.size(), fp);
-    std::fclose(fp);
-    t.commit();
+    const bool ok = std::fwrite(text.data(), 1, text.size(), fp) == text.size();
+    if ((std::fclose(fp) != 0) || !ok)
+      throw Error(fmt::format("cannot write '{}' (disk full?)", toml_path));
   }
   out.commit();
+  toml_out.commit();
   fmt::print("\nwrote {} and the best-fit configuration {} (fluxrope synth --config {})\n",
              o.output, toml_path, toml_path);
   bool bad = !r.converged;
@@ -530,8 +554,9 @@ int main(int argc, char** argv) {
                    "with --input: also fit the gyro-averaged PAD at these energies [eV] (the "
                    "--moments spacecraft)")
       ->delimiter(',');
-  mfit_cmd->add_option("--noise-seed", mfit.noise_seed,
-                       "add Gaussian noise with the [fit] sigmas to the observations (round trips)");
+  auto* noise_seed_opt = mfit_cmd->add_option(
+      "--noise-seed", mfit.noise_seed,
+      "add Gaussian noise with the [fit] sigmas to the observations (round trips)");
   mfit_cmd->add_option("--toml", mfit.toml, "best-fit configuration (default OUTPUT_best.toml)");
   mfit_cmd->add_flag("--strict", mfit.strict,
                      "exit non-zero when the fit does not converge or ends at a bound");
@@ -539,8 +564,14 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    // one line, exit 1, as every other error
+    std::string what = e.what();
+    std::replace(what.begin(), what.end(), '\n', ' ');
+    fmt::print(stderr, "fluxrope: error: {} (see fluxrope --help)\n", what);
+    return 1;
   }
+  mfit.noise_seed_given = noise_seed_opt->count() > 0;
 
   try {
     if (*presets_cmd) {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -389,9 +390,21 @@ RunConfig load_config(const ConfigSources& src) {
     apply_table(m, root, src.text_name);
   }
   if (src.file) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const auto st = fs::status(*src.file, ec);
+    if (src.file->empty()) throw Error("the config file path is empty");
+    if (ec || !fs::exists(st))
+      throw Error(fmt::format("cannot read config file '{}': no such file", *src.file));
+    if (!fs::is_regular_file(st))
+      throw Error(fmt::format("config file '{}' is {}, not a regular file", *src.file,
+                              fs::is_directory(st) ? "a directory" : "a device, FIFO or socket"));
+    if (fs::file_size(*src.file, ec) > (64u << 20))
+      throw Error(fmt::format("config file '{}' is larger than 64 MiB: not a configuration",
+                              *src.file));
     std::ifstream probe(*src.file);
     if (!probe)
-      throw Error(fmt::format("cannot read config file '{}' (missing or not readable)", *src.file));
+      throw Error(fmt::format("cannot read config file '{}' (not readable)", *src.file));
     toml::table root;
     try {
       root = toml::parse_file(*src.file);

@@ -33,20 +33,36 @@ class Handle {
   herr_t (*close_)(hid_t);
 };
 
-struct Quiet {  // HDF5 prints its own error stack by default; we report our own message.
-  Quiet() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+struct Quiet {
+  Quiet() {
+    // HDF5 shuts itself down at exit; after a close that failed (disk full) that shutdown
+    // closes the half-closed file again and crashes (HDF5 1.10), so fluxrope closes every
+    // file itself (H5File's destructor) and turns the exit handler off.
+    H5dont_atexit();
+    // HDF5 prints its own error stack by default; we report our own message.
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  }
 };
 const Quiet quiet_hdf5;
 
 }  // namespace
 
-H5File::H5File(const std::string& path, Mode mode) : path_(path) {
+H5File::H5File(const std::string& path, Mode mode, const std::string& shown_as)
+    : path_(shown_as.empty() ? path : shown_as) {
   if (mode == Mode::Create) {
     id_ = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (id_ < 0) throw Error(fmt::format("cannot create HDF5 file '{}'", path));
+    if (id_ < 0) throw Error(fmt::format("cannot create HDF5 file '{}'", path_));
   } else {
+    std::error_code ec;
+    const auto st = std::filesystem::status(path, ec);
+    if (ec || !std::filesystem::exists(st))
+      throw Error(fmt::format("cannot open HDF5 file '{}': no such file", path_));
+    if (!std::filesystem::is_regular_file(st))
+      throw Error(fmt::format("cannot open HDF5 file '{}': not a regular file", path_));
+    if (H5Fis_hdf5(path.c_str()) <= 0)
+      throw Error(fmt::format("'{}' is not an HDF5 file (or is truncated or unreadable)", path_));
     id_ = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (id_ < 0) throw Error(fmt::format("cannot open HDF5 file '{}' for reading", path));
+    if (id_ < 0) throw Error(fmt::format("cannot open HDF5 file '{}' for reading", path_));
   }
 }
 
@@ -93,7 +109,7 @@ void H5File::write(const std::string& name, const std::vector<double>& data,
             H5Dclose);
   if (!ds.ok()) throw Error(fmt::format("cannot create dataset '{}' in '{}'", name, path_));
   if (H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) < 0)
-    throw Error(fmt::format("cannot write dataset '{}' in '{}'", name, path_));
+    throw Error(fmt::format("cannot write dataset '{}' in '{}' (is the disk full?)", name, path_));
   attr(name, "units", units);
   if (!axes.empty()) attr(name, "axes", axes);
 }
@@ -147,7 +163,8 @@ void write_rows_as(hid_t file, const std::string& path, const std::string& name,
   H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr);
   Handle mspace(H5Screate_simple(rank, count.data(), nullptr), H5Sclose);
   if (H5Dwrite(ds.get(), mem_type, mspace.get(), fspace.get(), H5P_DEFAULT, data) < 0)
-    throw Error(fmt::format("cannot write rows of dataset '{}' in '{}'", name, path));
+    throw Error(fmt::format("cannot write rows of dataset '{}' in '{}' (is the disk full?)", name,
+                            path));
 }
 }  // namespace
 
@@ -193,20 +210,53 @@ void H5File::attr(const std::string& object, const std::string& name, int64_t va
 }
 
 std::vector<double> H5File::read(const std::string& name, std::vector<uint64_t>* shape) const {
+  if (!exists(name)) throw Error(fmt::format("no dataset '{}' in '{}'", name, path_));
   Handle ds(H5Dopen2(id_, name.c_str(), H5P_DEFAULT), H5Dclose);
-  if (!ds.ok()) throw Error(fmt::format("no dataset '{}' in '{}'", name, path_));
+  if (!ds.ok()) throw Error(fmt::format("'{}' in '{}' is not a dataset", name, path_));
+  Handle type(H5Dget_type(ds.get()), H5Tclose);
+  const H5T_class_t cls = H5Tget_class(type.get());
+  if (cls != H5T_FLOAT && cls != H5T_INTEGER)
+    throw Error(fmt::format("dataset '{}' in '{}' does not hold numbers", name, path_));
   Handle space(H5Dget_space(ds.get()), H5Sclose);
   const int rank = H5Sget_simple_extent_ndims(space.get());
+  if (rank < 0) throw Error(fmt::format("cannot read the shape of dataset '{}' in '{}'", name, path_));
   std::vector<hsize_t> dims(rank > 0 ? rank : 0);
   if (rank > 0) H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
   uint64_t count = 1;
-  for (auto d : dims) count *= d;
+  for (auto d : dims) {
+    if (d != 0 && count > (uint64_t{1} << 34) / d)  // 2^34 doubles = 128 GiB: a corrupt header
+      throw Error(fmt::format("dataset '{}' in '{}' claims an impossible size", name, path_));
+    count *= d;
+  }
   std::vector<double> out(count);
   if (count > 0 &&
       H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
     throw Error(fmt::format("cannot read dataset '{}' in '{}'", name, path_));
   if (shape) shape->assign(dims.begin(), dims.end());
   return out;
+}
+
+std::vector<double> H5File::read_shaped(const std::string& name,
+                                        const std::vector<int64_t>& expect,
+                                        std::vector<uint64_t>* shape_out) const {
+  std::vector<uint64_t> shape;
+  std::vector<double> v = read(name, &shape);
+  bool ok = shape.size() == expect.size();
+  for (size_t d = 0; ok && d < shape.size(); ++d)
+    ok = expect[d] < 0 || shape[d] == static_cast<uint64_t>(expect[d]);
+  if (!ok) {
+    auto text = [](const auto& dims) {
+      std::string t;
+      for (const auto& d : dims)
+        t += (t.empty() ? "" : ", ") + (d < 0 ? std::string("any") : fmt::format("{}", d));
+      return "(" + t + ")";
+    };
+    std::vector<int64_t> got(shape.begin(), shape.end());
+    throw Error(fmt::format("dataset '{}' in '{}' has shape {}, expected {}", name, path_,
+                            text(got), text(expect)));
+  }
+  if (shape_out) *shape_out = shape;
+  return v;
 }
 
 namespace {
@@ -258,35 +308,6 @@ double H5File::read_double_attr(const std::string& object, const std::string& na
 
 int64_t H5File::read_int_attr(const std::string& object, const std::string& name) const {
   return read_scalar_attr<int64_t>(id_, path_, object, name, H5T_NATIVE_INT64);
-}
-
-AtomicOutput::AtomicOutput(const std::string& target) : target_(target) {
-  namespace fs = std::filesystem;
-  const fs::path t(target);
-  if (t.filename().empty())
-    throw Error(fmt::format("output path '{}' names a directory, not a file", target));
-  if (fs::is_directory(t)) throw Error(fmt::format("output path '{}' is a directory", target));
-  temp_ =
-      (t.parent_path() / fs::path("." + t.filename().string() + fmt::format(".tmp{}", ::getpid())))
-          .string();
-  std::FILE* f = std::fopen(temp_.c_str(), "wb");
-  if (!f) {
-    const std::string why = std::strerror(errno);
-    throw Error(fmt::format("cannot write output file '{}': {}", target, why));
-  }
-  std::fclose(f);
-}
-
-AtomicOutput::~AtomicOutput() {
-  if (!committed_) std::remove(temp_.c_str());
-}
-
-void AtomicOutput::commit() {
-  if (std::rename(temp_.c_str(), target_.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    throw Error(fmt::format("cannot move output into place as '{}': {}", target_, why));
-  }
-  committed_ = true;
 }
 
 }  // namespace fluxrope

@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
 #include <cmath>
 #include <fstream>
 #include <random>
@@ -272,26 +275,77 @@ void write_fit(H5File& f, const FitResult& r, const std::vector<FitObservations>
   }
 }
 
+namespace {
+// One CSV cell as a finite number, or false (text, trailing characters, empty, inf, nan).
+bool parse_cell(const std::string& cell, double& v) {
+  size_t a = cell.find_first_not_of(" \t\r"), b = cell.find_last_not_of(" \t\r");
+  if (a == std::string::npos) return false;
+  const std::string c = cell.substr(a, b - a + 1);
+  char* end = nullptr;
+  errno = 0;
+  v = std::strtod(c.c_str(), &end);
+  return end == c.c_str() + c.size() && errno != ERANGE && std::isfinite(v);
+}
+
+std::vector<std::string> split_cells(const std::string& line) {
+  std::vector<std::string> cells;
+  std::string cell;
+  std::istringstream ss(line);
+  while (std::getline(ss, cell, ',')) cells.push_back(cell);
+  if (!line.empty() && line.back() == ',') cells.push_back("");
+  return cells;
+}
+}  // namespace
+
 void read_fit_csv(const std::string& path, std::vector<double>& t_s, std::vector<double>& B,
                   std::vector<double>* ne, std::vector<double>* tpar, std::vector<double>* tperp) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto st = fs::status(path, ec);
+  if (ec || !fs::exists(st)) throw Error(fmt::format("cannot read CSV file '{}': no such file", path));
+  if (!fs::is_regular_file(st))
+    throw Error(fmt::format("cannot read CSV file '{}': not a regular file", path));
   std::ifstream in(path);
   if (!in) throw Error(fmt::format("cannot read CSV file '{}'", path));
+  const bool moments = ne != nullptr;
+  const char* layout = moments ? "time_s, Bx, By, Bz, ne_cm3, T_par_eV, T_perp_eV"
+                               : "time_s, Bx, By, Bz[, ne_cm3, T_par_eV, T_perp_eV]";
   std::string line;
   int number = 0;
-  const bool moments = ne != nullptr;
+  size_t columns = 0;  // of the first data row; every row must have as many
+  bool seen_content = false;
   while (std::getline(in, line)) {
     ++number;
-    if (line.empty() || line[0] == '#') continue;
-    std::replace(line.begin(), line.end(), ',', ' ');
-    std::istringstream ss(line);
-    double v[7];
-    int got = 0;
-    while (got < 7 && ss >> v[got]) ++got;
-    if (got < 4 || (moments && got < 7)) {
-      if (t_s.empty() && number == 1) continue;  // a header line
-      throw Error(fmt::format("CSV file '{}', line {}: expected time_s, Bx, By, Bz{} (numbers)",
-                              path, number, moments ? ", ne_cm3, T_par_eV, T_perp_eV" : ""));
+    if (line.size() > 100000)
+      throw Error(fmt::format("CSV file '{}', line {}: longer than 100000 characters", path, number));
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos || line[line.find_first_not_of(" \t")] == '#')
+      continue;
+    const std::vector<std::string> cells = split_cells(line);
+    std::vector<double> v(cells.size());
+    size_t bad = cells.size();
+    for (size_t c = 0; c < cells.size(); ++c)
+      if (!parse_cell(cells[c], v[c])) {
+        bad = c;
+        break;
+      }
+    if (bad < cells.size()) {
+      if (!seen_content) {  // a header line
+        seen_content = true;
+        continue;
+      }
+      throw Error(fmt::format(
+          "CSV file '{}', line {}, column {}: '{}' is not a finite number (expected {})", path,
+          number, bad + 1, cells[bad], layout));
     }
+    seen_content = true;
+    if (columns == 0) columns = cells.size();
+    if (cells.size() != columns)
+      throw Error(fmt::format("CSV file '{}', line {}: {} columns where the rows above have {}",
+                              path, number, cells.size(), columns));
+    if ((cells.size() != 4 && cells.size() != 7) || (moments && cells.size() != 7))
+      throw Error(fmt::format("CSV file '{}', line {}: {} columns, expected {}", path, number,
+                              cells.size(), layout));
     t_s.push_back(v[0]);
     B.insert(B.end(), {v[1], v[2], v[3]});
     if (moments) {
@@ -299,8 +353,75 @@ void read_fit_csv(const std::string& path, std::vector<double>& t_s, std::vector
       tpar->push_back(v[5]);
       tperp->push_back(v[6]);
     }
+    if (t_s.size() > 10000000)
+      throw Error(fmt::format("CSV file '{}' has more than 1e7 rows", path));
   }
+  if (in.bad()) throw Error(fmt::format("CSV file '{}': read error", path));
   if (t_s.size() < 2) throw Error(fmt::format("CSV file '{}' has fewer than two samples", path));
+  for (size_t k = 1; k < t_s.size(); ++k)
+    if (!(t_s[k] > t_s[k - 1]))
+      throw Error(fmt::format("CSV file '{}': time_s must increase strictly (row {}: {} after {})",
+                              path, k + 1, t_s[k], t_s[k - 1]));
+}
+
+std::string track_group(const H5File& in, const std::string& name) {
+  const std::string g = "/tracks/" + name;
+  if (!in.exists(g))
+    throw Error(fmt::format("'{}' has no {} for spacecraft {}", in.path(), g, name));
+  return g;
+}
+
+BSeries read_track_bseries(const H5File& in, const std::string& name) {
+  const std::string g = track_group(in, name);
+  BSeries s;
+  s.name = name;
+  s.t_s = in.read_shaped(g + "/time_s", {-1});
+  const int64_t n = static_cast<int64_t>(s.t_s.size());
+  const std::vector<double> B = in.read_shaped(g + "/B_gse_nT", {n, 3});
+  for (int64_t k = 0; k < n; ++k)
+    s.Bmag_nT.push_back(std::sqrt(B[3 * k] * B[3 * k] + B[3 * k + 1] * B[3 * k + 1] +
+                                  B[3 * k + 2] * B[3 * k + 2]));
+  return s;
+}
+
+FitObservations read_track_observations(const H5File& in, const std::string& name, bool moments,
+                                        const std::vector<double>& pad_energies_eV) {
+  const std::string g = track_group(in, name);
+  FitObservations ob;
+  ob.name = name;
+  ob.t_s = in.read_shaped(g + "/time_s", {-1});
+  const int64_t n = static_cast<int64_t>(ob.t_s.size());
+  ob.B_gse_nT = in.read_shaped(g + "/B_gse_nT", {n, 3});
+  if (!moments) return ob;
+  ob.ne_cm3 = in.read_shaped(g + "/ne_cm3", {n});
+  ob.T_par_eV = in.read_shaped(g + "/T_par_eV", {n});
+  ob.T_perp_eV = in.read_shaped(g + "/T_perp_eV", {n});
+  if (pad_energies_eV.empty()) return ob;
+  // the synth file's dense PAD (n, E, Q) at the channels nearest the asked energies
+  std::vector<uint64_t> shape;
+  const std::vector<double> F = in.read_shaped(g + "/pad_gyro_s3_cm6", {n, -1, -1}, &shape);
+  const std::vector<double> E =
+      in.read_shaped(g + "/pad_gyro_energy_eV", {static_cast<int64_t>(shape[1])});
+  if (E.empty() || shape[2] == 0)
+    throw Error(fmt::format("'{}': {}/pad_gyro_s3_cm6 is empty", in.path(), g));
+  for (double e : E)
+    if (!(e > 0 && std::isfinite(e)))
+      throw Error(fmt::format("'{}': {}/pad_gyro_energy_eV holds {} (energies must be positive)",
+                              in.path(), g, e));
+  ob.pad_pitch_bins = static_cast<int>(shape[2]);
+  std::vector<size_t> pick;
+  for (double want : pad_energies_eV) {
+    size_t best = 0;
+    for (size_t e = 0; e < E.size(); ++e)
+      if (std::fabs(std::log(E[e] / want)) < std::fabs(std::log(E[best] / want))) best = e;
+    pick.push_back(best);
+    ob.pad_energy_eV.push_back(E[best]);
+  }
+  for (uint64_t k = 0; k < shape[0]; ++k)
+    for (size_t e : pick)
+      for (uint64_t q = 0; q < shape[2]; ++q)
+        ob.pad_s3_cm6.push_back(F[(k * shape[1] + e) * shape[2] + q]);
+  return ob;
 }
 
 void add_fit_noise(std::vector<FitObservations>& obs, const FitSettings& s, uint64_t seed) {

@@ -46,6 +46,24 @@ double geometry_value(const GeometrySettings& g, const std::string& n) {
 
 // The residual vector of a parameter vector: (model - observed) / sigma for every field
 // component of every spacecraft sample, then n_e, T_par, T_perp where observed.
+// Observations must be finite (a NaN would make chi^2 NaN and every sigma with it); moments
+// and temperatures positive where they are relative-weighted.
+void check_series(const std::string& sc, const char* what, const std::vector<double>& v,
+                  size_t per_sample, bool positive) {
+  for (size_t i = 0; i < v.size(); ++i)
+    if (!std::isfinite(v[i]) || (positive && !(v[i] > 0)))
+      throw Error(fmt::format("observations of {}: {}[{}] = {} is {}", sc, what, i / per_sample,
+                              v[i], std::isfinite(v[i]) ? "not positive" : "not finite"));
+}
+
+void check_strictly_increasing(const std::string& sc, const std::vector<double>& t) {
+  for (size_t k = 1; k < t.size(); ++k)
+    if (!(t[k] > t[k - 1]))
+      throw Error(fmt::format("observations of {}: time_s must increase strictly (time_s[{}] = {} "
+                              "after time_s[{}] = {})",
+                              sc, k, t[k], k - 1, t[k - 1]));
+}
+
 class Model {
  public:
   Model(const RunConfig& base, const std::vector<FitObservations>& obs)
@@ -71,6 +89,16 @@ class Model {
                                 "{}, {}) values, got {}",
                                 o.name, n, o.pad_energy_eV.size(), o.pad_pitch_bins,
                                 o.pad_s3_cm6.size()));
+      check_series(o.name, "time_s", o.t_s, 1, false);
+      check_strictly_increasing(o.name, o.t_s);
+      check_series(o.name, "B_gse_nT", o.B_gse_nT, 3, false);
+      check_series(o.name, "ne_cm3", o.ne_cm3, 1, true);
+      check_series(o.name, "T_par_eV", o.T_par_eV, 1, true);
+      check_series(o.name, "T_perp_eV", o.T_perp_eV, 1, true);
+      check_series(o.name, "pad_s3_cm6", o.pad_s3_cm6, 1, false);
+      for (const FitObservations& other : obs_)
+        if (&other != &o && other.name == o.name)
+          throw Error(fmt::format("observations of {} are given twice", o.name));
       labels_.push_back(o.name + " B");
       if (!o.ne_cm3.empty()) labels_.push_back(o.name + " n_e");
       if (!o.T_par_eV.empty()) labels_.push_back(o.name + " T_par");

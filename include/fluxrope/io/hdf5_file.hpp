@@ -7,12 +7,15 @@
 #include <string>
 #include <vector>
 
+#include "fluxrope/io/atomic_output.hpp"
+
 namespace fluxrope {
 
 class H5File {
  public:
   enum class Mode { Create, Read };
-  H5File(const std::string& path, Mode mode);
+  // Messages name `shown_as` when given (the user's path of an AtomicOutput's temporary file).
+  H5File(const std::string& path, Mode mode, const std::string& shown_as = "");
   ~H5File();
   H5File(const H5File&) = delete;
   H5File& operator=(const H5File&) = delete;
@@ -45,6 +48,10 @@ class H5File {
   void attr(const std::string& object, const std::string& name, int64_t value);
 
   std::vector<double> read(const std::string& name, std::vector<uint64_t>* shape = nullptr) const;
+  // A numeric dataset whose shape must match `expect` (-1: any extent): an Error naming the
+  // dataset, its shape and the expected one otherwise (input files are checked, never trusted).
+  std::vector<double> read_shaped(const std::string& name, const std::vector<int64_t>& expect,
+                                  std::vector<uint64_t>* shape = nullptr) const;
   std::string read_string_attr(const std::string& object, const std::string& name) const;
   double read_double_attr(const std::string& object, const std::string& name) const;
   int64_t read_int_attr(const std::string& object, const std::string& name) const;
@@ -53,24 +60,6 @@ class H5File {
  private:
   std::string path_;
   int64_t id_ = -1;
-};
-
-// Output written to a temporary file beside the target and renamed into place on
-// commit(), so a failed run leaves no half-written file. The constructor fails
-// early (before any computation) when the target directory is not writable.
-class AtomicOutput {
- public:
-  explicit AtomicOutput(const std::string& target);
-  ~AtomicOutput();  // removes the temporary file unless committed
-  AtomicOutput(const AtomicOutput&) = delete;
-  AtomicOutput& operator=(const AtomicOutput&) = delete;
-  const std::string& temp_path() const { return temp_; }
-  const std::string& target() const { return target_; }
-  void commit();
-
- private:
-  std::string target_, temp_;
-  bool committed_ = false;
 };
 
 }  // namespace fluxrope

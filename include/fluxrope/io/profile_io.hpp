@@ -9,6 +9,7 @@
 #include "fluxrope/instrument/products.hpp"
 #include "fluxrope/io/config.hpp"
 #include "fluxrope/io/hdf5_file.hpp"
+#include "fluxrope/jobs.hpp"
 #include "fluxrope/reconstruct/center_fit.hpp"
 #include "fluxrope/reconstruct/fit.hpp"
 
@@ -51,6 +52,15 @@ void write_fit(H5File& f, const FitResult& r, const std::vector<FitObservations>
 void read_fit_csv(const std::string& path, std::vector<double>& t_s, std::vector<double>& B_gse_nT,
                   std::vector<double>* ne_cm3, std::vector<double>* T_par_eV,
                   std::vector<double>* T_perp_eV);
+// The /tracks/<name> group of a synth output, which must be there.
+std::string track_group(const H5File& in, const std::string& name);
+// |B| along /tracks/<name> of a synth output (time_s and B_gse_nT, shapes checked).
+BSeries read_track_bseries(const H5File& in, const std::string& name);
+// A spacecraft's observations from /tracks/<name> of a synth output: B and, with `moments`,
+// n_e, T_par, T_perp and, for each of pad_energies_eV, the dense PAD of the nearest channel.
+// Every dataset's shape is checked against time_s.
+FitObservations read_track_observations(const H5File& in, const std::string& name, bool moments,
+                                        const std::vector<double>& pad_energies_eV);
 // Gaussian noise with the [fit] sigmas (round trips), seeded.
 void add_fit_noise(std::vector<FitObservations>& obs, const FitSettings& s, uint64_t seed);
 void write_solver_history(H5File& f, const SolveResult& r, const SolverSettings& s,
