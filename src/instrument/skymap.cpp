@@ -1,10 +1,13 @@
 #include "fluxrope/instrument/skymap.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "fluxrope/core/constants.hpp"
+#include "fluxrope/core/error.hpp"
 
 namespace fluxrope {
 
@@ -96,6 +99,9 @@ std::vector<double> synth_gyro_pads(Backend& backend, const ProfileTables& profi
 std::vector<double> pad_from_skymap(const double* skymap, Vec3 b_dbcs, int n_pitch,
                                     PadWeighting weighting) {
   const double bnorm = std::sqrt(norm2(b_dbcs));
+  if (!(bnorm > 0) || !std::isfinite(bnorm))
+    throw Error(fmt::format("pitch angles need a finite non-zero field, got ({}, {}, {})",
+                            b_dbcs.x, b_dbcs.y, b_dbcs.z));
   const Vec3 b = (1.0 / bnorm) * b_dbcs;
   const double dphi = FPI_ANGLE_WIDTH_DEG * constants::PI / 180.0;
   const size_t cells = static_cast<size_t>(FPI_N_ENERGY) * n_pitch;
@@ -109,7 +115,8 @@ std::vector<double> pad_from_skymap(const double* skymap, Vec3 b_dbcs, int n_pit
     for (int j = 0; j < FPI_N_THETA; ++j) {
       const Vec3 v = -1.0 * fpi_look_direction(k, j);
       const double alpha = std::acos(std::clamp(dot(v, b), -1.0, 1.0)) * 180.0 / constants::PI;
-      const int q = std::min(n_pitch - 1, static_cast<int>(alpha / (180.0 / n_pitch)));
+      const double bin = alpha / (180.0 / n_pitch);  // in [0, n_pitch] for a finite field
+      const int q = bin >= 0 ? std::min(n_pitch - 1, static_cast<int>(bin)) : 0;
       const double th1 = (fpi_theta_deg(j) - 0.5 * FPI_ANGLE_WIDTH_DEG) * constants::PI / 180.0;
       const double th2 = (fpi_theta_deg(j) + 0.5 * FPI_ANGLE_WIDTH_DEG) * constants::PI / 180.0;
       const double w =

@@ -27,7 +27,7 @@ struct PotentialView {
 
   FLUXROPE_HD void eval(double rho, double& Phi, double& psi, double& Az) const {
     const double t = rho / h;
-    if (t >= n - 1) {
+    if (!(t < n - 1)) {  // beyond the edge (and NaN: never an index from it)
       const double* e = table + 6 * (n - 1);
       const double re = (n - 1) * h;
       Phi = e[0];
