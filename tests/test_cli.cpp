@@ -10,8 +10,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 
 #include "fluxrope/io/hdf5_file.hpp"
+#include "test_util.hpp"
+
+using namespace fluxrope;
 
 namespace fs = std::filesystem;
 
@@ -35,13 +39,10 @@ CliRun run(const std::string& args) {
 class Cli : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("fluxrope_cli_" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    tmp_ = std::make_unique<test::TempDir>("fluxrope_cli");
+    dir_ = tmp_->path();
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override { tmp_.reset(); }
   std::string file(const std::string& name, const std::string& text) {
     const fs::path p = dir_ / name;
     std::ofstream(p) << text;
@@ -64,6 +65,7 @@ class Cli : public ::testing::Test {
     for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir_)) ++n;
     return n;
   }
+  std::unique_ptr<test::TempDir> tmp_;
   fs::path dir_;
 };
 

@@ -7,6 +7,7 @@
 
 #include "fluxrope/core/error.hpp"
 #include "fluxrope/io/config.hpp"
+#include "test_util.hpp"
 
 using namespace fluxrope;
 namespace fs = std::filesystem;
@@ -14,7 +15,8 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string write_temp(const std::string& name, const std::string& text) {
-  const fs::path p = fs::temp_directory_path() / ("fluxrope_test_" + name);
+  static const test::TempDir dir("fluxrope_test_config");
+  const fs::path p = dir / name;
   std::ofstream(p) << text;
   return p.string();
 }
@@ -101,6 +103,27 @@ TEST(ConfigErrors, WrongType) {
 TEST(ConfigErrors, MalformedToml) {
   expect_error(with_file("bad.toml", "[model\nalpha_r = \n"),
                {"bad.toml", "not valid TOML", "line"});
+}
+
+// toml++ 3.3 has undefined behaviour on some non-ASCII characters where TOML allows none
+// (found by fuzz/fuzz_config.cpp): refused before it parses, with the line; comments and
+// strings may hold any UTF-8.
+TEST(ConfigErrors, NonAsciiOutsideStringsAndComments) {
+  ConfigSources s;
+  s.text = "[model]\ntau_z = 0.4 \xcc\xaa\n";
+  expect_error(s, {"not valid TOML", "line 2, column 13", "non-ASCII", "0xCC"});
+  s.text = "[model]\nform = \"\"\"\\\n\xc2\xa7\"\"\"\n";
+  expect_error(s, {"not valid TOML", "line 3, column 1", "line-ending backslash"});
+  expect_error(with_file("nonascii.toml", "\xc2\xa7 = 1\n"), {"nonascii.toml", "line 1, column 1"});
+  s.text = "# B\xc2\xb0 \xc2\xb5 comment\n[model] # \xc3\xa9\ntau_z = 0.4\n";
+  EXPECT_NO_THROW(load_config(s));
+  // strings with any UTF-8 (and escaped quotes) are TOML: refused only for what they say
+  for (const char* text : {"[model]\nform = \"caf\xc3\xa9 \\\" \xc2\xa7\"\n",
+                           "[model]\nform = \"\"\"x \xc2\xa7\"\"\"\"\n",
+                           "[model]\nform = '''\xc2\xa7'''\n", "[model]\nform = '\xc2\xa7'\n"}) {
+    s.text = text;
+    expect_error(s, {"model.form", "is not a form"});
+  }
 }
 
 TEST(ConfigErrors, MissingFile) {

@@ -12,12 +12,12 @@
 
 using namespace fluxrope;
 using namespace fluxrope::constants;
-namespace fs = std::filesystem;
 
 TEST(Hdf5, ProfileRoundTripsWithUnits) {
   const RunConfig cfg = test::config_of("yang2022", {"solver.passes=1"});
   const SolveResult& r = test::solved("yang2022", {"solver.passes=1"});
-  const std::string path = (fs::temp_directory_path() / "fluxrope_roundtrip.h5").string();
+  const test::TempDir dir;
+  const std::string path = (dir / "roundtrip.h5").string();
   {
     H5File f(path, H5File::Mode::Create);
     write_root_attributes(f, cfg);
@@ -56,11 +56,11 @@ TEST(Hdf5, ProfileRoundTripsWithUnits) {
   EXPECT_EQ(f.read_int_attr("/solver", "converged"), 0);
   EXPECT_EQ(f.read_string_attr("/", "fluxrope_version"), VERSION);
   EXPECT_EQ(f.read_string_attr("/", "config_toml"), render_toml(cfg));
-  fs::remove(path);
 }
 
 TEST(Hdf5, MultiDimensionalShapesAndMissingObjects) {
-  const std::string path = (fs::temp_directory_path() / "fluxrope_shape.h5").string();
+  const test::TempDir dir;
+  const std::string path = (dir / "shape.h5").string();
   {
     H5File f(path, H5File::Mode::Create);
     f.write("/a/b/c", {1, 2, 3, 4, 5, 6}, {2, 3}, "s^3/cm^6", "time,energy");
@@ -75,5 +75,4 @@ TEST(Hdf5, MultiDimensionalShapesAndMissingObjects) {
   EXPECT_EQ(f.read_string_attr("/a/b/c", "axes"), "time,energy");
   EXPECT_FALSE(f.exists("/a/x/y"));
   EXPECT_THROW(f.read("/nothing"), Error);
-  fs::remove(path);
 }

@@ -12,6 +12,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <string_view>
 
 #include "fluxrope/core/error.hpp"
 #include "fluxrope/io/event_config.hpp"
@@ -341,15 +342,95 @@ void seed(std::map<std::string, Value>& vals, S s, const std::vector<Key<S>>& ke
   }
 }
 
-toml::table parse_set_value(const std::string& value) {
-  try {
-    return toml::parse("v = " + value);
-  } catch (const toml::parse_error&) {
-    // A bare word is a string: --set model.form=physical
-    toml::table t;
-    t.insert("v", value);
-    return t;
+// Where TOML allows a non-ASCII character outside a string or comment: nowhere (keys, values and
+// whitespace are ASCII). toml++ 3.3 (Debian 12's) reaches __builtin_unreachable -- undefined
+// behaviour, found by fuzz/fuzz_config.cpp -- when its whitespace test meets some non-ASCII code
+// points there, or as the first character after a line-ending backslash in a multi-line basic
+// string (toml++ issues 190 and 295, fixed upstream in 2026). Such text is refused here, before
+// toml++ sees it, with the line and column. Returns "" when the text is safe.
+std::string unsafe_toml_character(std::string_view t) {
+  size_t line = 1, line_start = 0;
+  const auto where = [&](size_t i, const char* what) {
+    return fmt::format("line {}, column {}: {} (byte 0x{:02X})", line, i - line_start + 1, what,
+                       static_cast<unsigned char>(t[i]));
+  };
+  const auto newline = [&](size_t i) {
+    ++line;
+    line_start = i + 1;
+  };
+  const auto starts = [&](size_t i, std::string_view s) { return t.substr(i, s.size()) == s; };
+  const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
+  size_t i = 0;
+  while (i < t.size()) {
+    const char c = t[i];
+    if (c == '\n') {
+      newline(i++);
+    } else if (c == '#') {
+      while (i < t.size() && t[i] != '\n') ++i;
+    } else if (starts(i, R"(""")") || starts(i, "'''")) {  // multi-line strings
+      const std::string_view delim = t.substr(i, 3);
+      const bool basic = delim[0] == '"';
+      i += 3;
+      while (i < t.size() && !starts(i, delim)) {
+        if (t[i] == '\n') {
+          newline(i++);
+        } else if (basic && t[i] == '\\') {
+          size_t j = i + 1;
+          while (j < t.size() && blank(t[j])) ++j;
+          if (j < t.size() && t[j] == '\n') {  // a line-ending backslash: whitespace is trimmed
+            while (j < t.size() && (blank(t[j]) || t[j] == '\n')) {
+              if (t[j] == '\n') newline(j);
+              ++j;
+            }
+            if (j < t.size() && static_cast<unsigned char>(t[j]) >= 0x80)
+              return where(j, "a non-ASCII character right after a line-ending backslash");
+            i = j;
+          } else {
+            i += 2;  // an escape
+          }
+        } else {
+          ++i;
+        }
+      }
+      i += 3;
+      for (int k = 0; k < 2 && i < t.size() && t[i] == delim[0]; ++k) ++i;  // """" ends in a quote
+    } else if (c == '"' || c == '\'') {  // one-line strings
+      ++i;
+      while (i < t.size() && t[i] != c && t[i] != '\n') i += (c == '"' && t[i] == '\\') ? 2 : 1;
+      if (i < t.size() && t[i] == c) ++i;
+    } else if (static_cast<unsigned char>(c) >= 0x80) {
+      return where(i, "a non-ASCII character outside a string or comment (TOML allows none)");
+    } else {
+      ++i;
+    }
   }
+  return "";
+}
+
+// toml++'s parse behind the guard above; `what` names the text in messages.
+toml::table parse_toml(std::string_view text, const std::string& what) {
+  const std::string bad = unsafe_toml_character(text);
+  if (!bad.empty()) throw Error(fmt::format("{} is not valid TOML: {}", what, bad));
+  try {
+    return toml::parse(text);
+  } catch (const toml::parse_error& e) {
+    throw Error(fmt::format("{} is not valid TOML: {} (line {}, column {})", what, e.description(),
+                            e.source().begin.line, e.source().begin.column));
+  }
+}
+
+// A --set value in TOML syntax; what is not TOML is a bare word, a string:
+// --set model.form=physical.
+toml::table parse_set_value(const std::string& value) {
+  if (unsafe_toml_character(value).empty()) {
+    try {
+      return toml::parse("v = " + value);
+    } catch (const toml::parse_error&) {
+    }
+  }
+  toml::table t;
+  t.insert("v", value);
+  return t;
 }
 
 template <class S>
@@ -380,14 +461,7 @@ RunConfig load_config(const ConfigSources& src) {
   seed(m.solver, SolverSettings{}, solver_keys());
 
   if (src.text) {
-    toml::table root;
-    try {
-      root = toml::parse(*src.text);
-    } catch (const toml::parse_error& e) {
-      throw Error(fmt::format("{} is not valid TOML: {} (line {}, column {})", src.text_name,
-                              e.description(), e.source().begin.line, e.source().begin.column));
-    }
-    apply_table(m, root, src.text_name);
+    apply_table(m, parse_toml(*src.text, src.text_name), src.text_name);
   }
   if (src.file) {
     namespace fs = std::filesystem;
@@ -405,15 +479,10 @@ RunConfig load_config(const ConfigSources& src) {
     std::ifstream probe(*src.file);
     if (!probe)
       throw Error(fmt::format("cannot read config file '{}' (not readable)", *src.file));
-    toml::table root;
-    try {
-      root = toml::parse_file(*src.file);
-    } catch (const toml::parse_error& e) {
-      throw Error(fmt::format("config file '{}' is not valid TOML: {} (line {}, column {})",
-                              *src.file, e.description(), e.source().begin.line,
-                              e.source().begin.column));
-    }
-    apply_table(m, root, fmt::format("'{}'", *src.file));
+    std::ostringstream text;
+    text << probe.rdbuf();
+    apply_table(m, parse_toml(text.str(), fmt::format("config file '{}'", *src.file)),
+                fmt::format("'{}'", *src.file));
   }
 
   for (const std::string& s : src.sets) {
