@@ -1,6 +1,6 @@
 // libFuzzer target for the input-file readers (docs/robustness.md). The first byte picks:
-//  - even: the rest is a CSV file for `fit --csv` / `fit-center --csv` (read_fit_csv with the
-//    moment columns chosen by bits 1-3, and read_b_csv);
+//  - even: the rest is a CSV file for `fit --csv` / `fit-center --csv` (read_fit_csv, with the
+//    moment columns when bit 1 is set, and read_b_csv);
 //  - odd: the rest *describes* a synth output file, which is written with H5File and read back
 //    with the readers fit and fit-center use (/tracks/MMS1/... and the config_toml attribute).
 // The HDF5 input is structured rather than raw bytes on purpose: random bytes are almost never a
@@ -92,8 +92,9 @@ void fuzz_csv(uint8_t mode, const uint8_t* data, size_t size) {
                                               static_cast<std::streamsize>(size));
   std::vector<double> t, B, ne, Tpar, Tperp;
   try {
-    fluxrope::read_fit_csv(path.string(), t, B, (mode & 2) ? &ne : nullptr,
-                           (mode & 4) ? &Tpar : nullptr, (mode & 8) ? &Tperp : nullptr);
+    const bool moments = mode & 2;
+    fluxrope::read_fit_csv(path.string(), t, B, moments ? &ne : nullptr,
+                           moments ? &Tpar : nullptr, moments ? &Tperp : nullptr);
   } catch (const fluxrope::Error&) {
   }
   try {

@@ -1,4 +1,4 @@
-"""python -m fluxrope export-cdf OUT.h5 --root mms_data [--start 2015-10-19T14:07:56]
+"""python -m fluxrope export-cdf OUT.h5 --root mms_data [--start 2015-10-19T14:07:56] [--probe NAME=N]
 python -m fluxrope sweep SWEEP.toml [--out DIR] [--scheduler ADDR] [--workers N]
 (`fluxrope synth` itself is the C++ tool's job; this entry point exports and sweeps.)"""
 import argparse
@@ -16,6 +16,8 @@ def main(argv=None):
     ex.add_argument("--root", required=True, help="MMS data folder (MMS_DATA_DIR)")
     ex.add_argument("--start", default=cdf.DEFAULT_START,
                     help=f"UTC time of the first sample (default {cdf.DEFAULT_START})")
+    ex.add_argument("--probe", action="append", default=[], metavar="NAME=N",
+                    help="write spacecraft NAME as MMS probe N (1-4); MMS1..MMS4 need none")
     sw = sub.add_parser("sweep", help="run a parameter sweep ([sweep] table) on Dask")
     sw.add_argument("sweep", help="TOML file: a configuration plus a [sweep] table")
     sw.add_argument("--out", default="sweep_out", help="folder for the member files and summary.nc")
@@ -28,23 +30,28 @@ def main(argv=None):
         try:
             summary = run_sweep(load_sweep(a.sweep), a.out, scheduler=a.scheduler,
                                 n_workers=a.workers, backend=a.backend)
-        except (FluxropeError, OSError) as e:
+        except FluxropeError as e:
             print(f"fluxrope: error: {e}", file=sys.stderr)
             return 1
         print(summary)
         print(f"wrote {a.out}/ (one HDF5 file per member) and {a.out}/summary.nc")
         return 0 if bool(summary["ok"].all()) else 2
     try:
+        probes = {}
+        for item in a.probe:
+            name, sep, n = item.partition("=")
+            if not sep or not n.strip().isdigit():
+                raise FluxropeError(f"--probe {item!r}: expected NAME=N, e.g. --probe X1=1")
+            probes[name] = int(n)
         _, tracks = read(a.input)
         if not tracks:
             raise FluxropeError(f"'{a.input}' has no /tracks (write it with `fluxrope synth`)")
-        for path in cdf.export_cdf(tracks, a.root, a.start):
+        for path in cdf.export_cdf(tracks, a.root, a.start, probes=probes or None):
             print(f"wrote {path}")
-    except (FluxropeError, OSError, KeyError) as e:
+    except FluxropeError as e:
         print(f"fluxrope: error: {e}", file=sys.stderr)
         return 1
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -57,11 +57,28 @@ def dumps(tables):
 
 
 def overrides(sets):
-    """{'model.tau_z': 0.5} or {'model': {'tau_z': 0.5}} as the engine's 'table.key=value' list."""
+    """{'model.tau_z': 0.5}, {'model': {'tau_z': 0.5}} or ['model.tau_z=0.5', ...] (the tool's
+    --set strings) as the engine's 'table.key=value' list."""
+    if sets is None:
+        return []
+    if isinstance(sets, (list, tuple)):
+        for s in sets:
+            if not isinstance(s, str) or "=" not in s or "." not in s.split("=", 1)[0]:
+                raise FluxropeError(f"set: {s!r} is not a 'table.key=value' string "
+                                    "(or give a dict such as {'model.tau_z': 0.5})")
+        return list(sets)
+    if not isinstance(sets, dict):
+        raise FluxropeError(f"set: overrides are a dict such as {{'model.tau_z': 0.5}} or a list "
+                            f"of 'table.key=value' strings, got {type(sets).__name__}")
     out = []
-    for k, v in (sets or {}).items():
+    for k, v in sets.items():
+        if not isinstance(k, str) or not k:
+            raise FluxropeError(f"set: keys must be 'table.key' strings, got {k!r}")
         if isinstance(v, dict):
             out += [f"{k}.{kk}={value(vv, f'{k}.{kk}')}" for kk, vv in v.items()]
+        elif "." not in k:
+            raise FluxropeError(f"set: '{k}' must name a table key, e.g. model.tau_z "
+                                "(or map the table to a dict of keys)")
         else:
             out.append(f"{k}={value(v, k)}")
     return out

@@ -9,6 +9,7 @@ import xarray as xr
 
 from . import _core, _toml
 from ._core import FluxropeError
+from ._errors import boundary
 
 __all__ = ["Config", "load_config", "Equilibrium", "solve", "synth", "fit_center", "fit",
            "observations_from_l2", "read", "to_pyrfu_skymap"]
@@ -23,13 +24,23 @@ _COORDS = {"time_s": "time", "theta_deg": "theta", "pitch_deg": "pitch",
 _AUX_COORDS = {"energy_eV", "phi_deg", "position_rope_km", "x"}
 
 
+def _is_path(source):
+    """A string is a file name unless it reads as TOML text: a line break, a '=', or a table
+    header ('[model' is TOML with an error, not a file name). An existing file is always one."""
+    if os.path.lexists(source):
+        return True
+    return not ("\n" in source or "=" in source or source.lstrip().startswith("["))
+
+
+@boundary
 def load_config(source=None, *, preset="yang2022", set=None):
     """A validated configuration.
 
     source: None (the preset alone), a path to a TOML file, a TOML string, or a nested dict
         such as ``{"model": {"tau_z": 0.5}, "geometry": {"duration_s": 2.0}}``.
     preset: the built-in parameter set it starts from (``fluxrope presets`` lists them).
-    set: overrides applied last, ``{"model.tau_z": 0.5}`` or ``{"model": {"tau_z": 0.5}}``.
+    set: overrides applied last, ``{"model.tau_z": 0.5}``, ``{"model": {"tau_z": 0.5}}`` or the
+        tool's strings ``["model.tau_z=0.5"]``.
 
     Raises FluxropeError with the same one-line message as the fluxrope tool (unknown key,
     wrong type, non-positive temperature, ...).
@@ -38,8 +49,7 @@ def load_config(source=None, *, preset="yang2022", set=None):
     text_name = "the configuration text"
     if isinstance(source, dict):
         text, text_name = _toml.dumps(source), "the configuration dict"
-    elif isinstance(source, os.PathLike) or (
-            isinstance(source, str) and ("\n" not in source and "=" not in source)):
+    elif isinstance(source, os.PathLike) or (isinstance(source, str) and _is_path(source)):
         file = os.fspath(source)
     elif isinstance(source, str):
         text = source
@@ -47,6 +57,13 @@ def load_config(source=None, *, preset="yang2022", set=None):
         raise FluxropeError(
             f"a configuration is a path, a TOML string or a dict, got {type(source).__name__}")
     return _core.load_config(preset, file, text, text_name, _toml.overrides(set))
+
+
+def _var(ds, key, who, name):
+    """ds[key] of a spacecraft's dataset, or a FluxropeError naming what is missing."""
+    if key not in ds.variables:
+        raise FluxropeError(f"{who}: the dataset of {name} has no '{key}'")
+    return ds[key].values
 
 
 def _config(config):
@@ -112,11 +129,13 @@ class Equilibrium:
             self._core = _core.solve(self.config, "auto")
         return self._core
 
+    @boundary
     def field(self, spacecraft, t_s):
         """The model field B [nT, GSE] along a spacecraft's track of [geometry] at any times t_s
         [s from the configuration's t = 0], shape (n, 3)."""
         return self._engine().field(spacecraft, [float(x) for x in np.atleast_1d(t_s)])
 
+    @boundary
     def f(self, r_km, v_km_s, frame_velocity_km_s=(0.0, 0.0, 0.0), backend="auto"):
         """Electron phase-space density f [s^3/cm^6] at points (r, v), batched on the backend.
 
@@ -139,12 +158,14 @@ class Equilibrium:
         return out.reshape(r.shape[:-1])
 
 
+@boundary
 def solve(config=None, backend="auto"):
     """Solve the equilibrium of a configuration (a Config, or anything load_config takes).
     backend: "auto" (CUDA when a device answers, else all CPU cores), "cpu" or "cuda"."""
     return Equilibrium(_core.solve(_config(config), backend))
 
 
+@boundary
 def synth(source=None, backend="auto", progress=False):
     """Synthetic FPI products along every spacecraft track of [geometry].
 
@@ -174,6 +195,7 @@ def synth(source=None, backend="auto", progress=False):
     return out
 
 
+@boundary
 def fit_center(tracks, config=None, levels_nT=None):
     """The rope centre of Yang et al. (2022) eq. 5 from four-spacecraft |B| series.
 
@@ -187,11 +209,14 @@ def fit_center(tracks, config=None, levels_nT=None):
     names, ts, Bs = [], [], []
     for name, tr in tracks.items():
         if isinstance(tr, xr.Dataset):
-            t, B = tr["time"].values, tr["B_gse_nT"].values
+            t, B = _var(tr, "time", "fit_center", name), _var(tr, "B_gse_nT", "fit_center", name)
             if config is None and "config_toml" in tr.attrs:
                 config = load_config(tr.attrs["config_toml"])
-        else:
+        elif isinstance(tr, (tuple, list)) and len(tr) == 2:
             t, B = tr
+        else:
+            raise FluxropeError(f"fit_center: {name} must be a Dataset or a (t_s, B_nT) pair, "
+                                f"got {type(tr).__name__}")
         t, B = np.asarray(t, dtype=float), np.asarray(B, dtype=float)
         if B.ndim == 2:
             B = np.sqrt((B * B).sum(axis=1))
@@ -203,6 +228,7 @@ def fit_center(tracks, config=None, levels_nT=None):
     return _core.fit_center(_config(config), names, ts, Bs, list(levels_nT or []))
 
 
+@boundary
 def fit(observations, config=None, moments=("MMS1",), pad_energies_eV=None):
     """Fit the configuration's [fit] free parameters to observations (docs/fit.md).
 
@@ -222,16 +248,27 @@ def fit(observations, config=None, moments=("MMS1",), pad_energies_eV=None):
     for name, o in observations.items():
         if isinstance(o, xr.Dataset):
             ds = o
-            o = {"t_s": ds["time"].values, "B_gse_nT": ds["B_gse_nT"].values,
-                 **({k: ds[k].values for k in ("ne_cm3", "T_par_eV", "T_perp_eV")}
+            o = {"t_s": _var(ds, "time", "fit", name), "B_gse_nT": _var(ds, "B_gse_nT", "fit", name),
+                 **({k: _var(ds, k, "fit", name) for k in ("ne_cm3", "T_par_eV", "T_perp_eV")}
                     if name in moments else {})}
             if pad_energies_eV is not None and name in moments:
-                E = ds["pad_gyro_energy"].values
+                E = _var(ds, "pad_gyro_energy", "fit", name)
+                if not all(np.isfinite(e) and e > 0 for e in pad_energies_eV):
+                    raise FluxropeError(f"fit: pad_energies_eV must be positive energies in eV, "
+                                        f"got {list(pad_energies_eV)}")
                 pick = [int(np.argmin(np.abs(np.log(E / e)))) for e in pad_energies_eV]
                 o["pad_energy_eV"] = E[pick]
-                o["pad_s3_cm6"] = ds["pad_gyro_s3_cm6"].values[:, pick, :]
+                o["pad_s3_cm6"] = _var(ds, "pad_gyro_s3_cm6", "fit", name)[:, pick, :]
+        elif not isinstance(o, dict):
+            raise FluxropeError(f"fit: observations of {name} must be a Dataset or a dict, "
+                                f"got {type(o).__name__}")
+        for key in ("t_s", "B_gse_nT"):
+            if key not in o:
+                raise FluxropeError(f"fit: observations of {name} have no '{key}'")
         t = np.asarray(o["t_s"], dtype=float)
         B = np.asarray(o["B_gse_nT"], dtype=float)
+        if t.ndim != 1:
+            raise FluxropeError(f"fit: {name}'s t_s must be one-dimensional, got shape {t.shape}")
         if B.shape != (len(t), 3):
             raise FluxropeError(f"fit: {name} needs B_gse_nT of shape (n, 3) beside n times, "
                                 f"got {B.shape} for {len(t)} times")
@@ -243,6 +280,8 @@ def fit(observations, config=None, moments=("MMS1",), pad_energies_eV=None):
             lst.append([] if v is None else list(np.asarray(v, dtype=float)))
         pad = o.get("pad_s3_cm6")
         if pad is not None:
+            if "pad_energy_eV" not in o:
+                raise FluxropeError(f"fit: {name}'s pad_s3_cm6 needs pad_energy_eV beside it")
             pad = np.asarray(pad, dtype=float)
             if pad.ndim != 3 or pad.shape[0] != len(t) or pad.shape[1] != len(o["pad_energy_eV"]):
                 raise FluxropeError(f"fit: {name}'s pad_s3_cm6 must be (n, energies, pitch bins)")
@@ -256,6 +295,7 @@ def fit(observations, config=None, moments=("MMS1",), pad_energies_eV=None):
     return _core.fit(_config(config), names, ts, Bs, nes, tpars, tperps, pad_E, pad_Q, pads)
 
 
+@boundary
 def observations_from_l2(root, t0, probes=(1, 2, 3, 4), moments=(1,), names=None):
     """Observations for fit() from MMS Level-2 files under an MMS data folder, as pySPEDAS and
     pyrfu find them (FGM burst B in GSE; FPI DES burst moments n_e, T_par, T_perp), e.g. the
@@ -274,30 +314,66 @@ def observations_from_l2(root, t0, probes=(1, 2, 3, 4), moments=(1,), names=None
                                             t0.microsecond % 1000, 0])
     day = t0.strftime("%Y/%m/%d")
 
+    if not os.path.isdir(root):
+        raise FluxropeError(f"observations_from_l2: '{root}' is not a folder")
+
+    class _File:
+        """A CDF whose failures name the file and the variable."""
+
+        def __init__(self, path):
+            self.path = path
+            try:
+                self.cdf = cdflib.CDF(path)
+            except Exception as e:  # noqa: BLE001 - cdflib raises many kinds for a broken file
+                raise FluxropeError(f"observations_from_l2: cannot read '{path}' as CDF: {e}") from e
+
+        def varget(self, var):
+            try:
+                return self.cdf.varget(var)
+            except Exception as e:  # noqa: BLE001
+                raise FluxropeError(f"observations_from_l2: '{self.path}' has no readable "
+                                    f"variable {var} ({e})") from e
+
     def one(pattern, what):
         files = sorted(glob.glob(os.path.join(root, pattern)))
         if not files:
             raise FluxropeError(f"no {what} file {os.path.join(root, pattern)}")
-        return cdflib.CDF(files[-1])
+        return _File(files[-1])
+
+    def series(values, n, var, path):
+        a = np.asarray(values)
+        if a.ndim < 1 or a.shape[0] != n or not np.issubdtype(a.dtype, np.number):
+            raise FluxropeError(f"observations_from_l2: {var} in '{path}' has shape {a.shape}, "
+                                f"expected {n} records")
+        return a
 
     out = {}
     for i, p in enumerate(probes):
         name = names[i] if names else f"MMS{p}"
         fgm = one(f"mms{p}/fgm/brst/l2/{day}/mms{p}_fgm_brst_l2_*.cdf", f"MMS{p} FGM burst")
-        t = (fgm.varget("Epoch").astype(np.int64) - t0_ns) * 1e-9
-        obs = {"t_s": t, "B_gse_nT": fgm.varget(f"mms{p}_fgm_b_gse_brst_l2")[:, :3].astype(float)}
+        epoch = np.atleast_1d(fgm.varget("Epoch"))
+        t = (epoch.astype(np.int64) - t0_ns) * 1e-9
+        b = series(fgm.varget(f"mms{p}_fgm_b_gse_brst_l2"), len(t), f"mms{p}_fgm_b_gse_brst_l2",
+                   fgm.path)
+        if b.ndim != 2 or b.shape[1] < 3:
+            raise FluxropeError(f"observations_from_l2: mms{p}_fgm_b_gse_brst_l2 in '{fgm.path}' "
+                                f"has shape {b.shape}, expected (n, 4)")
+        obs = {"t_s": t, "B_gse_nT": b[:, :3].astype(float)}
         if p in moments:
             moms = one(f"mms{p}/fpi/brst/l2/des-moms/{day}/mms{p}_fpi_brst_l2_des-moms_*.cdf",
                        f"MMS{p} DES moments")
-            tm = (moms.varget("Epoch").astype(np.int64) - t0_ns) * 1e-9
+            tm = (np.atleast_1d(moms.varget("Epoch")).astype(np.int64) - t0_ns) * 1e-9
             for key, var in (("ne_cm3", "numberdensity"), ("T_par_eV", "temppara"),
                              ("T_perp_eV", "tempperp")):
                 # moments at the field's times (FPI records are 30 ms, FGM here the same)
-                obs[key] = np.interp(t, tm, moms.varget(f"mms{p}_des_{var}_brst").astype(float))
+                v = series(moms.varget(f"mms{p}_des_{var}_brst"), len(tm), f"mms{p}_des_{var}_brst",
+                           moms.path)
+                obs[key] = np.interp(t, tm, v.astype(float))
         out[name] = obs
     return out
 
 
+@boundary
 def to_pyrfu_skymap(ds, var="dist_s3_cm6", start="2015-10-19T14:07:56", probe=None):
     """One spacecraft's skymaps in pyrfu's layout (pyrf.ts_skymap), so pyrfu's functions
     (get_pitch_angle_dist, psd_moments, ...) run on them without a CDF round trip: data
@@ -308,6 +384,13 @@ def to_pyrfu_skymap(ds, var="dist_s3_cm6", start="2015-10-19T14:07:56", probe=No
     esteptable, FIELDNAM with "brst"). pyrfu itself is not needed to build it."""
     import datetime as dt
     from .cdf import _start
+    if not isinstance(ds, xr.Dataset):
+        raise FluxropeError(f"to_pyrfu_skymap: needs a spacecraft's Dataset, got {type(ds).__name__}")
+    for key in (var, "time", "energy_eV", "parity", "phi_deg", "theta"):
+        _var(ds, key, "to_pyrfu_skymap", ds.attrs.get("spacecraft", "the spacecraft"))
+    if ds[var].ndim != 4:
+        raise FluxropeError(f"to_pyrfu_skymap: {var} must be (time, phi, theta, energy), "
+                            f"got dimensions {ds[var].dims}")
     t0 = np.datetime64(_start(start).replace(tzinfo=None) if isinstance(start, dt.datetime)
                        else _start(start))
     t = ds["time"].values
@@ -355,33 +438,65 @@ def _read_group(g, prefix=""):
     return out
 
 
+@boundary
 def read(path):
     """A fluxrope HDF5 file as the objects solve and synth return: (Equilibrium, {name: Dataset}).
     The Equilibrium's f() solves the stored configuration again when first called."""
     import h5py
-    with h5py.File(path, "r") as f:
-        cfg_text = f.attrs["config_toml"]
-        cfg = load_config(cfg_text if isinstance(cfg_text, str) else cfg_text.decode())
-        prof = f["profile"]
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FluxropeError(f"read: no such file '{path}'")
+    if not os.path.isfile(path):
+        raise FluxropeError(f"read: '{path}' is not a regular file")
+    if not h5py.is_hdf5(path):
+        raise FluxropeError(f"read: '{path}' is not an HDF5 file (write it with `fluxrope solve` "
+                            "or `fluxrope synth`)")
+    try:
+        f = h5py.File(path, "r")
+    except OSError as e:
+        raise FluxropeError(f"read: cannot open '{path}' as HDF5 (truncated or damaged?): "
+                            f"{' '.join(str(e).split())}") from e
+
+    def need(obj, key, where="/"):
+        if key not in obj:
+            raise FluxropeError(f"read: '{path}' has no {where.rstrip('/')}/{key} "
+                                "(not a fluxrope output file?)")
+        return obj[key]
+
+    def attr(obj, key, where):
+        if key not in obj.attrs:
+            raise FluxropeError(f"read: '{path}' has no attribute {key} on {where}")
+        v = obj.attrs[key]
+        return v.decode() if isinstance(v, bytes) else v
+
+    with f:
+        cfg_text = attr(f, "config_toml", "/")
+        if not isinstance(cfg_text, str):
+            raise FluxropeError(f"read: '{path}': the config_toml attribute is not text")
+        cfg = load_config(cfg_text)
+        prof = need(f, "profile")
         profile = _dataset(_read_group(prof), attrs={k: float(v) for k, v in prof.attrs.items()})
-        hist = f["solver"]
-        history = xr.Dataset({k: ("pass", hist[k][()], {"units": hist[k].attrs["units"]})
+        hist = need(f, "solver")
+        history = xr.Dataset({k: ("pass", need(hist, k, "/solver")[()],
+                                  {"units": attr(hist[k], "units", f"/solver/{k}")})
                               for k in ("max_dB_nT", "n_e_cm3", "pass_seconds")})
-        v = f["validity"]
+        v = need(f, "validity")
         validity = {k: (float(x) if isinstance(x, (float, np.floating)) else int(x))
                     for k, x in v.attrs.items() if k != "scan"}
-        validity["direction_at_min"] = tuple(v["direction_at_min"][()])
+        validity["direction_at_min"] = tuple(need(v, "direction_at_min", "/validity")[()])
+        backend = attr(hist, "backend", "/solver")
         eq = Equilibrium(profile=profile, history=history, validity=validity, config=cfg,
-                         converged=bool(hist.attrs["converged"]), backend=hist.attrs["backend"])
+                         converged=bool(attr(hist, "converged", "/solver")), backend=backend)
         tracks = {}
         for name, g in f.get("tracks", {}).items():
-            U = g.attrs["U_rope_km_s"]
-            attrs = {"fluxrope_version": f.attrs["fluxrope_version"], "config_toml": cfg.toml,
+            where = f"/tracks/{name}"
+            U = attr(g, "U_rope_km_s", where)
+            attrs = {"fluxrope_version": attr(f, "fluxrope_version", "/"), "config_toml": cfg.toml,
                      "spacecraft": name,
                      "U_rope_km_s": [float(x) for x in str(U).strip("[]").split(",")],
-                     "n_beyond_edge": int(g.attrs["n_beyond_edge"]),
-                     "backend": hist.attrs["backend"],
-                     "gse_to_rope": f["geometry/gse_to_rope"][()].tolist(),
+                     "n_beyond_edge": int(attr(g, "n_beyond_edge", where)),
+                     "backend": backend,
+                     "gse_to_rope": need(f, "geometry/gse_to_rope")[()].tolist(),
                      "angles_frame": "phi/theta: look directions in DBCS (velocity = minus look)"}
             tracks[name] = _dataset(_read_group(g), attrs)
     return eq, tracks

@@ -3,12 +3,13 @@ pySPEDAS, pyrfu and irfu-matlab load them unchanged (../shared/FPI.md "The L2 fi
 with cdflib's writer. Every file says plainly, in its global attributes, that it is synthetic and
 which fluxrope version and configuration made it.
 
-Per spacecraft (mms<n>, from the name's digit; others are numbered in order):
+Per spacecraft (mms<n>: MMS1..MMS4 by name, any other name through probes={name: n}):
   <root>/mms<n>/fpi/brst/l2/des-dist/YYYY/MM/DD/mms<n>_fpi_brst_l2_des-dist_<start>_v3.4.0.cdf
   <root>/mms<n>/fpi/brst/l2/des-moms/YYYY/MM/DD/mms<n>_fpi_brst_l2_des-moms_<start>_v3.4.0.cdf
   <root>/mms<n>/fgm/brst/l2/YYYY/MM/DD/mms<n>_fgm_brst_l2_<start>_v5.87.0.cdf
 """
 import datetime as dt
+import math
 import os
 import re
 import tempfile
@@ -17,11 +18,27 @@ import numpy as np
 
 from . import _core
 from ._core import FluxropeError
+from ._errors import boundary
 
 DEFAULT_START = "2015-10-19T14:07:56"  # Yang et al. (2022): the event's burst interval
 FPI_VERSION = "3.4.0"  # >= 3.1.0: irfu reads per-record energies
 FGM_VERSION = "5.87.0"
 FILL = -1e31
+_MMS_NAME = re.compile(r"(?i)^mms([1-4])$")
+_YEARS = (2000, 2100)  # the start times accepted (MMS launched in 2015)
+_MAX_FGM_RATE_HZ = 1e4  # FGM burst is 128 Hz
+_MAX_FGM_SAMPLES = 10_000_000
+# what export_cdf reads from each spacecraft's dataset (n: the number of records)
+_TRACK_VARIABLES = (
+    ("B_gse_nT", ("n", 3)), ("energy_eV", ("n", 32)), ("phi_deg", ("n", 32)),
+    ("theta", (16,)), ("parity", ("n",)),
+    ("dist_s3_cm6", ("n", 32, 16, 32)), ("disterr_s3_cm6", ("n", 32, 16, 32)),
+    ("def_keV_cm2_s_sr_keV", ("n", 32, 16, 32)),
+    ("moments_fpi_n_cm3", ("n",)), ("moments_fpi_V_gse_km_s", ("n", 3)),
+    ("moments_fpi_V_dbcs_km_s", ("n", 3)), ("moments_fpi_P_gse_nPa", ("n", 3, 3)),
+    ("moments_fpi_T_par_eV", ("n",)), ("moments_fpi_T_perp_eV", ("n",)),
+    ("moments_fpi_q_gse_mW_m2", ("n", 3)),
+)
 
 # CDF data types (CDF User's Guide)
 CDF_INT8, CDF_UINT1, CDF_UINT2, CDF_UINT4 = 8, 11, 12, 14
@@ -34,9 +51,20 @@ _TYPE_NAME = {CDF_REAL4: "CDF_REAL4", CDF_DOUBLE: "CDF_DOUBLE", CDF_UINT1: "CDF_
               CDF_TIME_TT2000: "CDF_TIME_TT2000"}
 
 
-def _probe(name, index):
-    m = re.search(r"(\d+)", name)
-    return int(m.group(1)) if m else index + 1
+def _probe_of(name, probes):
+    """The MMS probe number (1-4) a spacecraft's files are written for."""
+    if probes is not None:
+        if name not in probes:
+            raise FluxropeError(f"export_cdf: probes gives no number for spacecraft {name!r}")
+        n = probes[name]
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= 4:
+            raise FluxropeError(f"export_cdf: probes[{name!r}] = {n!r} must be 1, 2, 3 or 4")
+        return int(n)
+    m = _MMS_NAME.match(str(name))
+    if not m:
+        raise FluxropeError(f"export_cdf: spacecraft {name!r} is not MMS1..MMS4: give "
+                            "probes={name: n} to say which probe's files it becomes")
+    return int(m.group(1))
 
 
 def _start(start):
@@ -47,7 +75,49 @@ def _start(start):
             t = dt.datetime.fromisoformat(str(start).replace("Z", ""))
         except ValueError as e:
             raise FluxropeError(f"start time '{start}' is not ISO 8601 (e.g. {DEFAULT_START})") from e
-    return t.replace(tzinfo=None)
+    t = t.replace(tzinfo=None)
+    if not _YEARS[0] <= t.year <= _YEARS[1]:
+        raise FluxropeError(f"start time '{start}' is outside the years {_YEARS[0]}-{_YEARS[1]} "
+                            "that MMS files are stamped with")
+    return t
+
+
+def _check_track(name, ds):
+    """Every variable export_cdf writes, with its shape, finite: the number of records."""
+    import xarray as xr
+    if not isinstance(ds, xr.Dataset):
+        raise FluxropeError(f"export_cdf: tracks[{name!r}] must be an xarray.Dataset as synth() or "
+                            f"read() return, got {type(ds).__name__}")
+
+    def get(key, shape):
+        if key not in ds.variables:
+            raise FluxropeError(f"export_cdf: the dataset of {name} has no '{key}' (a synth() or "
+                                "read() dataset has every variable the files need)")
+        a = np.asarray(ds[key].values)
+        if not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
+            raise FluxropeError(f"export_cdf: {name}'s {key} holds {a.dtype}, not numbers")
+        if a.ndim != len(shape) or any(s is not None and a.shape[i] != s
+                                       for i, s in enumerate(shape)):
+            want = "(" + ", ".join("n" if s is None else str(s) for s in shape) + ")"
+            raise FluxropeError(f"export_cdf: {name}'s {key} has shape {a.shape}, expected {want}")
+        if not np.all(np.isfinite(a)):
+            raise FluxropeError(f"export_cdf: {name}'s {key} is not finite everywhere")
+        return a
+
+    t = get("time", (None,))
+    n = len(t)
+    if n == 0:
+        raise FluxropeError(f"export_cdf: {name} has no samples")
+    if n > 1 and not np.all(np.diff(t) > 0):
+        k = int(np.argmax(~(np.diff(t) > 0))) + 1
+        raise FluxropeError(f"export_cdf: {name}'s time must increase strictly "
+                            f"(time[{k}] = {t[k]} after {t[k - 1]})")
+    for key, shape in _TRACK_VARIABLES:
+        get(key, tuple(n if s == "n" else s for s in shape))
+    parity = ds["parity"].values
+    if not np.all((parity == 0) | (parity == 1)):
+        raise FluxropeError(f"export_cdf: {name}'s parity must be 0 or 1 in every record")
+    return n
 
 
 def _tt2000(times):
@@ -57,17 +127,59 @@ def _tt2000(times):
           t.microsecond % 1000, 0] for t in times]), dtype=np.int64)
 
 
-class _Writer:
-    """A CDF being written to a temporary file beside its target, renamed into place on success
-    (no half-written file)."""
+class _Export:
+    """Every file of one export, written to temporaries beside their targets and renamed into
+    place together once all are complete; on any failure the temporaries and the folders this
+    export created are removed (the whole export lands, or nothing does)."""
 
-    def __init__(self, path, global_attrs):
+    def __init__(self, root):
+        self.root = root
+        self.done = []       # (tmp, path) of complete files
+        self.open = []       # temporaries being written
+        self.created = []    # folders made, outermost first
+
+    def makedirs(self, d):
+        missing = []
+        while not os.path.isdir(d):
+            if os.path.exists(d):
+                raise FluxropeError(f"export_cdf: '{d}' exists and is not a folder")
+            missing.append(d)
+            d = os.path.dirname(d)
+        for m in reversed(missing):
+            os.mkdir(m)
+            self.created.append(m)
+
+    def commit(self):
+        for tmp, path in self.done:
+            os.replace(tmp, path)
+        self.done, self.created = [], []
+
+    def rollback(self):
+        for tmp in self.open + [t for t, _ in self.done]:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+        for d in reversed(self.created):
+            try:
+                os.rmdir(d)
+            except OSError:
+                pass
+
+
+class _Writer:
+    """One CDF of an _Export, written to a temporary file beside its target."""
+
+    def __init__(self, export, path, global_attrs):
         import cdflib.cdfwrite
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, self.tmp = tempfile.mkstemp(suffix=".cdf", dir=os.path.dirname(path))
+        if os.path.islink(path):  # a link to a regular file (checked): the file is replaced
+            path = os.path.realpath(path)
+        export.makedirs(os.path.dirname(path))
+        # (cdflib appends .cdf to a name that does not end with it)
+        fd, self.tmp = tempfile.mkstemp(prefix=".fluxrope-", suffix=".tmp.cdf",
+                                        dir=os.path.dirname(path))
         os.close(fd)
         os.remove(self.tmp)  # cdflib creates it
-        self.path = path
+        export.open.append(self.tmp)
+        self.export, self.path = export, path
         self.cdf = cdflib.cdfwrite.CDF(self.tmp, cdf_spec={"Majority": "row_major"}, delete=True)
         self.cdf.write_globalattrs({k: {0: v} for k, v in global_attrs.items()})
 
@@ -95,15 +207,15 @@ class _Writer:
         return self
 
     def __exit__(self, kind, value, traceback):
-        if kind is None:  # complete: into place
+        try:
             self.cdf.close()
-            os.replace(self.tmp, self.path)
-            return False
-        try:  # failed: nothing left behind
-            self.cdf.close()
-        except Exception:  # noqa: BLE001 - the file is removed anyway
-            pass
-        if os.path.exists(self.tmp):
+        except Exception:  # noqa: BLE001 - a failed file is removed anyway
+            if kind is None:
+                raise
+        self.export.open.remove(self.tmp)
+        if kind is None:
+            self.export.done.append((self.tmp, self.path))
+        elif os.path.exists(self.tmp):
             os.remove(self.tmp)
         return False
 
@@ -169,42 +281,86 @@ def _data_attrs(catdesc, field, units, depends, labl=None, display="time_series"
     return a
 
 
+@boundary
 def export_cdf(tracks, root, start=DEFAULT_START, version=FPI_VERSION, equilibrium=None,
-               fgm_rate_hz=None):
+               fgm_rate_hz=None, probes=None):
     """Write each spacecraft's des-dist, des-moms and FGM burst files under root.
 
-    tracks: {name: xarray.Dataset} as synth() or read() return them.
+    tracks: {name: xarray.Dataset} as synth() or read() return them; names MMS1..MMS4 (any
+        case) give the probe, or probes={name: 1..4} does.
     root: the MMS data folder (pySPEDAS: MMS_DATA_DIR; pyrfu: mms.db_init(local=root)).
     start: the UTC time stamped on the first sample (ISO 8601 or datetime); default the paper's
         event, 2015-10-19 14:07:56. Later samples keep their spacing (30 ms).
     fgm_rate_hz: with the Equilibrium the tracks came from, the FGM file samples the model field
         at this rate (FGM burst: 128) over the interval; without, the field at the FPI sample
         times (the B that fluxrope's PADs and moments used).
-    Returns the paths written. Raises FluxropeError for an unusable root or start time.
+    Everything is checked before the first file is written (names, probes, every variable's
+    shape and values, the start, the rate, root and the target paths), and the files are
+    renamed into place together at the end: the whole export lands, or nothing does.
+    Returns the paths written. Raises FluxropeError naming what is wrong.
     """
     t0 = _start(start)
-    if not tracks:
-        raise FluxropeError("export_cdf: no tracks to export")
-    if fgm_rate_hz and equilibrium is None:
-        raise FluxropeError("export_cdf: fgm_rate_hz needs the equilibrium the tracks came from")
-    written = []
-    for index, (name, ds) in enumerate(tracks.items()):
-        probe = _probe(name, index)
+    if not isinstance(tracks, dict) or not tracks:
+        raise FluxropeError("export_cdf: tracks must be a non-empty {name: Dataset} dict")
+    if probes is not None and not isinstance(probes, dict):
+        raise FluxropeError("export_cdf: probes must be a {name: probe number} dict")
+    if fgm_rate_hz is not None:
+        if isinstance(fgm_rate_hz, bool) or not isinstance(
+                fgm_rate_hz, (int, float, np.integer, np.floating)) or not (
+                math.isfinite(fgm_rate_hz) and 0 < fgm_rate_hz <= _MAX_FGM_RATE_HZ):
+            raise FluxropeError(f"export_cdf: fgm_rate_hz = {fgm_rate_hz!r} must be a rate in "
+                                f"(0, {_MAX_FGM_RATE_HZ:g}] Hz (FGM burst: 128)")
+        if equilibrium is None:
+            raise FluxropeError("export_cdf: fgm_rate_hz needs the equilibrium the tracks came from")
+        if not hasattr(equilibrium, "field"):
+            raise FluxropeError("export_cdf: equilibrium must be the Equilibrium the tracks came from")
+    root = os.fspath(root)
+    if os.path.exists(root) and not os.path.isdir(root):
+        raise FluxropeError(f"export_cdf: root '{root}' exists and is not a folder")
+    stamp, day = t0.strftime("%Y%m%d%H%M%S"), t0.strftime("%Y/%m/%d")
+    plans, seen = [], {}
+    for name, ds in tracks.items():
+        n_rec = _check_track(name, ds)
+        probe = _probe_of(name, probes)
+        if probe in seen:
+            raise FluxropeError(f"export_cdf: spacecraft {seen[probe]!r} and {name!r} would both "
+                                f"be written as mms{probe}")
+        seen[probe] = name
         t = ds["time"].values
-        times = [t0 + dt.timedelta(seconds=float(s - t[0])) for s in t]
-        stamp = t0.strftime("%Y%m%d%H%M%S")
-        day = t0.strftime("%Y/%m/%d")
-        cfg = ds.attrs.get("config_toml", "")
-        epochs = _tt2000(times)
-        # the accumulation after each time tag: the sample spacing (30 ms in burst mode)
-        plus = int(round(float(np.median(np.diff(t))) * 1e9)) if len(t) > 1 else 30_000_000
-        out = _Out(root, probe, stamp, day, cfg, epochs, plus)
         try:
-            written.append(_write_dist(out, ds, version))
-            written.append(_write_moms(out, ds, version))
-            written.append(_write_fgm(out, ds, equilibrium, fgm_rate_hz, name))
-        except OSError as e:
-            raise FluxropeError(f"cannot write the CDF files under '{root}': {e}") from e
+            times = [t0 + dt.timedelta(seconds=float(s - t[0])) for s in t]
+        except OverflowError as e:
+            raise FluxropeError(f"export_cdf: {name}'s times do not fit a date from {t0}") from e
+        if times[-1].year > _YEARS[1]:
+            raise FluxropeError(f"export_cdf: {name}'s last sample falls in {times[-1].year}")
+        if fgm_rate_hz and (t[-1] - t[0]) * fgm_rate_hz > _MAX_FGM_SAMPLES:
+            raise FluxropeError(f"export_cdf: {fgm_rate_hz:g} Hz over {t[-1] - t[0]:g} s is more "
+                                f"than {_MAX_FGM_SAMPLES} FGM samples")
+        # the accumulation after each time tag: the sample spacing (30 ms in burst mode)
+        plus = int(round(float(np.median(np.diff(t))) * 1e9)) if n_rec > 1 else 30_000_000
+        out = _Out(root, probe, stamp, day, ds.attrs.get("config_toml", ""), _tt2000(times), plus)
+        for path in out.paths(version):
+            if os.path.lexists(path):
+                real = os.path.realpath(path)
+                if not os.path.isfile(real):
+                    raise FluxropeError(f"export_cdf: '{path}' exists and is not a regular file")
+        plans.append((name, ds, out))
+    export = _Export(root)
+    try:
+        for name, ds, out in plans:
+            out.export = export
+            _write_dist(out, ds, version)
+            _write_moms(out, ds, version)
+            _write_fgm(out, ds, equilibrium, fgm_rate_hz, name)
+        written = [path for _, path in export.done]
+        export.commit()
+    except OSError as e:
+        export.rollback()
+        raise FluxropeError(f"export_cdf: cannot write the CDF files under '{root}': "
+                            f"{e.strerror or e}" + (f" ('{e.filename}')" if e.filename else "")) from e
+    except BaseException:
+        export.rollback()
+        raise
     return written
 
 
@@ -214,14 +370,27 @@ class _Out:
     def __init__(self, root, n, stamp, day, cfg, epochs, plus_ns):
         self.root, self.n, self.stamp, self.day, self.cfg = root, n, stamp, day, cfg
         self.epochs, self.plus_ns = epochs, plus_ns
+        self.export = None
+
+    def fpi_path(self, kind, version):
+        src = f"mms{self.n}_fpi_brst_l2_{kind}"
+        return os.path.join(self.root, f"mms{self.n}", "fpi", "brst", "l2", kind, self.day,
+                            f"{src}_{self.stamp}_v{version}.cdf")
+
+    def fgm_path(self):
+        return os.path.join(self.root, f"mms{self.n}", "fgm", "brst", "l2", self.day,
+                            f"mms{self.n}_fgm_brst_l2_{self.stamp}_v{FGM_VERSION}.cdf")
+
+    def paths(self, version):
+        return [self.fpi_path("des-dist", version), self.fpi_path("des-moms", version),
+                self.fgm_path()]
 
     def fpi(self, kind, version, what):
         """A DES burst file: kind "des-dist" or "des-moms", opened with its Epoch variables."""
         src = f"mms{self.n}_fpi_brst_l2_{kind}"
-        path = os.path.join(self.root, f"mms{self.n}", "fpi", "brst", "l2", kind, self.day,
-                            f"{src}_{self.stamp}_v{version}.cdf")
-        w = _Writer(path, _global(self.n, src, f"brst_l2_{kind}", "DES>Dual Electron Spectrometer",
-                                  version, f"{src}_{self.stamp}_v{version}", self.cfg, what))
+        w = _Writer(self.export, self.fpi_path(kind, version),
+                    _global(self.n, src, f"brst_l2_{kind}", "DES>Dual Electron Spectrometer",
+                            version, f"{src}_{self.stamp}_v{version}", self.cfg, what))
         try:
             _epoch_vars(w, self.epochs, self.plus_ns)
         except BaseException as e:
@@ -348,9 +517,8 @@ def _write_fgm(out, ds, equilibrium=None, rate_hz=None, name=None):
         # TT2000 of each sample: the first FPI record's plus the offset
         epochs = epochs[0] + np.round((ts - t[0]) * 1e9).astype(np.int64)
     src = f"mms{n}_fgm_brst_l2"
-    path = os.path.join(out.root, f"mms{n}", "fgm", "brst", "l2", out.day,
-                        f"{src}_{out.stamp}_v{FGM_VERSION}.cdf")
-    with _Writer(path, _global(n, src, "brst_l2", "FGM>Fluxgate Magnetometer", FGM_VERSION,
+    path = out.fgm_path()
+    with _Writer(out.export, path, _global(n, src, "brst_l2", "FGM>Fluxgate Magnetometer", FGM_VERSION,
                                f"{src}_{out.stamp}_v{FGM_VERSION}", out.cfg,
                                "MMS FGM burst magnetic field (at the FPI sample times)")) as w:
         _epoch_vars(w, epochs, 0)

@@ -13,8 +13,10 @@ its configuration and message, and the others finish.
                             "instrument.seed": [1, 2]})
     summary = fluxrope.run_sweep(sweep, "sweep_out")
 """
+import glob
 import hashlib
 import itertools
+import math
 import os
 import tempfile
 
@@ -22,18 +24,45 @@ import numpy as np
 import xarray as xr
 
 from ._core import FluxropeError
+from ._errors import boundary
 
 __all__ = ["Sweep", "run_sweep", "load_sweep", "member_summary"]
+
+# At most this many members (values per range, and members in all): a sweep is refused before
+# anything runs rather than enumerated for ever (docs/sweep.md).
+MAX_MEMBERS = 100_000
+# Temporary member files (written beside the target, renamed into place); leftovers of a killed
+# run are removed when the next run_sweep starts.
+_TMP_PREFIX = ".fluxrope-member-"
+_TMP_SUFFIX = ".h5.tmp"
 
 
 def _values(spec, key):
     """A list of values from a list or {start, stop, num} (inclusive, linear)."""
     if isinstance(spec, dict):
-        try:
-            return list(np.linspace(float(spec["start"]), float(spec["stop"]), int(spec["num"])))
-        except KeyError as e:
-            raise FluxropeError(f"sweep: {key} as a range needs start, stop and num ({e})") from e
+        unknown = set(spec) - {"start", "stop", "num"}
+        if unknown:
+            raise FluxropeError(f"sweep: {key} as a range takes start, stop and num, not "
+                                f"{sorted(map(str, unknown))[0]}")
+        missing = [k for k in ("start", "stop", "num") if k not in spec]
+        if missing:
+            raise FluxropeError(f"sweep: {key} as a range needs start, stop and num "
+                                f"(missing {missing[0]})")
+        num = spec["num"]
+        if isinstance(num, bool) or not isinstance(num, (int, np.integer)) or not (
+                1 <= num <= MAX_MEMBERS):
+            raise FluxropeError(f"sweep: {key}.num = {num!r} must be an integer in [1, {MAX_MEMBERS}]")
+        ends = []
+        for end in ("start", "stop"):
+            v = spec[end]
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) \
+                    or not math.isfinite(v):
+                raise FluxropeError(f"sweep: {key}.{end} = {v!r} must be a finite number")
+            ends.append(float(v))
+        return list(np.linspace(ends[0], ends[1], int(num)))
     if isinstance(spec, (list, tuple, np.ndarray)) and len(spec) > 0:
+        if len(spec) > MAX_MEMBERS:
+            raise FluxropeError(f"sweep: {key} has {len(spec)} values (at most {MAX_MEMBERS})")
         return list(spec)
     raise FluxropeError(f"sweep: {key} must be a non-empty list of values or {{start, stop, num}}")
 
@@ -55,25 +84,53 @@ class Sweep:
     base: the configuration the members start from (a path, TOML text, dict or Config).
     """
 
+    @boundary
     def __init__(self, varied=None, base=None, mode="product", rows=None):
-        if mode not in ("product", "zip"):
-            raise FluxropeError(f"sweep: mode '{mode}' must be \"product\" or \"zip\"")
+        if not isinstance(mode, str) or mode not in ("product", "zip"):
+            raise FluxropeError(f"sweep: mode {mode!r} must be \"product\" or \"zip\"")
+        if varied is not None and not isinstance(varied, dict):
+            raise FluxropeError(f"sweep: varied must be a dict {{'table.key': values}}, got "
+                                f"{type(varied).__name__}")
         self.base, self.mode = base, mode
         self.keys, self.axes, self.rows = [], [], None
         if rows is not None:
-            if not rows or not all(isinstance(r, dict) for r in rows):
+            if not isinstance(rows, (list, tuple)) or not rows or not all(
+                    isinstance(r, dict) and r for r in rows):
                 raise FluxropeError("sweep: rows must be a non-empty list of {key: value} tables")
+            if len(rows) > MAX_MEMBERS:
+                raise FluxropeError(f"sweep: {len(rows)} rows (at most {MAX_MEMBERS} members)")
             self.rows = [dict(r) for r in rows]
             self.keys = sorted({k for r in rows for k in r})
         for key, spec in (varied or {}).items():
-            if "." not in key:
-                raise FluxropeError(f"sweep: '{key}' must name a table key, e.g. model.tau_z")
+            if not isinstance(key, str) or "." not in key:
+                raise FluxropeError(f"sweep: {key!r} must name a table key, e.g. model.tau_z")
+            if key in self.keys:
+                raise FluxropeError(f"sweep: {key} is varied twice (in varied and in rows)")
             self.keys.append(key)
             self.axes.append(_values(spec, key))
         if not self.keys:
             raise FluxropeError("sweep: nothing varies (give varied keys or rows)")
-        if mode == "zip" and len({len(a) for a in self.axes}) > 1:
-            raise FluxropeError("sweep: mode \"zip\" needs every varied key to have as many values")
+        if self.rows is None:
+            if mode == "zip" and len({len(a) for a in self.axes}) > 1:
+                raise FluxropeError(
+                    "sweep: mode \"zip\" needs every varied key to have as many values")
+            n = len(self.axes[0]) if mode == "zip" else math.prod(len(a) for a in self.axes)
+            if n > MAX_MEMBERS:
+                raise FluxropeError(f"sweep: {n} members (at most {MAX_MEMBERS}: split the sweep)")
+        # every key must be one the configuration knows, with a value it accepts: checked now
+        # with the first member (run_sweep checks every member before it starts)
+        self.check(self.members()[0])
+
+    def check(self, sets):
+        """The member's configuration (a Config), or the FluxropeError that names what is wrong
+        with its varied values."""
+        from . import api
+        try:
+            return api.load_config(self.base.toml if isinstance(self.base, api.Config)
+                                   else self.base, set=sets)
+        except FluxropeError as e:
+            values = ", ".join(f"{k} = {v!r}" for k, v in sets.items())
+            raise FluxropeError(f"sweep member ({values}): {e}") from e
 
     def members(self):
         """[{key: value}] in a fixed order."""
@@ -91,11 +148,15 @@ class Sweep:
         return name + ".h5"
 
 
+@boundary
 def load_sweep(path):
     """A sweep from a TOML file: the tables of a configuration (the base) plus [sweep]:
     mode = "product" | "zip", [sweep.vary] with "table.key" = [values] or {start, stop, num},
     or rows = [{...}, ...]."""
     import tomllib
+    path = os.fspath(path)
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise FluxropeError(f"sweep file '{path}' is not a regular file")
     try:
         with open(path, "rb") as f:
             doc = tomllib.load(f)
@@ -162,7 +223,7 @@ def write(path, eq, tracks):
     import h5py
     d = os.path.dirname(os.path.abspath(path))
     os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".h5.tmp", dir=d)
+    fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, suffix=_TMP_SUFFIX, dir=d)
     os.close(fd)
     try:
         with h5py.File(tmp, "w") as f:
@@ -193,6 +254,7 @@ def _summary_of_file(path):
     return {"ok": True, **member_summary(tracks)}
 
 
+@boundary
 def run_sweep(sweep, out_dir, client=None, scheduler=None, n_workers=None, backend="cpu",
               progress=True, summary_file=None):
     """Run every member of a sweep on Dask and return the summary as an xarray.Dataset.
@@ -205,11 +267,33 @@ def run_sweep(sweep, out_dir, client=None, scheduler=None, n_workers=None, backe
     (default out_dir/summary.nc). Raises FluxropeError for an unusable sweep or out_dir.
     """
     from dask.distributed import Client, LocalCluster, as_completed
-    from . import api
-    base = api._config(sweep.base)
-    os.makedirs(out_dir, exist_ok=True)
+    if not isinstance(sweep, Sweep):
+        raise FluxropeError(f"run_sweep: needs a Sweep, got {type(sweep).__name__}")
+    out_dir = os.fspath(out_dir)
+    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+        raise FluxropeError(f"run_sweep: out_dir '{out_dir}' exists and is not a folder")
+    summary_file = os.fspath(summary_file or os.path.join(out_dir, "summary.nc"))
+    if os.path.isdir(summary_file):
+        raise FluxropeError(f"run_sweep: summary_file '{summary_file}' is a folder")
     members = sweep.members()
-    paths = [os.path.join(out_dir, sweep.member_name(m)) for m in members]
+    # every member's configuration is checked before anything runs or is written
+    base = sweep.check({})
+    for m in members:
+        sweep.check(m)
+    names = [sweep.member_name(m) for m in members]
+    if len(set(names)) != len(names):
+        dup = next(n for n in names if names.count(n) > 1)
+        raise FluxropeError(f"run_sweep: two members would write the same file {dup} "
+                            "(their varied values label alike)")
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+    except OSError as e:
+        raise FluxropeError(f"run_sweep: cannot create out_dir '{out_dir}': {e.strerror}") from e
+    # what a killed run left: temporary member files (this run makes its own)
+    for stale in glob.glob(os.path.join(glob.escape(out_dir), _TMP_PREFIX + "*" + _TMP_SUFFIX)) \
+            + glob.glob(os.path.join(glob.escape(out_dir), "tmp*.h5.tmp")):
+        os.remove(stale)
+    paths = [os.path.join(out_dir, n) for n in names]
     results = [None] * len(members)
     todo = []
     for i, p in enumerate(paths):
@@ -253,7 +337,7 @@ def run_sweep(sweep, out_dir, client=None, scheduler=None, n_workers=None, backe
     summary = _summary_dataset(sweep, members, results)
     summary.attrs["members_run"] = len(todo)
     summary.attrs["members_reused"] = len(members) - len(todo)
-    summary.to_netcdf(summary_file or os.path.join(out_dir, "summary.nc"))
+    summary.to_netcdf(summary_file)
     for m, r in zip(members, results):
         if not r["ok"]:
             print(f"  failed member ({r['config']}): {r['error']}")

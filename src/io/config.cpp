@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -342,21 +343,36 @@ void seed(std::map<std::string, Value>& vals, S s, const std::vector<Key<S>>& ke
   }
 }
 
-// Where TOML allows a non-ASCII character outside a string or comment: nowhere (keys, values and
-// whitespace are ASCII). toml++ 3.3 (Debian 12's) reaches __builtin_unreachable -- undefined
-// behaviour, found by fuzz/fuzz_config.cpp -- when its whitespace test meets some non-ASCII code
-// points there, or as the first character after a line-ending backslash in a multi-line basic
-// string (toml++ issues 190 and 295, fixed upstream in 2026). Such text is refused here, before
-// toml++ sees it, with the line and column. Returns "" when the text is safe.
+// toml++ 3.3 (Debian 12's) reaches __builtin_unreachable -- undefined behaviour, found by
+// fuzz/fuzz_config.cpp -- when its whitespace test meets a code point in U+00A1..U+0499 or
+// U+2C8E..U+3087 (U+3000 aside): the generated lookup has no case for them (toml++ issues 190
+// and 295, fixed upstream in 2026). Text is checked before toml++ sees it: comments may hold any
+// UTF-8; elsewhere (keys, values, strings) those code points are refused with the line and
+// column, and any non-ASCII outside a string too (TOML allows none there). No fluxrope key or
+// value needs them. Returns "" when the text is safe.
+bool toml_unsafe_code_point(uint32_t c) {
+  return (c > 0xA0 && c <= 0x499) || (c >= 0x2C8E && c <= 0x3087 && c != 0x3000);
+}
+
 std::string unsafe_toml_character(std::string_view t) {
   size_t line = 1, line_start = 0;
-  const auto where = [&](size_t i, const char* what) {
+  const auto where = [&](size_t i, const std::string& what) {
     return fmt::format("line {}, column {}: {} (byte 0x{:02X})", line, i - line_start + 1, what,
                        static_cast<unsigned char>(t[i]));
   };
-  const auto newline = [&](size_t i) {
-    ++line;
-    line_start = i + 1;
+  const auto byte = [&](size_t i) { return static_cast<unsigned char>(t[i]); };
+  // a non-ASCII character in a string: its code point must not be one toml++ mishandles
+  const auto string_char = [&](size_t i) -> std::string {
+    const unsigned char b = byte(i);
+    const int len = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+    uint32_t c = len == 1 ? b : b & (0x3F >> (len - 1));
+    for (int k = 1; k < len; ++k) {
+      if (i + k >= t.size() || (byte(i + k) & 0xC0) != 0x80) return "";  // toml++: invalid UTF-8
+      c = (c << 6) | (byte(i + k) & 0x3F);
+    }
+    if (toml_unsafe_code_point(c))
+      return where(i, fmt::format("U+{:04X} outside a comment (the TOML parser mishandles it)", c));
+    return "";
   };
   const auto starts = [&](size_t i, std::string_view s) { return t.substr(i, s.size()) == s; };
   const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
@@ -364,41 +380,45 @@ std::string unsafe_toml_character(std::string_view t) {
   while (i < t.size()) {
     const char c = t[i];
     if (c == '\n') {
-      newline(i++);
-    } else if (c == '#') {
+      ++line;
+      line_start = ++i;
+    } else if (c == '#') {  // a comment: anything to the end of the line
       while (i < t.size() && t[i] != '\n') ++i;
-    } else if (starts(i, R"(""")") || starts(i, "'''")) {  // multi-line strings
-      const std::string_view delim = t.substr(i, 3);
-      const bool basic = delim[0] == '"';
-      i += 3;
-      while (i < t.size() && !starts(i, delim)) {
+    } else if (c == '"' || c == '\'') {  // strings, one-line or multi-line
+      const bool multi = starts(i, c == '"' ? R"(""")" : "'''");
+      const bool basic = c == '"';
+      i += multi ? 3 : 1;
+      while (i < t.size()) {
+        if (multi ? starts(i, basic ? R"(""")" : "'''") : t[i] == c) break;
         if (t[i] == '\n') {
-          newline(i++);
-        } else if (basic && t[i] == '\\') {
-          size_t j = i + 1;
-          while (j < t.size() && blank(t[j])) ++j;
-          if (j < t.size() && t[j] == '\n') {  // a line-ending backslash: whitespace is trimmed
-            while (j < t.size() && (blank(t[j]) || t[j] == '\n')) {
-              if (t[j] == '\n') newline(j);
-              ++j;
-            }
-            if (j < t.size() && static_cast<unsigned char>(t[j]) >= 0x80)
-              return where(j, "a non-ASCII character right after a line-ending backslash");
-            i = j;
-          } else {
-            i += 2;  // an escape
-          }
-        } else {
-          ++i;
+          if (!multi) break;
+          ++line;
+          line_start = i + 1;
         }
+        if (byte(i) >= 0xC0) {  // the lead byte of a UTF-8 sequence
+          const std::string bad = string_char(i);
+          if (!bad.empty()) return bad;
+        }
+        if (basic && t[i] == '\\') {
+          ++i;
+          // a line-ending backslash trims the whitespace that follows (multi-line strings)
+          while (multi && i < t.size() && (blank(t[i]) || t[i] == '\n')) {
+            if (t[i] == '\n') {
+              ++line;
+              line_start = i + 1;
+            }
+            ++i;
+          }
+          if (i < t.size() && byte(i) >= 0x80)
+            return where(i, "a non-ASCII character after a backslash (no TOML escape)");
+          if (i < t.size() && (t[i] == '"' || t[i] == '\\')) ++i;  // an escaped quote or backslash
+          continue;
+        }
+        ++i;
       }
-      i += 3;
-      for (int k = 0; k < 2 && i < t.size() && t[i] == delim[0]; ++k) ++i;  // """" ends in a quote
-    } else if (c == '"' || c == '\'') {  // one-line strings
-      ++i;
-      while (i < t.size() && t[i] != c && t[i] != '\n') i += (c == '"' && t[i] == '\\') ? 2 : 1;
-      if (i < t.size() && t[i] == c) ++i;
-    } else if (static_cast<unsigned char>(c) >= 0x80) {
+      if (i < t.size() && t[i] != '\n') i += multi ? 3 : 1;
+      for (int k = 0; multi && k < 2 && i < t.size() && t[i] == c; ++k) ++i;  // """" ends in a quote
+    } else if (byte(i) >= 0x80) {
       return where(i, "a non-ASCII character outside a string or comment (TOML allows none)");
     } else {
       ++i;

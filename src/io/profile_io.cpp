@@ -307,6 +307,8 @@ void read_fit_csv(const std::string& path, std::vector<double>& t_s, std::vector
     throw Error(fmt::format("cannot read CSV file '{}': not a regular file", path));
   std::ifstream in(path);
   if (!in) throw Error(fmt::format("cannot read CSV file '{}'", path));
+  if ((ne == nullptr) != (tpar == nullptr) || (ne == nullptr) != (tperp == nullptr))
+    throw Error("read_fit_csv: the moment columns are read all three (ne, T_par, T_perp) or none");
   const bool moments = ne != nullptr;
   const char* layout = moments ? "time_s, Bx, By, Bz, ne_cm3, T_par_eV, T_perp_eV"
                                : "time_s, Bx, By, Bz[, ne_cm3, T_par_eV, T_perp_eV]";

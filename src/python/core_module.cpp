@@ -183,7 +183,8 @@ nb::dict synth(const PyEquilibrium& e, const std::string& backend_name,
 
 NB_MODULE(_core, m) {
   m.doc() = "fluxrope's C++/CUDA engine (use the fluxrope package, not this module directly)";
-  nb::exception<Error>(m, "FluxropeError");
+  // a ValueError: what Python code catches for bad values (docs/python.md)
+  nb::exception<Error>(m, "FluxropeError", PyExc_ValueError);
   m.attr("__version__") = VERSION;
   m.def("cuda_device_count", &cuda_device_count);
   m.def("cuda_compiled", &cuda_compiled);

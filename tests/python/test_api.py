@@ -155,7 +155,7 @@ def test_export_cdf_names_places_and_marks_the_files(tmp_path, tracks):
     # an unusable root or start time: one exception type, nothing left behind
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with pytest.raises(FluxropeError, match="cannot write"):
+    with pytest.raises(FluxropeError, match="is not a folder"):
         fluxrope.export_cdf(tracks, str(blocker / "sub"))
     with pytest.raises(FluxropeError, match="ISO 8601"):
         fluxrope.export_cdf(tracks, str(tmp_path / "other"), start="yesterday")
@@ -204,6 +204,9 @@ def test_fit_from_python_and_from_the_l2_files(tmp_path):
     assert abs(r2["value"][0] - 23.0) < max(3 * r2["sigma"][0], 1e-4)
     with pytest.raises(FluxropeError, match="shape"):
         fluxrope.fit({"MMS1": {"t_s": [0, 1], "B_gse_nT": [1, 2, 3]}}, start)
+    with pytest.raises(FluxropeError, match="is not a folder"):
+        fluxrope.observations_from_l2(str(tmp_path / "empty"), "2015-10-19T14:07:56.5")
+    (tmp_path / "empty").mkdir()
     with pytest.raises(FluxropeError, match="no MMS1 FGM"):
         fluxrope.observations_from_l2(str(tmp_path / "empty"), "2015-10-19T14:07:56.5")
 

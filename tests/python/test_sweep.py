@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import fluxrope
+from fluxrope import FluxropeError
 from fluxrope import sweep as sw
 
 if os.environ.get("FLUXROPE_REQUIRE_READERS") != "1":  # run-tests.sh installs Dask and requires it
@@ -59,13 +60,23 @@ def test_cluster_gives_the_serial_members_bit_for_bit(tmp_path, cluster_client):
 
 
 def test_bad_member_is_reported_and_the_others_finish(tmp_path, cluster_client, capsys):
-    s = fluxrope.Sweep(rows=[{"instrument.sweep": "linear"}, {"instrument.sweep": "spiral"}],
-                       base=BASE)
+    # a configuration that validates but whose solve fails (the pass-0 ODE collapses: issue 15)
+    edge = {"model.alpha_r": 0.7, "model.alpha_z": 0.5, "model.B0_nT": 22.0, "model.b_z": 0.68,
+            "model.gamma": 2.2}
+    s = fluxrope.Sweep(rows=[{"instrument.seed": 1}, edge], base=BASE)
     summary = fluxrope.run_sweep(s, str(tmp_path), client=cluster_client, progress=False)
     assert list(summary["ok"].values) == [True, False]
-    assert "spiral" in summary["error"].values[1] and "instrument.sweep" in summary["error"].values[1]
+    assert "b_z" in summary["error"].values[1] and "pass 0" in summary["error"].values[1]
     assert "failed member" in capsys.readouterr().out
     assert len([f for f in os.listdir(tmp_path) if f.endswith(".h5")]) == 1
+
+
+def test_a_bad_configuration_is_refused_before_any_member_runs(tmp_path):
+    s = fluxrope.Sweep(rows=[{"instrument.sweep": "linear"}, {"instrument.sweep": "spiral"}],
+                       base=BASE)
+    with pytest.raises(FluxropeError, match="spiral"):
+        fluxrope.run_sweep(s, str(tmp_path / "out"), progress=False)
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_killed_worker_loses_no_member_and_resume_redoes_only_the_missing(tmp_path, monkeypatch):

@@ -48,7 +48,7 @@ class TrackWriter final : public ProductSink {
 // (observations and the best-fit model along every track).
 void write_fit(H5File& f, const FitResult& r, const std::vector<FitObservations>& obs);
 // CSV of time_s, Bx, By, Bz [nT, GSE] and, when the pointers are given, ne_cm3, T_par_eV,
-// T_perp_eV (a header line is allowed).
+// T_perp_eV (a header line is allowed); the three pointers are given together or not at all.
 void read_fit_csv(const std::string& path, std::vector<double>& t_s, std::vector<double>& B_gse_nT,
                   std::vector<double>* ne_cm3, std::vector<double>* T_par_eV,
                   std::vector<double>* T_perp_eV);
