@@ -16,6 +16,7 @@ PACKAGES=(
   libcli11-dev         # CLI11: command-line parsing (header-only)
   libboost-dev         # Boost.Odeint: adaptive Dormand-Prince ODE integration (header-only)
   python3 python3-venv python3-dev  # the Python package: a virtual environment, headers for the extension
+  clang-14 libclang-rt-14-dev libomp-14-dev  # the sanitizer build and libFuzzer (scripts/sanitize-tests.sh)
 )
 
 # Thrust: the CUDA toolkit's when there is one, else Debian's (the thrust-host backend needs it).

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds everything (CUDA sources too, when nvcc is present) and runs the whole test suite:
 # the C++ tests with CTest (GPU tests skip with a message when no device answers), then the
-# Python package built into build/venv and its tests (pytest), pySPEDAS and pyrfu included.
+# Python package built into build/venv and its tests (pytest), pySPEDAS and pyrfu included,
+# then the C++ tests, end-to-end runs and the fuzz targets under ASan + UBSan
+# (scripts/sanitize-tests.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
@@ -9,3 +11,4 @@ ctest --test-dir build --output-on-failure -j "$(nproc)"
 py=$(bash scripts/python-env.sh --readers | tail -1)
 FLUXROPE_EXE="$PWD/build/fluxrope" FLUXROPE_REQUIRE_READERS=1 \
   "$py" -m pytest -q -W ignore::DeprecationWarning tests/python
+bash scripts/sanitize-tests.sh
