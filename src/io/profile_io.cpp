@@ -391,13 +391,29 @@ FitObservations read_track_observations(const H5File& in, const std::string& nam
   const std::string g = track_group(in, name);
   FitObservations ob;
   ob.name = name;
+  // values the fit needs (finite, increasing times, positive moments), named with the file
+  const auto check = [&](const char* what, const std::vector<double>& v, size_t per, bool positive) {
+    for (size_t i = 0; i < v.size(); ++i)
+      if (!std::isfinite(v[i]) || (positive && !(v[i] > 0)))
+        throw Error(fmt::format("'{}': {}/{}[{}] = {} is {}", in.path(), g, what, i / per, v[i],
+                                std::isfinite(v[i]) ? "not positive" : "not finite"));
+  };
   ob.t_s = in.read_shaped(g + "/time_s", {-1});
+  check("time_s", ob.t_s, 1, false);
+  for (size_t k = 1; k < ob.t_s.size(); ++k)
+    if (!(ob.t_s[k] > ob.t_s[k - 1]))
+      throw Error(fmt::format("'{}': {}/time_s must increase strictly (time_s[{}] = {} after {})",
+                              in.path(), g, k, ob.t_s[k], ob.t_s[k - 1]));
   const int64_t n = static_cast<int64_t>(ob.t_s.size());
   ob.B_gse_nT = in.read_shaped(g + "/B_gse_nT", {n, 3});
+  check("B_gse_nT", ob.B_gse_nT, 3, false);
   if (!moments) return ob;
   ob.ne_cm3 = in.read_shaped(g + "/ne_cm3", {n});
   ob.T_par_eV = in.read_shaped(g + "/T_par_eV", {n});
   ob.T_perp_eV = in.read_shaped(g + "/T_perp_eV", {n});
+  check("ne_cm3", ob.ne_cm3, 1, true);
+  check("T_par_eV", ob.T_par_eV, 1, true);
+  check("T_perp_eV", ob.T_perp_eV, 1, true);
   if (pad_energies_eV.empty()) return ob;
   // the synth file's dense PAD (n, E, Q) at the channels nearest the asked energies
   std::vector<uint64_t> shape;

@@ -58,7 +58,8 @@ std::string track_group(const H5File& in, const std::string& name);
 BSeries read_track_bseries(const H5File& in, const std::string& name);
 // A spacecraft's observations from /tracks/<name> of a synth output: B and, with `moments`,
 // n_e, T_par, T_perp and, for each of pad_energies_eV, the dense PAD of the nearest channel.
-// Every dataset's shape is checked against time_s.
+// Every dataset's shape is checked against time_s; values must be finite, times strictly
+// increasing, moments positive (errors name the file and the dataset).
 FitObservations read_track_observations(const H5File& in, const std::string& name, bool moments,
                                         const std::vector<double>& pad_energies_eV);
 // Gaussian noise with the [fit] sigmas (round trips), seeded.
