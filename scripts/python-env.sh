@@ -2,7 +2,7 @@
 # Creates (once) the virtual environment build/venv with Debian's Python 3, installs fluxrope
 # into it from this checkout (pip install ".[test,sweep]": scikit-build-core + nanobind over the same CMake
 # project) and, with --readers, the users' tools the tests check the exported files with
-# (pySPEDAS, pyrfu; pins: FPI.md "Install hazards"). Prints the venv's python on the last line.
+# (pySPEDAS, pyrfu; pins: see below). Prints the venv's python on the last line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=build/venv

@@ -103,7 +103,7 @@ class Equilibrium:
         densities [cm^-3], V_e [km/s], j [nA/m^2], temperatures [eV]; attributes: the scales.
     history: xarray.Dataset over ``pass``: max|dB| [nT] (NaN for the closed-form pass 0),
         n_e normalization [cm^-3], seconds.
-    validity: the negativity scan of f_e (MODEL.md section 8) as a dict.
+    validity: the negativity scan of f_e (docs/physics.md §8) as a dict.
     config: the Config it was solved for; converged; backend (its name).
     """
 
@@ -142,7 +142,7 @@ class Equilibrium:
         r_km: rope-frame positions, shape (..., 3), z along the axis [km].
         v_km_s: velocities, same shape, measured in a frame moving with frame_velocity_km_s
             (rope-frame components, km/s) through the rope; (0, 0, 0) is the rope frame. A
-            spacecraft moving with U sees f_sc(r, v') = f(r, v' + U) (MODEL.md section 9).
+            spacecraft moving with U sees f_sc(r, v') = f(r, v' + U) (docs/physics.md §9).
         Returns an array of shape (...).
         """
         r = np.asarray(r_km, dtype=float)

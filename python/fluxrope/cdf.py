@@ -1,5 +1,5 @@
 """Export synthetic products as MMS Level-2 CDF files, named and placed as the real ones, so that
-pySPEDAS, pyrfu and irfu-matlab load them unchanged (../shared/FPI.md "The L2 file"). Written
+pySPEDAS, pyrfu and irfu-matlab load them unchanged (docs/python.md "The MMS Level-2 files"). Written
 with cdflib's writer. Every file says plainly, in its global attributes, that it is synthetic and
 which fluxrope version and configuration made it.
 

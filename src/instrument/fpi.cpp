@@ -7,7 +7,7 @@
 namespace fluxrope {
 
 const std::array<double, FPI_N_ENERGY>& fpi_energy_table(int parity) {
-  // FPI.md: burst tables; parity 1 = parity 0 x 1.13243 (half a log step up).
+  // docs/instrument.md: burst tables; parity 1 = parity 0 x 1.13243 (half a log step up).
   static const std::array<double, FPI_N_ENERGY> p0 = {
       10.9349, 14.0229, 17.9829, 23.0611, 29.5735, 37.9248, 48.6345, 62.3686,
       79.9812, 102.567, 131.532, 168.676, 216.308, 277.393, 355.727, 456.182,

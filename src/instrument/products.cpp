@@ -43,7 +43,7 @@ struct Frames {
   Mat3 rope_to_gse, gse_to_dbcs, dbcs_to_rope, dbcs_to_gse;
 };
 
-// Per-sample model quantities: position, field, model moments (MODEL.md section 7).
+// Per-sample model quantities: position, field, model moments (docs/physics.md §7).
 void model_quantities(const ProfileView& pv, const RadialProfile& rp, const RopeFrame& frame,
                       const Frames& fr, const Track& track, size_t row, TrackProducts& p,
                       std::vector<Vec3>& b_dbcs) {
@@ -51,7 +51,7 @@ void model_quantities(const ProfileView& pv, const RadialProfile& rp, const Rope
   const LocalPoint l = local_point(pv, r);
   p.rho_m.push_back(l.rho);
   if (l.rho > pv.field.rho_edge()) ++p.n_beyond_edge;
-  // B = B_phi phi_hat + B_z z_hat, phi_hat = (-sin, cos, 0) at the sample (MODEL.md s. 1)
+  // B = B_phi phi_hat + B_z z_hat, phi_hat = (-sin, cos, 0) at the sample (docs/physics.md s. 1)
   const Vec3 B_gse = fr.rope_to_gse * Vec3{-l.sn * l.Bphi, l.c * l.Bphi, l.Bz};
   append3(p.B_gse_T, B_gse);
   append3(p.B_lmn_T, {dot(B_gse, frame.L), dot(B_gse, frame.M), dot(B_gse, frame.N)});
@@ -110,7 +110,7 @@ void store_moments(const FpiMoments& m, const Mat3& R, size_t k, MomentSeries& o
 }
 
 // The per-sample reductions after the backend's per-bin counts: the minimum and the number of
-// negative model bins (MODEL.md section 8: they get no counts and no DEF), the PAD of dist and
+// negative model bins (docs/physics.md §8: they get no counts and no DEF), the PAD of dist and
 // the ground-system moments of dist and of the model skymap.
 void sample_products(const InstrumentSettings& s, const MomentWeights mw[2], const Frames& fr,
                      int parity, Vec3 b_dbcs, size_t k, TrackProducts& p) {

@@ -91,7 +91,7 @@ void prepare_response(const ProfileTables& profile, const ResponseTables& t,
   k.local.resize(samples.size() * per_sample);
   LocalPoint* local = k.local.data();
   const ProfileView pv = p.profile;
-  // the position at each node time of each slot: r(t) = r0 + U t (MODEL.md section 9)
+  // the position at each node time of each slot: r(t) = r0 + U t (docs/physics.md §9)
   parallel_for_cpu(static_cast<long>(samples.size()), [&](long n) {
     for (long m = 0; m < per_sample; ++m)
       local[n * per_sample + m] =

@@ -236,7 +236,7 @@ class Model {
       moments(o.T_par_eV, ms.T_par_J, EV_TO_SI, fs_.sigma_T_rel);
       moments(o.T_perp_eV, ms.T_perp_J, EV_TO_SI, fs_.sigma_T_rel);
       if (!o.pad_s3_cm6.empty()) {
-        // the dense gyro-averaged PAD at the observed energies and pitch bins (MODEL.md s. 10)
+        // the dense gyro-averaged PAD at the observed energies and pitch bins (docs/physics.md s. 10)
         InstrumentSettings is = cfg.instrument;
         is.dense_pad_energy_eV = o.pad_energy_eV;
         is.dense_pad_pitch = o.pad_pitch_bins;

@@ -1,5 +1,5 @@
 #pragma once
-// Host side of the shape integrals (MODEL.md section 6): the previous pass's field
+// Host side of the shape integrals (docs/physics.md §6): the previous pass's field
 // as a Hermite table, and the seven moments K_s^m(rho) of every population on a
 // Chebyshev grid in rho, computed by a Backend and interpolated by the solver.
 #include <array>
@@ -58,7 +58,7 @@ class ShapeTable {
 
 // Throws fluxrope::Error naming the population and the radius when b_s >= |B| somewhere in
 // the field (including its current-free continuation): population s is then not
-// normalizable (MODEL.md section 8).
+// normalizable (docs/physics.md §8).
 void check_normalizable(const ModelParams& m, const FieldTable& f);
 
 ShapeTable compute_shape_table(const ModelParams& m, const FieldTable& field, const PanelGrid& grid,

@@ -1,5 +1,5 @@
 #pragma once
-// The self-consistent flux-rope equilibrium (MODEL.md sections 5-7).
+// The self-consistent flux-rope equilibrium (docs/physics.md sections 5-7).
 //
 // Pass 0 solves the field equations with closed-form moments (mu with the local
 // field, |B(R)| ~ B_z(rho), v_perp^2 ~ v_rho^2 + v_phi^2). Every later pass k takes

@@ -1,5 +1,5 @@
 #pragma once
-// Counts and Poisson noise (issue 8 item 2, FPI.md "Counts"): the expected counts of a bin are
+// Counts and Poisson noise (issue 8 item 2, docs/instrument.md "Counts"): the expected counts of a bin are
 // N = f / A with the one-count level A = m^2 / (2 E^2 G dt); an L2 file holds f = A n and
 // sigma_f = A sqrt(n) for the recorded counts n. Counts are Poisson draws keyed by
 // (seed, spacecraft, sample, bin) through Philox, so a seed reproduces them bit for bit on any

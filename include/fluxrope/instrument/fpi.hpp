@@ -1,5 +1,5 @@
 #pragma once
-// The MMS FPI electron spectrometer (DES) burst skymap grid (FPI.md): 32 energies in
+// The MMS FPI electron spectrometer (DES) burst skymap grid (docs/instrument.md): 32 energies in
 // two alternating parity tables, 32 azimuths phi x 16 colatitudes theta of LOOK
 // directions (where particles come from; velocity = minus look), in DBCS.
 #include <array>
@@ -15,10 +15,10 @@ inline constexpr int FPI_N_PHI = 32;
 inline constexpr int FPI_N_THETA = 16;
 inline constexpr long FPI_N_BINS = static_cast<long>(FPI_N_ENERGY) * FPI_N_PHI * FPI_N_THETA;
 inline constexpr double FPI_ANGLE_WIDTH_DEG = 11.25;
-// DEF [keV/(cm^2 s sr keV)] = DEF_PER_E2F x E[eV]^2 x f[s^3/cm^6]  (= 2 E^2 f / m^2, FPI.md)
+// DEF [keV/(cm^2 s sr keV)] = DEF_PER_E2F x E[eV]^2 x f[s^3/cm^6]  (= 2 E^2 f / m^2, docs/instrument.md)
 inline constexpr double DEF_PER_E2F = 6.187e30;
 
-// Burst energy table of a parity (0 or 1) [eV], as FPI.md lists them.
+// Burst energy table of a parity (0 or 1) [eV], as docs/instrument.md lists them.
 const std::array<double, FPI_N_ENERGY>& fpi_energy_table(int parity);
 // Bin-centre angles [deg]: theta_j = 5.625 + 11.25 j (colatitude from +Z), phi_k = 5.625 + 11.25 k.
 inline double fpi_theta_deg(int j) {

@@ -1,6 +1,6 @@
 #pragma once
 // Moments of a skymap computed the way the FPI ground system computes them (issue 8 item 3,
-// FPI.md "Moments"; docs/instrument.md writes out every weight):
+// docs/instrument.md "Moments"; docs/instrument.md writes out every weight):
 //   - phi: periodic trapezoid (each of the 32 sectors weighs 2 pi / 32);
 //   - theta: trapezoid in theta of f sin(theta) over the 16 anodes padded with f = 0 at 0 and
 //     180 degrees;

@@ -41,7 +41,7 @@ struct TrackProducts {
   std::vector<double> disterr_s3_cm6;     // A sqrt(counts), or A sqrt(N) with noise off
   std::vector<double> def;                // from dist, keV/(cm^2 s sr keV); negative f -> 0
   std::vector<double> pad_s3_cm6;       // (n, energy 32, P) from dist
-  std::vector<double> pad_gyro_s3_cm6;  // (n, E, Q): dense gyro-averaged PAD (MODEL.md s. 10)
+  std::vector<double> pad_gyro_s3_cm6;  // (n, E, Q): dense gyro-averaged PAD (docs/physics.md s. 10)
   std::vector<double> f_min_s3_cm6;     // (n): of the model f
   std::vector<double> n_negative_bins;  // (n): bins with model f < 0 (zero counts, zero DEF)
   size_t n_beyond_edge = 0;             // samples with rho > rho_e (field continued current-free)

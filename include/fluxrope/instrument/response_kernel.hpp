@@ -7,7 +7,7 @@
 //           w_a w_t w_q (E_q / E_c)^2 f_sc(r(t), v(E_q, dir_a))
 //
 // The (E/E_c)^2 factor makes f_bin the count-weighted average: the expected counts of the bin
-// are N = f_bin / A(E_c) with the one-count level A = m^2 / (2 E_c^2 G dt) (FPI.md), exactly
+// are N = f_bin / A(E_c) with the one-count level A = m^2 / (2 E_c^2 G dt) (docs/instrument.md), exactly
 // the passband integral of the count rate. The weights of each dimension sum to 1, so a
 // dimension of zero width collapses to one node of weight 1 and f_bin = f_sc at the centre.
 // One host/device item function (response_item) serves every backend; the CPU backend runs
@@ -72,7 +72,7 @@ FLUXROPE_HD inline double response_item(const ResponseProblem& p, long item) {
       for (int q = 0; q < p.n_en; ++q) {
         const Vec3 v_sc = p.speed[e0 + q] * dir;
         acc += (wat * p.speed_w[e0 + q]) *
-               electron_f_at(p.profile, loc[t], v_sc + smp.U_rope);  // MODEL.md section 9
+               electron_f_at(p.profile, loc[t], v_sc + smp.U_rope);  // docs/physics.md §9
       }
     }
   }

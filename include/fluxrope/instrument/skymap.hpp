@@ -1,6 +1,6 @@
 #pragma once
 // Host side of the skymap products: run the skymap kernel on a Backend, and bin a
-// skymap into an instrument-style pitch-angle distribution (FPI.md).
+// skymap into an instrument-style pitch-angle distribution (docs/instrument.md).
 #include <vector>
 
 #include "fluxrope/engine/backend.hpp"
@@ -45,7 +45,7 @@ inline const char* pad_weighting_name(PadWeighting w) {
 struct InstrumentSettings {
   int pad_bins = 18;  // equal pitch-angle bins over [0, 180] deg
   PadWeighting pad_weighting = PadWeighting::Unweighted;
-  // dense gyro-averaged PAD (MODEL.md section 10): energies, pitch nodes at the centres of
+  // dense gyro-averaged PAD (docs/physics.md §10): energies, pitch nodes at the centres of
   // dense_pad_pitch equal bins, trapezoidal gyrophase nodes
   std::vector<double> dense_pad_energy_eV =
       std::vector<double>(fpi_energy_table(0).begin(), fpi_energy_table(0).end());
@@ -74,7 +74,7 @@ GyroPadSetup make_gyro_pad_setup(const ProfileTables& profile, const std::vector
 GyroPadSetup make_gyro_pad_setup(const ProfileTables& profile, const std::vector<Vec3>& r_rope,
                                  const std::vector<Vec3>& U_rope, const InstrumentSettings& s);
 
-// Dense gyro-averaged PADs (MODEL.md section 10) at rope-frame positions r for a spacecraft
+// Dense gyro-averaged PADs (docs/physics.md §10) at rope-frame positions r for a spacecraft
 // moving with U: (N, energy, pitch) in s^3/cm^6, on the settings' dense grid.
 std::vector<double> synth_gyro_pads(Backend& backend, const ProfileTables& profile,
                                     const std::vector<Vec3>& r_rope, Vec3 U_rope,

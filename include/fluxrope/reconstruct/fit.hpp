@@ -22,7 +22,7 @@ struct FitObservations {
   std::vector<double> t_s;        // sample times [s], the configuration's time axis
   std::vector<double> B_gse_nT;   // (n, 3)
   std::vector<double> ne_cm3, T_par_eV, T_perp_eV;
-  // optional: the gyro-averaged PAD (MODEL.md section 10, spacecraft frame) at chosen energies,
+  // optional: the gyro-averaged PAD (docs/physics.md §10, spacecraft frame) at chosen energies,
   // (n, E, Q) on Q equal pitch bins over 0-180 deg (centres), as synth's pad_gyro_s3_cm6
   std::vector<double> pad_energy_eV;
   int pad_pitch_bins = 0;
@@ -45,7 +45,7 @@ struct FitResult {
   bool converged = false;
   std::string stop_reason;
   RunConfig best;                // the configuration at the best fit
-  NegativityReport negativity;   // the validity scan at the best fit (MODEL.md section 8)
+  NegativityReport negativity;   // the validity scan at the best fit (docs/physics.md §8)
 };
 
 // progress(iteration, chi2) after each Jacobian (may be empty).
