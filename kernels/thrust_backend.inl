@@ -51,6 +51,20 @@ struct CountsItems {
   CountsProblem p;
   FLUXROPE_HD void operator()(long item) const { counts_item(p, item); }
 };
+struct MomentItems {
+  ReductionProblem p;
+  double* out;
+  FLUXROPE_HD void operator()(long s) const { moment_item(p, s, out); }
+};
+struct PadBinItems {
+  ReductionProblem p;
+  FLUXROPE_HD void operator()(long i) const { pad_bins_item(p, i); }
+};
+struct PadItems {
+  ReductionProblem p;
+  double* out;
+  FLUXROPE_HD void operator()(long i) const { pad_item(p, i, out); }
+};
 struct PointItems {
   PointProblem p;
   FLUXROPE_HD double operator()(long item) const { return point_item(p, item); }
@@ -110,14 +124,7 @@ class ThrustBackend : public Backend {
   }
 
   void skymaps(const SkymapProblem& p, std::vector<double>& out) override {
-    SkymapProblem d = p;
-    FLUXROPE_THRUST("skymaps (upload)", {
-      d.profile = resident(p.profile);
-      d.velocity_dir = upload(dirs_, p.velocity_dir, static_cast<size_t>(FPI_N_PHI) * FPI_N_THETA);
-      d.speed = upload(speed_, p.speed, 2 * static_cast<size_t>(FPI_N_ENERGY));
-      d.samples = upload(skymap_samples_, p.samples, static_cast<size_t>(p.n_samples));
-    });
-    map("skymaps (skymap_item)", p.n_items(), SkymapItems{d}, out);
+    map("skymaps (skymap_item)", p.n_items(), SkymapItems{device_skymap(p)}, out);
   }
 
   void gyro_pads(const GyroPadProblem& p, std::vector<double>& out) override {
@@ -135,22 +142,7 @@ class ThrustBackend : public Backend {
   }
 
   void response_skymaps(const ResponseProblem& p, std::vector<double>& out) override {
-    ResponseProblem d = p;
-    const size_t n_dir = static_cast<size_t>(FPI_N_PHI) * FPI_N_THETA * p.n_ang;
-    const size_t n_speed = 2 * static_cast<size_t>(FPI_N_ENERGY) * p.n_en;
-    FLUXROPE_THRUST("response_skymaps (upload)", {
-      d.profile = resident(p.profile);
-      d.node_dir = upload(dirs_, p.node_dir, n_dir);
-      d.node_w = upload(node_w_, p.node_w, static_cast<size_t>(FPI_N_THETA) * p.n_ang);
-      d.speed = upload(speed_, p.speed, n_speed);
-      d.speed_w = upload(speed_w_, p.speed_w, n_speed);
-      d.slot_of = upload(slot_of_, p.slot_of, static_cast<size_t>(FPI_N_PHI) * FPI_N_ENERGY);
-      d.time_w = upload(time_w_, p.time_w, static_cast<size_t>(p.n_time));
-      d.samples = upload(response_samples_, p.samples, static_cast<size_t>(p.n_samples));
-      d.local = upload(local_, p.local,
-                       static_cast<size_t>(p.n_samples) * p.n_slots * static_cast<size_t>(p.n_time));
-    });
-    map("response_skymaps (response_item)", p.n_items(), ResponseItems{d}, out);
+    map("response_skymaps (response_item)", p.n_items(), ResponseItems{device_response(p)}, out);
   }
 
   void points(const PointProblem& p, std::vector<double>& out) override {
@@ -193,7 +185,52 @@ class ThrustBackend : public Backend {
     });
   }
 
+  void reduce(const SkymapSource& src, const ReductionProblem& r, std::vector<double>& out) override {
+    // the skymaps into out_ on the device, where they stay
+    if (src.response) {
+      ResponseProblem d = device_response(*src.response);
+      run_into_out("reduce (response_item)", src.response->n_items(), ResponseItems{d});
+    } else {
+      SkymapProblem d = device_skymap(*src.centre);
+      run_into_out("reduce (skymap_item)", src.centre->n_items(), SkymapItems{d});
+    }
+    ReductionProblem d = r;
+    const size_t rows = static_cast<size_t>(r.n_samples) * r.row_width();
+    FLUXROPE_THRUST("reduce (upload)", {
+      d.sky = thrust::raw_pointer_cast(out_.data());
+      d.dir = upload(red_dir_, r.dir, static_cast<size_t>(FPI_N_PHI) * FPI_N_THETA);
+      d.parity = upload(parity_, r.parity, static_cast<size_t>(r.n_samples));
+      d.b_unit = upload(b_unit_, r.b_unit, static_cast<size_t>(r.n_samples));
+      d.weights = upload(weights_, r.weights, 2);
+      d.one_count = r.one_count ? upload(one_count_, r.one_count, 2 * static_cast<size_t>(FPI_N_ENERGY))
+                                : nullptr;
+      d.pad_channel = r.n_channel > 0 ? upload(channel_, r.pad_channel, static_cast<size_t>(r.n_channel))
+                                      : nullptr;
+      bin_of_.resize(static_cast<size_t>(r.n_bin_items()));
+      d.bin_of = thrust::raw_pointer_cast(bin_of_.data());
+      red_.assign(rows, 0.0);
+    });
+    double* o = thrust::raw_pointer_cast(red_.data());
+    FLUXROPE_THRUST("reduce (moment_item, pad_bins_item, pad_item)", {
+      thrust::for_each_n(thrust::counting_iterator<long>(0), r.n_moment_items(), MomentItems{d, o});
+      thrust::for_each_n(thrust::counting_iterator<long>(0), r.n_bin_items(), PadBinItems{d});
+      thrust::for_each_n(thrust::counting_iterator<long>(0), r.n_pad_items(), PadItems{d, o});
+      out.resize(rows);
+      thrust::copy(red_.begin(), red_.end(), out.begin());
+    });
+  }
+
  private:
+  // items(i) for i < n into out_ on the device (resized, not cleared), where it stays.
+  template <class Items>
+  void run_into_out(const char* what, long n, const Items& items) {
+    FLUXROPE_THRUST(what, {
+      out_.resize(static_cast<size_t>(n));
+      thrust::transform(thrust::counting_iterator<long>(0), thrust::counting_iterator<long>(n),
+                        out_.begin(), items);
+    });
+  }
+
   // out[i] = items(i) for i < n on the device, copied back into out (resized, not cleared).
   template <class Items>
   void map(const char* what, long n, const Items& items, std::vector<double>& out) {
@@ -204,6 +241,36 @@ class ThrustBackend : public Backend {
       out.resize(static_cast<size_t>(n));
       thrust::copy(out_.begin(), out_.end(), out.begin());
     });
+  }
+
+  // p with its arrays on the device.
+  SkymapProblem device_skymap(const SkymapProblem& p) {
+    SkymapProblem d = p;
+    FLUXROPE_THRUST("skymaps (upload)", {
+      d.profile = resident(p.profile);
+      d.velocity_dir = upload(dirs_, p.velocity_dir, static_cast<size_t>(FPI_N_PHI) * FPI_N_THETA);
+      d.speed = upload(speed_, p.speed, 2 * static_cast<size_t>(FPI_N_ENERGY));
+      d.samples = upload(skymap_samples_, p.samples, static_cast<size_t>(p.n_samples));
+    });
+    return d;
+  }
+  ResponseProblem device_response(const ResponseProblem& p) {
+    ResponseProblem d = p;
+    const size_t n_dir = static_cast<size_t>(FPI_N_PHI) * FPI_N_THETA * p.n_ang;
+    const size_t n_speed = 2 * static_cast<size_t>(FPI_N_ENERGY) * p.n_en;
+    FLUXROPE_THRUST("response_skymaps (upload)", {
+      d.profile = resident(p.profile);
+      d.node_dir = upload(dirs_, p.node_dir, n_dir);
+      d.node_w = upload(node_w_, p.node_w, static_cast<size_t>(FPI_N_THETA) * p.n_ang);
+      d.speed = upload(speed_, p.speed, n_speed);
+      d.speed_w = upload(speed_w_, p.speed_w, n_speed);
+      d.slot_of = upload(slot_of_, p.slot_of, static_cast<size_t>(FPI_N_PHI) * FPI_N_ENERGY);
+      d.time_w = upload(time_w_, p.time_w, static_cast<size_t>(p.n_time));
+      d.samples = upload(response_samples_, p.samples, static_cast<size_t>(p.n_samples));
+      d.local = upload(local_, p.local,
+                       static_cast<size_t>(p.n_samples) * p.n_slots * static_cast<size_t>(p.n_time));
+    });
+    return d;
   }
 
   // The profile's tables on the device, uploaded again only when the host tables change.
@@ -240,6 +307,10 @@ class ThrustBackend : public Backend {
   DeviceVector<int> parity_;
   DeviceVector<std::uint32_t> key_;
   DeviceVector<std::int32_t> counts_;
+  DeviceVector<Vec3> red_dir_, b_unit_;
+  DeviceVector<MomentWeights> weights_;
+  DeviceVector<int> channel_, bin_of_;
+  DeviceVector<double> red_;
 };
 
 }  // namespace

@@ -204,7 +204,8 @@ TEST_F(Cli, FitRecoversASyntheticCrossing) {
   const CliRun r = run(
       "fit --input " + truth +
       " --set fit.free=[\\\"B0_nT\\\",\\\"center_L_km\\\"] --set geometry.duration_s=0.6"
-      " --set geometry.t_start_s=-0.3 --noise-seed 4 --strict -o " + out());
+      " --set geometry.t_start_s=-0.3 --set instrument.response=centre --noise-seed 4 --strict -o " +
+      out());
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("1 sigma"), std::string::npos) << r.output;
   fluxrope::H5File f(out(), fluxrope::H5File::Mode::Read);

@@ -375,6 +375,9 @@ struct ModelFitOptions {
   std::vector<std::string> csv;      // NAME=FILE
   std::vector<std::string> moments = {"MMS1"};  // spacecraft whose n_e, T_par, T_perp are used
   std::vector<double> pad_energies;  // eV: gyro-averaged PAD values at these energies (--input)
+  std::vector<int> pad_channels;     // instrument PAD cells at these channels (--input)
+  bool model_moments = false;        // --input: the model's true moments instead of moments_fpi
+  std::string backend = "auto";      // where the forward model's skymaps are synthesized
   long noise_seed = 0;               // with noise_seed_given: Gaussian noise with the [fit] sigmas
   bool noise_seed_given = false;
   std::string toml;                  // best-fit configuration file
@@ -397,6 +400,13 @@ int cmd_fit(CommonOptions& o, const ModelFitOptions& fo) {
       throw Error(fmt::format("--pad-energies {}: energies must be in [0.01, 1e6] eV", e));
   if (!fo.pad_energies.empty() && fo.input.empty())
     throw Error("--pad-energies needs --input (a synth output with the dense PADs)");
+  for (int c : fo.pad_channels)
+    if (c < 0 || c >= FPI_N_ENERGY)
+      throw Error(fmt::format("--pad-channels {}: channels are 0-31 (of each sample's table)", c));
+  if (!fo.pad_channels.empty() && fo.input.empty())
+    throw Error("--pad-channels needs --input (a synth output with the skymaps)");
+  if (fo.model_moments && fo.input.empty())
+    throw Error("--model-moments needs --input (a synth output)");
   if (fo.noise_seed_given && fo.noise_seed < 0)
     throw Error(fmt::format("--noise-seed {} must be >= 0", fo.noise_seed));
   AtomicOutput out(o.output);
@@ -415,7 +425,10 @@ int cmd_fit(CommonOptions& o, const ModelFitOptions& fo) {
     H5File in(fo.input, H5File::Mode::Read);
     for (const SpacecraftSpec& spec : cfg.geometry.spacecraft)
       obs.push_back(read_track_observations(in, spec.name, with_moments(spec.name),
-                                            fo.pad_energies));
+                                            fo.pad_energies, !fo.model_moments,
+                                            with_moments(spec.name) ? fo.pad_channels
+                                                                    : std::vector<int>{},
+                                            &cfg.instrument));
   } else {
     const std::vector<std::string> files = csv_files(fo.csv, cfg);
     for (size_t k = 0; k < files.size(); ++k) {
@@ -430,12 +443,23 @@ int cmd_fit(CommonOptions& o, const ModelFitOptions& fo) {
   if (fo.noise_seed_given) add_fit_noise(obs, cfg.fit, static_cast<uint64_t>(fo.noise_seed));
   fmt::print("fluxrope {} fit: {} free parameters ({}), {} spacecraft\n", VERSION,
              cfg.fit.free.size(), fmt::join(cfg.fit.free, ", "), obs.size());
-  const FitResult r = fit_job(cfg, obs, [](int it, double chi2) {
-    fmt::print("  Jacobian {:>3}: chi^2 = {:.6g}\n", it, chi2);
-    std::fflush(stdout);
-  });
-  fmt::print("\n{} ({} iterations, {} equilibrium solves, {:.1f} s)\n", r.stop_reason, r.iterations,
-             r.solves, r.seconds);
+  for (const FitObservations& ob : obs)
+    if (!ob.ne_cm3.empty() || !ob.ipad_s3_cm6.empty())
+      fmt::print("  {}: moments {} ({}){}\n", ob.name,
+                 cfg.fit.moments == "model" || (cfg.fit.moments == "auto" && !ob.fpi_moments)
+                     ? "against the model's moments"
+                     : "against the ground-system moments of synthesized skymaps",
+                 ob.fpi_moments ? "observed: FPI moments" : "observed: model moments",
+                 ob.ipad_s3_cm6.empty() ? "" : ", instrument PAD cells");
+  const FitResult r = fit_job(
+      cfg, obs,
+      [](int it, double chi2) {
+        fmt::print("  Jacobian {:>3}: chi^2 = {:.6g}\n", it, chi2);
+        std::fflush(stdout);
+      },
+      fo.backend);
+  fmt::print("\n{} ({} iterations, {} equilibrium solves, {} forward-model evaluations, {:.1f} s)\n",
+             r.stop_reason, r.iterations, r.solves, r.evaluations, r.seconds);
   fmt::print("  {:<14} {:>14} {:>12} {:>14}\n", "parameter", "best fit", "1 sigma", "start");
   for (size_t i = 0; i < r.names.size(); ++i)
     fmt::print("  {:<14} {:>14.6g} {:>12.3g} {:>14.6g}{}\n", r.names[i], r.value[i], r.sigma[i],
@@ -443,8 +467,8 @@ int cmd_fit(CommonOptions& o, const ModelFitOptions& fo) {
   fmt::print("  sigmas from the covariance (J^T J)^-1 scaled by chi^2/dof = {:.4g} / {} = {:.4g}\n",
              r.chi2, r.dof, r.chi2 / static_cast<double>(r.dof));
   for (size_t k = 0; k < r.chi2_labels.size(); ++k)
-    fmt::print("  chi^2/N {:<14} {:8.3f}  (N = {})\n", r.chi2_labels[k], r.chi2_per_dof[k],
-               r.n_per_label[k]);
+    fmt::print("  chi^2/N {:<22} {:8.3f}  (N = {}, p = {:.2g})\n", r.chi2_labels[k],
+               r.chi2_per_dof[k], r.n_per_label[k], r.p_value[k]);
   for (const std::string& w : r.warnings) fmt::print(stderr, "warning: {}\n", w);
   if (r.negativity.n_negative > 0)
     fmt::print(stderr,
@@ -469,10 +493,12 @@ int cmd_fit(CommonOptions& o, const ModelFitOptions& fo) {
   toml_out.commit();
   fmt::print("\nwrote {} and the best-fit configuration {} (fluxrope synth --config {})\n",
              o.output, toml_path, toml_path);
-  bool bad = !r.converged;
+  bool bad = !r.converged || !r.poor.empty();
   for (bool b : r.at_bound) bad = bad || b;
   if (fo.strict && bad) {
-    fmt::print(stderr, "fluxrope: error: the fit did not converge or ends at a bound (--strict)\n");
+    fmt::print(stderr,
+               "fluxrope: error: the fit did not converge, ends at a bound or does not describe the "
+               "observations (chi^2/N above fit.warn_chi2_per_n) (--strict)\n");
     return 3;
   }
   return 0;
@@ -554,12 +580,25 @@ int main(int argc, char** argv) {
                    "with --input: also fit the gyro-averaged PAD at these energies [eV] (the "
                    "--moments spacecraft)")
       ->delimiter(',');
+  mfit_cmd
+      ->add_option("--pad-channels", mfit.pad_channels,
+                   "with --input: also fit the instrument-style PAD cells of these channels (0-31 "
+                   "of each sample's own table; the --moments spacecraft)")
+      ->delimiter(',');
+  mfit_cmd->add_flag("--model-moments", mfit.model_moments,
+                     "with --input: observe the model's true moments (ne_cm3, ...) instead of the "
+                     "ground system's moments_fpi");
+  mfit_cmd->add_option("--backend", mfit.backend,
+                       "where the forward model's skymaps are synthesized: cpu, cuda, thrust-host, "
+                       "auto")
+      ->capture_default_str();
   auto* noise_seed_opt = mfit_cmd->add_option(
       "--noise-seed", mfit.noise_seed,
       "add Gaussian noise with the [fit] sigmas to the observations (round trips)");
   mfit_cmd->add_option("--toml", mfit.toml, "best-fit configuration (default OUTPUT_best.toml)");
   mfit_cmd->add_flag("--strict", mfit.strict,
-                     "exit non-zero when the fit does not converge or ends at a bound");
+                     "exit non-zero when the fit does not converge, ends at a bound or has a "
+                     "chi^2/N above fit.warn_chi2_per_n");
 
   try {
     app.parse(argc, argv);

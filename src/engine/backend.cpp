@@ -112,6 +112,26 @@ class CpuBackend final : public Backend {
   void counts(const CountsProblem& p) override {
     parallel_for_cpu(p.n_items(), [&](long i) { counts_item(p, i); });
   }
+  void reduce(const SkymapSource& src, const ReductionProblem& r_in,
+              std::vector<double>& out) override {
+    if (src.response)
+      response_skymaps(*src.response, sky_);
+    else
+      skymaps(*src.centre, sky_);
+    ReductionProblem r = r_in;
+    r.sky = sky_.data();
+    bin_of_.resize(static_cast<size_t>(r.n_bin_items()));
+    r.bin_of = bin_of_.data();
+    out.assign(static_cast<size_t>(r.n_samples) * r.row_width(), 0.0);
+    double* o = out.data();
+    parallel_for_cpu(r.n_moment_items(), [&](long s) { moment_item(r, s, o); });
+    parallel_for_cpu(r.n_bin_items(), [&](long i) { pad_bins_item(r, i); });
+    parallel_for_cpu(r.n_pad_items(), [&](long i) { pad_item(r, i, o); });
+  }
+
+ private:
+  std::vector<double> sky_;  // the batch's skymaps, reused from call to call
+  std::vector<int> bin_of_;
 };
 
 }  // namespace

@@ -45,62 +45,22 @@ MomentWeights moment_weights(const double* energy_eV, const MomentSettings& s) {
   return w;
 }
 
-FpiMoments fpi_moments(const double* sky, const MomentWeights& w, Vec3 b) {
-  // One pass for n, n V and the second moment sum m <v v>; a second for the heat flux,
-  // which needs V. f in s^3/cm^6 -> s^3/m^6 (1e12).
+FpiMoments fpi_moments(const double* sky, const MomentWeights& w, Vec3 b, const double* A) {
+  static const std::vector<Vec3> dir = make_fpi_tables().velocity_dir;
+  double o[N_MOMENT_OUT];
+  skymap_moments(sky, w, dir.data(), b, false, A, o);
   FpiMoments m;
   m.n_energies_used = w.n_used;
-  double n = 0.0, M[9] = {};
-  Vec3 flux;
-  // the bins' velocity directions (minus look), once for every call
-  static const std::vector<Vec3> dir = make_fpi_tables().velocity_dir;
-  for (int k = 0; k < FPI_N_PHI; ++k)
-    for (int j = 0; j < FPI_N_THETA; ++j) {
-      const Vec3 d = dir[k * FPI_N_THETA + j];
-      const double wa = 1e12 * w.w_phi * w.w_theta[j];
-      const double* f = sky + (static_cast<size_t>(k) * FPI_N_THETA + j) * FPI_N_ENERGY;
-      double s0 = 0.0, s1 = 0.0, s2 = 0.0;
-      for (int i = 0; i < FPI_N_ENERGY; ++i) {
-        const double c = w.W[i] * f[i];
-        s0 += c;
-        s1 += c * w.v[i];
-        s2 += c * w.v[i] * w.v[i];
-      }
-      n += wa * s0;
-      flux = flux + (wa * s1) * d;
-      const double dd[3] = {d.x, d.y, d.z};
-      for (int r = 0; r < 3; ++r)
-        for (int c = 0; c < 3; ++c) M[3 * r + c] += wa * s2 * dd[r] * dd[c];
-    }
-  m.n_m3 = n;
-  if (!(n > 0.0)) return m;
-  m.V_m_s = (1.0 / n) * flux;
-  const double V[3] = {m.V_m_s.x, m.V_m_s.y, m.V_m_s.z};
-  for (int r = 0; r < 3; ++r)
-    for (int c = 0; c < 3; ++c) m.P_Pa[3 * r + c] = M_ELECTRON * (M[3 * r + c] - n * V[r] * V[c]);
-  // q = (m / 2) int |v - V|^2 (v - V) f d^3v
-  Vec3 q;
-  for (int k = 0; k < FPI_N_PHI; ++k)
-    for (int j = 0; j < FPI_N_THETA; ++j) {
-      const Vec3 d = dir[k * FPI_N_THETA + j];
-      const double wa = 1e12 * w.w_phi * w.w_theta[j];
-      const double* f = sky + (static_cast<size_t>(k) * FPI_N_THETA + j) * FPI_N_ENERGY;
-      for (int i = 0; i < FPI_N_ENERGY; ++i) {
-        if (w.W[i] == 0.0) continue;
-        const Vec3 c = w.v[i] * d - m.V_m_s;
-        q = q + (wa * w.W[i] * f[i] * norm2(c)) * c;
-      }
-    }
-  m.q_W_m2 = (0.5 * M_ELECTRON) * q;
-  const double bn = std::sqrt(norm2(b));
-  const Vec3 u = (1.0 / bn) * b;
-  const double bb[3] = {u.x, u.y, u.z};
-  double Ppar = 0.0;
-  for (int r = 0; r < 3; ++r)
-    for (int c = 0; c < 3; ++c) Ppar += bb[r] * m.P_Pa[3 * r + c] * bb[c];
-  const double trace = m.P_Pa[0] + m.P_Pa[4] + m.P_Pa[8];
-  m.T_par_J = Ppar / n;
-  m.T_perp_J = 0.5 * (trace - Ppar) / n;
+  m.n_m3 = o[MOM_N];
+  m.V_m_s = {o[MOM_V], o[MOM_V + 1], o[MOM_V + 2]};
+  for (int i = 0; i < 9; ++i) m.P_Pa[i] = o[MOM_P + i];
+  m.q_W_m2 = {o[MOM_Q], o[MOM_Q + 1], o[MOM_Q + 2]};
+  m.T_par_J = o[MOM_T_PAR];
+  m.T_perp_J = o[MOM_T_PERP];
+  m.sigma_n_m3 = o[MOM_SIGMA_N];
+  m.sigma_V_m_s = {o[MOM_SIGMA_V], o[MOM_SIGMA_V + 1], o[MOM_SIGMA_V + 2]};
+  m.sigma_T_par_J = o[MOM_SIGMA_T_PAR];
+  m.sigma_T_perp_J = o[MOM_SIGMA_T_PERP];
   return m;
 }
 

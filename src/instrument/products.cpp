@@ -83,6 +83,10 @@ void resize_moments(MomentSeries& m, size_t n) {
   m.T_par_J.resize(n);
   m.T_perp_J.resize(n);
   m.q_gse_W_m2.resize(3 * n);
+  m.sigma_n_m3.resize(n);
+  m.sigma_V_gse_m_s.resize(3 * n);
+  m.sigma_T_par_J.resize(n);
+  m.sigma_T_perp_J.resize(n);
 }
 
 void store_moments(const FpiMoments& m, const Mat3& R, size_t k, MomentSeries& out) {
@@ -107,13 +111,25 @@ void store_moments(const FpiMoments& m, const Mat3& R, size_t k, MomentSeries& o
     }
   out.T_par_J[k] = m.T_par_J;
   out.T_perp_J[k] = m.T_perp_J;
+  out.sigma_n_m3[k] = m.sigma_n_m3;
+  out.sigma_T_par_J[k] = m.sigma_T_par_J;
+  out.sigma_T_perp_J[k] = m.sigma_T_perp_J;
+  const double sv[3] = {m.sigma_V_m_s.x, m.sigma_V_m_s.y, m.sigma_V_m_s.z};
+  for (int a = 0; a < 3; ++a) {
+    const double ra[3] = {rows[a].x, rows[a].y, rows[a].z};
+    double v = 0.0;
+    for (int i = 0; i < 3; ++i) v += ra[i] * ra[i] * sv[i] * sv[i];
+    out.sigma_V_gse_m_s[3 * k + a] = std::sqrt(v);
+  }
 }
 
 // The per-sample reductions after the backend's per-bin counts: the minimum and the number of
 // negative model bins (docs/physics.md §8: they get no counts and no DEF), the PAD of dist and
 // the ground-system moments of dist and of the model skymap.
-void sample_products(const InstrumentSettings& s, const MomentWeights mw[2], const Frames& fr,
-                     int parity, Vec3 b_dbcs, size_t k, TrackProducts& p) {
+void sample_products(const InstrumentSettings& s, const MomentWeights mw[2],
+                     const double* one_count, const Frames& fr, int parity, Vec3 b_dbcs, size_t k,
+                     TrackProducts& p) {
+  const double* A = one_count + parity * FPI_N_ENERGY;
   const size_t off = k * FPI_N_BINS;
   const double* fm = p.dist_model_s3_cm6.data() + off;
   double fmin = std::numeric_limits<double>::infinity();
@@ -127,9 +143,9 @@ void sample_products(const InstrumentSettings& s, const MomentWeights mw[2], con
   const std::vector<double> pad =
       pad_from_skymap(p.dist_s3_cm6.data() + off, b_dbcs, s.pad_bins, s.pad_weighting);
   std::copy(pad.begin(), pad.end(), p.pad_s3_cm6.begin() + k * pad.size());
-  store_moments(fpi_moments(p.dist_s3_cm6.data() + off, mw[parity], b_dbcs), fr.dbcs_to_gse, k,
-                p.fpi);
-  store_moments(fpi_moments(fm, mw[parity], b_dbcs), fr.dbcs_to_gse, k, p.fpi_model);
+  store_moments(fpi_moments(p.dist_s3_cm6.data() + off, mw[parity], b_dbcs, A), fr.dbcs_to_gse,
+                k, p.fpi);
+  store_moments(fpi_moments(fm, mw[parity], b_dbcs, A), fr.dbcs_to_gse, k, p.fpi_model);
 }
 
 }  // namespace
@@ -282,7 +298,8 @@ SynthResult synthesize_event(Backend& backend, const ProfileTables& profile,
       result.timing.kernel_s += counts_s;
       // per sample on the host: negativity, PAD, moments
       parallel_for_cpu(static_cast<long>(sg.n), [&](long k) {
-        sample_products(instrument, mw, fr, t.parity[sg.row0 + k], b_dbcs[k], k, p);
+        sample_products(instrument, mw, one_count.data(), fr, t.parity[sg.row0 + k], b_dbcs[k], k,
+                        p);
       });
       result.timing.host_s += seconds_since(t0) - counts_s;
       TrackSummary& ts = result.tracks[sg.track];
@@ -314,8 +331,10 @@ ModelSeries model_along_track(const ProfileTables& profile, const RadialProfile&
   for (size_t k = 0; k < track.time_s.size(); ++k)
     model_quantities(pv, profile_source, frame, fr, track, k, p, b_dbcs);
   ModelSeries m;
-  for (size_t k = 0; k < track.time_s.size(); ++k)
+  for (size_t k = 0; k < track.time_s.size(); ++k) {
     m.B_gse_T.push_back({p.B_gse_T[3 * k], p.B_gse_T[3 * k + 1], p.B_gse_T[3 * k + 2]});
+    m.Ve_gse_m_s.push_back({p.Ve_gse_m_s[3 * k], p.Ve_gse_m_s[3 * k + 1], p.Ve_gse_m_s[3 * k + 2]});
+  }
   m.ne_m3 = std::move(p.ne_m3);
   m.T_par_J = std::move(p.T_par_J);
   m.T_perp_J = std::move(p.T_perp_J);
@@ -338,6 +357,10 @@ class MemorySink final : public ProductSink {
       cat(to.T_par_J, from.T_par_J);
       cat(to.T_perp_J, from.T_perp_J);
       cat(to.q_gse_W_m2, from.q_gse_W_m2);
+      cat(to.sigma_n_m3, from.sigma_n_m3);
+      cat(to.sigma_V_gse_m_s, from.sigma_V_gse_m_s);
+      cat(to.sigma_T_par_J, from.sigma_T_par_J);
+      cat(to.sigma_T_perp_J, from.sigma_T_perp_J);
     };
     all.n += p.n;
     all.n_beyond_edge += p.n_beyond_edge;

@@ -96,49 +96,47 @@ std::vector<double> synth_gyro_pads(Backend& backend, const ProfileTables& profi
   return out;
 }
 
-std::vector<double> pad_from_skymap(const double* skymap, Vec3 b_dbcs, int n_pitch,
-                                    PadWeighting weighting) {
+namespace {
+// The pitch bin of every (phi, theta) bin against b_dbcs (reduction_kernel.hpp).
+std::vector<int> pitch_bins(Vec3 b_dbcs, int n_pitch) {
   const double bnorm = std::sqrt(norm2(b_dbcs));
   if (!(bnorm > 0) || !std::isfinite(bnorm))
     throw Error(fmt::format("pitch angles need a finite non-zero field, got ({}, {}, {})",
                             b_dbcs.x, b_dbcs.y, b_dbcs.z));
+  static const FpiTables fpi = make_fpi_tables();
   const Vec3 b = (1.0 / bnorm) * b_dbcs;
-  const double dphi = FPI_ANGLE_WIDTH_DEG * constants::PI / 180.0;
-  const size_t cells = static_cast<size_t>(FPI_N_ENERGY) * n_pitch;
-  // sum / weight over the bins of a pitch bin; for the pyrfu estimator per phi sector first
-  // (sector_sum / sector_n), whose means then enter sum / weight with weight 1 each.
-  std::vector<double> sum(cells, 0.0), weight(cells, 0.0), sector_sum(cells), sector_n(cells);
-  const bool per_sector = weighting == PadWeighting::PhiOfThetaMeans;
-  for (int k = 0; k < FPI_N_PHI; ++k) {
-    std::fill(sector_sum.begin(), sector_sum.end(), 0.0);
-    std::fill(sector_n.begin(), sector_n.end(), 0.0);
-    for (int j = 0; j < FPI_N_THETA; ++j) {
-      const Vec3 v = -1.0 * fpi_look_direction(k, j);
-      const double alpha = std::acos(std::clamp(dot(v, b), -1.0, 1.0)) * 180.0 / constants::PI;
-      const double bin = alpha / (180.0 / n_pitch);  // in [0, n_pitch] for a finite field
-      const int q = bin >= 0 ? std::min(n_pitch - 1, static_cast<int>(bin)) : 0;
-      const double th1 = (fpi_theta_deg(j) - 0.5 * FPI_ANGLE_WIDTH_DEG) * constants::PI / 180.0;
-      const double th2 = (fpi_theta_deg(j) + 0.5 * FPI_ANGLE_WIDTH_DEG) * constants::PI / 180.0;
-      const double w =
-          weighting == PadWeighting::SolidAngle ? dphi * (std::cos(th1) - std::cos(th2)) : 1.0;
-      const double* f = skymap + (static_cast<size_t>(k) * FPI_N_THETA + j) * FPI_N_ENERGY;
-      std::vector<double>& s = per_sector ? sector_sum : sum;
-      std::vector<double>& n = per_sector ? sector_n : weight;
-      for (int i = 0; i < FPI_N_ENERGY; ++i) {
-        s[static_cast<size_t>(i) * n_pitch + q] += w * f[i];
-        n[static_cast<size_t>(i) * n_pitch + q] += w;
-      }
+  std::vector<int> bin_of(FPI_N_PHI * FPI_N_THETA);
+  for (int a = 0; a < FPI_N_PHI * FPI_N_THETA; ++a)
+    bin_of[a] = pad_pitch_bin(fpi.velocity_dir[a], b, n_pitch);
+  return bin_of;
+}
+}  // namespace
+
+PadCells pad_cells(const double* skymap, Vec3 b_dbcs, const std::vector<int>& channels, int n_pitch,
+                   PadWeighting weighting, const double* one_count) {
+  const std::vector<int> bin_of = pitch_bins(b_dbcs, n_pitch);
+  PadCells c;
+  for (int i : channels)
+    for (int q = 0; q < n_pitch; ++q) {
+      double v, s, n;
+      pad_cell(skymap, bin_of.data(), i, q, weighting, false, one_count[i], &v, &s, &n);
+      c.value.push_back(v);
+      c.sigma.push_back(s);
+      c.counts.push_back(n);
     }
-    if (per_sector)
-      for (size_t m = 0; m < cells; ++m)
-        if (sector_n[m] > 0) {
-          sum[m] += sector_sum[m] / sector_n[m];
-          weight[m] += 1.0;
-        }
-  }
-  for (size_t m = 0; m < sum.size(); ++m)
-    sum[m] = weight[m] > 0 ? sum[m] / weight[m] : std::numeric_limits<double>::quiet_NaN();
-  return sum;
+  return c;
+}
+
+std::vector<double> pad_from_skymap(const double* skymap, Vec3 b_dbcs, int n_pitch,
+                                    PadWeighting weighting) {
+  // the cells of reduction_kernel.hpp, as every backend computes them (the fit's PADs)
+  const std::vector<int> bin_of = pitch_bins(b_dbcs, n_pitch);
+  std::vector<double> pad(static_cast<size_t>(FPI_N_ENERGY) * n_pitch);
+  for (int i = 0; i < FPI_N_ENERGY; ++i)
+    for (int q = 0; q < n_pitch; ++q)
+      pad_cell(skymap, bin_of.data(), i, q, weighting, false, 0.0,
+               &pad[static_cast<size_t>(i) * n_pitch + q], nullptr, nullptr);
+  return pad;
 }
 
 }  // namespace fluxrope

@@ -59,7 +59,8 @@ const std::set<std::string>& instrument_keys() {
 const std::set<std::string>& fit_keys() {
   static const std::set<std::string> k = {"free",        "bounds",         "sigma_B_nT",
                                           "sigma_n_rel", "sigma_T_rel",    "sigma_pad_rel",
-                                          "max_iterations", "rel_step"};
+                                          "max_iterations", "rel_step",    "sigma_V_km_s",
+                                          "moments",     "likelihood",     "warn_chi2_per_n"};
   return k;
 }
 const std::set<std::string>& output_keys() {
@@ -450,6 +451,19 @@ FitSettings fit_from(const toml::table& t, const std::string& where) {
     if (key == "sigma_pad_rel") f.sigma_pad_rel = number_in(n, 1e-6, 10, what, "must be positive");
     if (key == "max_iterations") f.max_iterations = integer_in(n, 1, 10000, what);
     if (key == "rel_step") f.rel_step = number_in(n, 1e-10, 0.1, what, "must be in (0, 0.1]");
+    if (key == "sigma_V_km_s") f.sigma_V_km_s = number_in(n, 1e-6, 1e4, what, "must be positive (km/s)");
+    if (key == "warn_chi2_per_n")
+      f.warn_chi2_per_n = number_in(n, 1e-3, 1e12, what, "must be positive");
+    if (key == "moments" || key == "likelihood") {
+      const auto v = n.value<std::string>();
+      const bool ok = v && (key == "moments" ? (*v == "auto" || *v == "instrument" || *v == "model")
+                                             : (*v == "gaussian" || *v == "poisson"));
+      if (!ok)
+        throw Error(fmt::format("{} must be {}", what,
+                                key == "moments" ? "\"auto\", \"instrument\" or \"model\""
+                                                 : "\"gaussian\" or \"poisson\""));
+      (key == "moments" ? f.moments : f.likelihood) = *v;
+    }
   }
   return f;
 }
@@ -560,6 +574,16 @@ std::string render_event_toml(const GeometrySettings& g, const InstrumentSetting
   o << fmt::format("sigma_T_rel    = {}   # of T_par and T_perp, relative\n", fit.sigma_T_rel);
   o << fmt::format("sigma_pad_rel  = {}   # of gyro-averaged PAD values, relative\n",
                    fit.sigma_pad_rel);
+  o << fmt::format("sigma_V_km_s   = {}   # of each electron velocity component [km/s]\n",
+                   fit.sigma_V_km_s);
+  o << fmt::format("moments        = \"{}\"   # \"auto\", \"instrument\" (ground-system moments of "
+                   "synthesized skymaps) or \"model\"\n",
+                   fit.moments);
+  o << fmt::format("likelihood     = \"{}\"   # \"gaussian\" or \"poisson\" (instrument PAD cells' "
+                   "counts)\n",
+                   fit.likelihood);
+  o << fmt::format("warn_chi2_per_n = {}   # chi^2/N of a quantity above this: a warning\n",
+                   fit.warn_chi2_per_n);
   o << fmt::format("max_iterations = {}\n", fit.max_iterations);
   o << fmt::format("rel_step       = {}   # finite-difference step, relative\n", fit.rel_step);
   return o.str();

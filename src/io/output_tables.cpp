@@ -145,6 +145,12 @@ std::vector<OutputArray> track_row_arrays(const TrackProducts& p, const Instrume
     a.push_back(scaled(g + "T_par_eV", m->T_par_J, EV_TO_SI, "eV", {n}, "time"));
     a.push_back(scaled(g + "T_perp_eV", m->T_perp_J, EV_TO_SI, "eV", {n}, "time"));
     a.push_back(scaled(g + "q_gse_mW_m2", m->q_gse_W_m2, 1e-3, "mW/m^2", {n, 3}, "time,gse"));
+    // counting statistics (the L2 _err variables' role; docs/fit.md)
+    a.push_back(scaled(g + "sigma_n_cm3", m->sigma_n_m3, CM3_TO_SI, "cm^-3", {n}, "time"));
+    a.push_back(scaled(g + "sigma_V_gse_km_s", m->sigma_V_gse_m_s, KM_S_TO_SI, "km/s", {n, 3},
+                       "time,gse"));
+    a.push_back(scaled(g + "sigma_T_par_eV", m->sigma_T_par_J, EV_TO_SI, "eV", {n}, "time"));
+    a.push_back(scaled(g + "sigma_T_perp_eV", m->sigma_T_perp_J, EV_TO_SI, "eV", {n}, "time"));
   }
   return a;
 }

@@ -234,44 +234,65 @@ void write_fit(H5File& f, const FitResult& r, const std::vector<FitObservations>
   f.attr("/fit", "solves", static_cast<int64_t>(r.solves));
   f.attr("/fit", "seconds", r.seconds);
   f.attr("/fit", "best_config_toml", render_toml(r.best));
-  // what was fitted, and the best-fit model along each track (figure: examples/fig_fit.py)
-  auto cpu = make_cpu_backend();
-  const Equilibrium eq = solve_job(r.best, *cpu);
-  const RopeFrame frame =
-      make_rope_frame(r.best.geometry.L_gse, r.best.geometry.M_gse, r.best.geometry.N_gse);
-  for (const FitObservations& o : obs) {
+  {
+    std::vector<double> pv = r.p_value;
+    f.write("/fit/p_value", pv, "1", "quantity");
+    f.attr("/fit/p_value", "description",
+           std::string("P(chi^2_N >= chi^2) per quantity: small when the model or the sigmas are wrong"));
+    std::string poor;
+    for (const std::string& q : r.poor) poor += (poor.empty() ? "" : "; ") + q;
+    f.attr("/fit", "poor_quantities", poor);
+    f.attr("/fit", "rejected_steps", static_cast<int64_t>(r.rejected_steps));
+    f.attr("/fit", "evaluations", static_cast<int64_t>(r.evaluations));
+  }
+  // what was fitted, and the forward model at the best fit (figure: examples/fig_fit.py)
+  for (size_t oi = 0; oi < obs.size(); ++oi) {
+    const FitObservations& o = obs[oi];
+    const FitPrediction& m = r.predictions[oi];
     const std::string g = "/fit/tracks/" + o.name;
     f.group(g);
-    const uint64_t k = o.t_s.size();
+    const uint64_t k = o.t_s.size(), nf = o.n_fpi();
     f.write(g + "/time_s", o.t_s, "s", "time");
     f.write(g + "/observed_B_gse_nT", o.B_gse_nT, {k, 3}, "nT", "time,gse");
-    if (!o.ne_cm3.empty()) f.write(g + "/observed_ne_cm3", o.ne_cm3, "cm^-3", "time");
-    if (!o.T_par_eV.empty()) f.write(g + "/observed_T_par_eV", o.T_par_eV, "eV", "time");
-    if (!o.T_perp_eV.empty()) f.write(g + "/observed_T_perp_eV", o.T_perp_eV, "eV", "time");
+    f.write(g + "/model_B_gse_nT", m.B_gse_nT, {k, 3}, "nT", "time,gse");
+    const bool fpi_axis = !o.t_fpi_s.empty();
+    const char* ax = fpi_axis ? "fpi_time" : "time";
+    if (fpi_axis) f.write(g + "/fpi_time_s", o.t_fpi_s, "s", "fpi_time");
+    f.attr(g, "moments", m.moments);
+    auto pair = [&](const std::string& what, const std::vector<double>& ob,
+                    const std::vector<double>& model, const char* units) {
+      if (ob.empty()) return;
+      f.write(g + "/observed_" + what, ob, units, ax);
+      f.write(g + "/model_" + what, model, units, ax);
+    };
+    pair("ne_cm3", o.ne_cm3, m.ne_cm3, "cm^-3");
+    pair("T_par_eV", o.T_par_eV, m.T_par_eV, "eV");
+    pair("T_perp_eV", o.T_perp_eV, m.T_perp_eV, "eV");
+    if (!o.V_gse_km_s.empty()) {
+      f.write(g + "/observed_Ve_gse_km_s", o.V_gse_km_s, {nf, 3}, "km/s", std::string(ax) + ",gse");
+      f.write(g + "/model_Ve_gse_km_s", m.V_gse_km_s, {nf, 3}, "km/s", std::string(ax) + ",gse");
+    }
     if (!o.pad_s3_cm6.empty()) {
-      f.write(g + "/observed_pad_s3_cm6", o.pad_s3_cm6,
-              {k, o.pad_energy_eV.size(), static_cast<uint64_t>(o.pad_pitch_bins)}, "s^3/cm^6",
-              "time,pad_energy,pad_pitch");
+      const std::vector<uint64_t> shape{nf, o.pad_energy_eV.size(),
+                                        static_cast<uint64_t>(o.pad_pitch_bins)};
+      const std::string axes = std::string(ax) + ",pad_energy,pad_pitch";
+      f.write(g + "/observed_pad_s3_cm6", o.pad_s3_cm6, shape, "s^3/cm^6", axes);
+      f.write(g + "/model_pad_s3_cm6", m.pad_s3_cm6, shape, "s^3/cm^6", axes);
       f.write(g + "/pad_energy_eV", o.pad_energy_eV, "eV", "pad_energy");
     }
-    const SpacecraftSpec* spec = nullptr;
-    for (const SpacecraftSpec& s : r.best.geometry.spacecraft)
-      if (s.name == o.name) spec = &s;
-    const ModelSeries m = model_along_track(eq.tables, eq.result.profile, frame,
-                                            r.best.instrument.dbcs_to_gse,
-                                            make_track(r.best.geometry, frame, *spec, o.t_s));
-    std::vector<double> B, ne, tpar, tperp;
-    for (const Vec3& b : m.B_gse_T)
-      for (double c : {b.x, b.y, b.z}) B.push_back(c / NT_TO_SI);
-    for (size_t i = 0; i < k; ++i) {
-      ne.push_back(m.ne_m3[i] / CM3_TO_SI);
-      tpar.push_back(m.T_par_J[i] / EV_TO_SI);
-      tperp.push_back(m.T_perp_J[i] / EV_TO_SI);
+    if (!o.ipad_s3_cm6.empty()) {
+      const std::vector<uint64_t> shape{nf, o.ipad_channel.size(),
+                                        static_cast<uint64_t>(o.ipad_pitch_bins)};
+      const std::string axes = std::string(ax) + ",pad_channel,pitch";
+      f.write(g + "/observed_ipad_s3_cm6", o.ipad_s3_cm6, shape, "s^3/cm^6", axes);
+      f.write(g + "/model_ipad_s3_cm6", m.ipad_s3_cm6, shape, "s^3/cm^6", axes);
+      if (!o.ipad_counts.empty()) {
+        f.write(g + "/observed_ipad_counts", o.ipad_counts, shape, "counts", axes);
+        f.write(g + "/model_ipad_counts", m.ipad_counts, shape, "counts", axes);
+      }
+      std::vector<double> ch(o.ipad_channel.begin(), o.ipad_channel.end());
+      f.write(g + "/pad_channel", ch, "1", "pad_channel");
     }
-    f.write(g + "/model_B_gse_nT", B, {k, 3}, "nT", "time,gse");
-    f.write(g + "/model_ne_cm3", ne, "cm^-3", "time");
-    f.write(g + "/model_T_par_eV", tpar, "eV", "time");
-    f.write(g + "/model_T_perp_eV", tperp, "eV", "time");
   }
 }
 
@@ -387,7 +408,9 @@ BSeries read_track_bseries(const H5File& in, const std::string& name) {
 }
 
 FitObservations read_track_observations(const H5File& in, const std::string& name, bool moments,
-                                        const std::vector<double>& pad_energies_eV) {
+                                        const std::vector<double>& pad_energies_eV, bool fpi,
+                                        const std::vector<int>& pad_channels,
+                                        const InstrumentSettings* instrument) {
   const std::string g = track_group(in, name);
   FitObservations ob;
   ob.name = name;
@@ -408,12 +431,68 @@ FitObservations read_track_observations(const H5File& in, const std::string& nam
   ob.B_gse_nT = in.read_shaped(g + "/B_gse_nT", {n, 3});
   check("B_gse_nT", ob.B_gse_nT, 3, false);
   if (!moments) return ob;
-  ob.ne_cm3 = in.read_shaped(g + "/ne_cm3", {n});
-  ob.T_par_eV = in.read_shaped(g + "/T_par_eV", {n});
-  ob.T_perp_eV = in.read_shaped(g + "/T_perp_eV", {n});
-  check("ne_cm3", ob.ne_cm3, 1, true);
-  check("T_par_eV", ob.T_par_eV, 1, true);
-  check("T_perp_eV", ob.T_perp_eV, 1, true);
+  if (in.exists(g + "/parity")) {
+    const std::vector<double> par = in.read_shaped(g + "/parity", {n});
+    for (size_t k = 0; k < par.size(); ++k) {
+      if (par[k] != 0.0 && par[k] != 1.0)
+        throw Error(fmt::format("'{}': {}/parity[{}] = {} must be 0 or 1", in.path(), g, k, par[k]));
+      ob.parity.push_back(static_cast<int>(par[k]));
+    }
+  }
+  if (fpi) {
+    // what the ground system reports from the Poisson counts, with its counting statistics
+    const std::string m = g + "/moments_fpi/";
+    ob.fpi_moments = true;
+    ob.ne_cm3 = in.read_shaped(m + "n_cm3", {n});
+    ob.T_par_eV = in.read_shaped(m + "T_par_eV", {n});
+    ob.T_perp_eV = in.read_shaped(m + "T_perp_eV", {n});
+    ob.V_gse_km_s = in.read_shaped(m + "V_gse_km_s", {n, 3});
+    check("moments_fpi/n_cm3", ob.ne_cm3, 1, true);
+    check("moments_fpi/T_par_eV", ob.T_par_eV, 1, true);
+    check("moments_fpi/T_perp_eV", ob.T_perp_eV, 1, true);
+    check("moments_fpi/V_gse_km_s", ob.V_gse_km_s, 3, false);
+    if (in.exists(m + "sigma_n_cm3")) {
+      ob.sigma_ne_cm3 = in.read_shaped(m + "sigma_n_cm3", {n});
+      ob.sigma_T_par_eV = in.read_shaped(m + "sigma_T_par_eV", {n});
+      ob.sigma_T_perp_eV = in.read_shaped(m + "sigma_T_perp_eV", {n});
+      ob.sigma_V_gse_km_s = in.read_shaped(m + "sigma_V_gse_km_s", {n, 3});
+      for (const auto& [what, v] : {std::pair<const char*, const std::vector<double>*>{
+                                        "moments_fpi/sigma_n_cm3", &ob.sigma_ne_cm3},
+                                    {"moments_fpi/sigma_T_par_eV", &ob.sigma_T_par_eV},
+                                    {"moments_fpi/sigma_T_perp_eV", &ob.sigma_T_perp_eV},
+                                    {"moments_fpi/sigma_V_gse_km_s", &ob.sigma_V_gse_km_s}})
+        check(what, *v, 1, false);
+    }
+  } else {
+    ob.ne_cm3 = in.read_shaped(g + "/ne_cm3", {n});
+    ob.T_par_eV = in.read_shaped(g + "/T_par_eV", {n});
+    ob.T_perp_eV = in.read_shaped(g + "/T_perp_eV", {n});
+    check("ne_cm3", ob.ne_cm3, 1, true);
+    check("T_par_eV", ob.T_par_eV, 1, true);
+    check("T_perp_eV", ob.T_perp_eV, 1, true);
+  }
+  if (!pad_channels.empty()) {
+    // the instrument-style PAD of the recorded skymaps, binned against the recorded field
+    const InstrumentSettings is = instrument ? *instrument : InstrumentSettings{};
+    const std::vector<double> dist =
+        in.read_shaped(g + "/dist_s3_cm6", {n, FPI_N_PHI, FPI_N_THETA, FPI_N_ENERGY});
+    check("dist_s3_cm6", dist, FPI_N_BINS, false);
+    ob.ipad_channel = pad_channels;
+    ob.ipad_pitch_bins = is.pad_bins;
+    const Mat3 gse_to_dbcs = transpose(is.dbcs_to_gse);
+    for (int64_t k = 0; k < n; ++k) {
+      const int par = ob.parity.empty() ? static_cast<int>(k % 2) : ob.parity[static_cast<size_t>(k)];
+      double A[FPI_N_ENERGY];
+      for (int i = 0; i < FPI_N_ENERGY; ++i)
+        A[i] = one_count_level_s3_cm6(fpi_energy_table(par)[i], is.counts.g_dt(i));
+      const Vec3 b = gse_to_dbcs * Vec3{ob.B_gse_nT[3 * k], ob.B_gse_nT[3 * k + 1], ob.B_gse_nT[3 * k + 2]};
+      const PadCells c = pad_cells(dist.data() + k * FPI_N_BINS, b, pad_channels, is.pad_bins,
+                                   is.pad_weighting, A);
+      ob.ipad_s3_cm6.insert(ob.ipad_s3_cm6.end(), c.value.begin(), c.value.end());
+      ob.sigma_ipad_s3_cm6.insert(ob.sigma_ipad_s3_cm6.end(), c.sigma.begin(), c.sigma.end());
+      ob.ipad_counts.insert(ob.ipad_counts.end(), c.counts.begin(), c.counts.end());
+    }
+  }
   if (pad_energies_eV.empty()) return ob;
   // the synth file's dense PAD (n, E, Q) at the channels nearest the asked energies
   std::vector<uint64_t> shape;
@@ -447,6 +526,7 @@ void add_fit_noise(std::vector<FitObservations>& obs, const FitSettings& s, uint
   std::normal_distribution<double> g(0.0, 1.0);
   for (FitObservations& o : obs) {
     for (double& b : o.B_gse_nT) b += s.sigma_B_nT * g(rng);
+    if (o.fpi_moments) continue;  // FPI moments and PADs carry the noise of their counts
     for (double& v : o.ne_cm3) v *= 1.0 + s.sigma_n_rel * g(rng);
     for (double& v : o.T_par_eV) v *= 1.0 + s.sigma_T_rel * g(rng);
     for (double& v : o.T_perp_eV) v *= 1.0 + s.sigma_T_rel * g(rng);

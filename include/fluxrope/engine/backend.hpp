@@ -9,11 +9,18 @@
 #include "fluxrope/equilibrium/shape_kernel.hpp"
 #include "fluxrope/instrument/counts_kernel.hpp"
 #include "fluxrope/instrument/gyro_pad_kernel.hpp"
+#include "fluxrope/instrument/reduction_kernel.hpp"
 #include "fluxrope/instrument/response_kernel.hpp"
 #include "fluxrope/instrument/skymap_kernel.hpp"
 #include "fluxrope/model/point_kernel.hpp"
 
 namespace fluxrope {
+
+// Where reduce() takes its skymaps from: exactly one of the two.
+struct SkymapSource {
+  const ResponseProblem* response = nullptr;  // response-averaged skymaps
+  const SkymapProblem* centre = nullptr;      // bin-centre skymaps
+};
 
 class Backend {
  public:
@@ -36,6 +43,13 @@ class Backend {
   virtual void points(const PointProblem& p, std::vector<double>& out) = 0;
   // counts_item(p, item) for every item: fills p's output arrays (host pointers).
   virtual void counts(const CountsProblem& p) = 0;
+  // The instrument forward model of a batch (issue 16, the fit): the skymaps of `source` (the
+  // response kernel, or the bin-centre kernel) stay where they are computed, the reductions r
+  // (moment_item, pad_bins_item, pad_item of reduction_kernel.hpp) run on them there, and only
+  // the reductions come back: out is (r.n_samples, r.row_width()). r.sky and r.bin_of are the
+  // backend's own; r's other arrays are host pointers.
+  virtual void reduce(const SkymapSource& source, const ReductionProblem& r,
+                      std::vector<double>& out) = 0;
 };
 
 std::unique_ptr<Backend> make_cpu_backend();

@@ -14,6 +14,7 @@
 
 #include "fluxrope/core/vec3.hpp"
 #include "fluxrope/instrument/fpi.hpp"
+#include "fluxrope/instrument/reduction_kernel.hpp"
 
 namespace fluxrope {
 
@@ -31,21 +32,20 @@ struct FpiMoments {
   Vec3 q_W_m2;                               // heat flux, skymap axes
   double T_par_J = 0.0, T_perp_J = 0.0;      // against the given field direction
   int n_energies_used = 0;
+  // counting statistics (reduction_kernel.hpp), when one-count levels were given; else 0
+  double sigma_n_m3 = 0.0, sigma_T_par_J = 0.0, sigma_T_perp_J = 0.0;
+  Vec3 sigma_V_m_s;
 };
 
-// Quadrature weights of one energy table (32 channels, eV) for these settings: the energy
-// weights W_i [m^3/s^3 per (s^3/m^6)] such that n = sum_i W_i sum_angles w_angle f, and the
-// corrected speeds v_i [m/s] (0 and weight 0 for a dropped bin).
-struct MomentWeights {
-  std::array<double, FPI_N_ENERGY> W{}, v{};
-  std::array<double, FPI_N_THETA> w_theta{};  // includes sin(theta) and the padded trapezoid
-  double w_phi = 0.0;
-  int n_used = 0;
-};
+// The weights of one energy table (32 channels, eV) for these settings (MomentWeights:
+// reduction_kernel.hpp, where the moments themselves are computed).
 MomentWeights moment_weights(const double* energy_eV, const MomentSettings& s);
 
 // Moments of one skymap (phi 32, theta 16, energy 32) in s^3/cm^6; b is the field direction in
-// the skymap's axes (for T_par, T_perp). Negative f enters as it is.
-FpiMoments fpi_moments(const double* skymap_s3_cm6, const MomentWeights& w, Vec3 b);
+// the skymap's axes (for T_par, T_perp). Negative f enters as it is. With one_count (the 32
+// one-count levels A of the skymap's table, s^3/cm^6) the sigmas from the counting statistics.
+// The host face of skymap_moments (reduction_kernel.hpp), which every backend runs.
+FpiMoments fpi_moments(const double* skymap_s3_cm6, const MomentWeights& w, Vec3 b,
+                       const double* one_count = nullptr);
 
 }  // namespace fluxrope

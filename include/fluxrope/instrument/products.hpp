@@ -24,6 +24,9 @@ struct MomentSeries {
   std::vector<double> P_gse_Pa;     // (n, 3, 3)
   std::vector<double> T_par_J, T_perp_J;  // (n): against the model field
   std::vector<double> q_gse_W_m2;   // (n, 3)
+  // counting statistics of n, V (GSE; per-component variances rotated, covariances dropped),
+  // T_par, T_perp from var f = A f of each bin (reduction_kernel.hpp)
+  std::vector<double> sigma_n_m3, sigma_V_gse_m_s, sigma_T_par_J, sigma_T_perp_J;
 };
 
 // Rows [row0, row0 + n) of one track.
@@ -64,6 +67,7 @@ double profile_at(const std::vector<double>& f, double h, double rho);
 struct ModelSeries {
   std::vector<Vec3> B_gse_T;
   std::vector<double> ne_m3, T_par_J, T_perp_J;
+  std::vector<Vec3> Ve_gse_m_s;  // electron bulk velocity, spacecraft frame
 };
 ModelSeries model_along_track(const ProfileTables& profile, const RadialProfile& profile_source,
                               const RopeFrame& frame, const Mat3& dbcs_to_gse, const Track& track);

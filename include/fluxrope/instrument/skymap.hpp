@@ -29,11 +29,7 @@ SkymapSetup make_skymap_setup(const ProfileTables& profile,
 std::vector<double> synth_skymaps(Backend& backend, const ProfileTables& profile,
                                   const std::vector<SkymapSample>& samples);
 
-// How skymap bins are averaged within a pitch-angle bin: Unweighted (a plain mean over the bins,
-// pySPEDAS mms_pad_fpi), SolidAngle (weighted by each bin's solid angle), PhiOfThetaMeans (pyrfu
-// get_pitch_angle_dist: the mean over theta within each phi sector, then the mean over the phi
-// sectors that have any, which weighs bins unequally).
-enum class PadWeighting { Unweighted, SolidAngle, PhiOfThetaMeans };
+// PadWeighting (how bins are averaged within a pitch bin): reduction_kernel.hpp.
 // The config spelling: "unweighted", "solid_angle", "pyrfu".
 inline const char* pad_weighting_name(PadWeighting w) {
   return w == PadWeighting::SolidAngle        ? "solid_angle"
@@ -90,5 +86,13 @@ std::vector<double> synth_gyro_pads(Backend& backend, const ProfileTables& profi
 // a pitch bin no skymap bin falls in is NaN.
 std::vector<double> pad_from_skymap(const double* skymap, Vec3 b_dbcs, int n_pitch,
                                     PadWeighting weighting);
+
+// Chosen cells of that PAD, (channel, pitch) each: values, their sigmas from var f = A f and the
+// counts sum f / A of their bins, given the skymap's 32 one-count levels A (reduction_kernel.hpp).
+struct PadCells {
+  std::vector<double> value, sigma, counts;
+};
+PadCells pad_cells(const double* skymap, Vec3 b_dbcs, const std::vector<int>& channels, int n_pitch,
+                   PadWeighting weighting, const double* one_count);
 
 }  // namespace fluxrope

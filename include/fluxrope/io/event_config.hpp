@@ -30,6 +30,12 @@ struct FitSettings {
   double sigma_n_rel = 0.01;  // density, relative
   double sigma_T_rel = 0.01;  // T_par, T_perp, relative
   double sigma_pad_rel = 0.05;  // PAD values, relative
+  double sigma_V_km_s = 10.0;   // each component of the electron velocity, where no sigma is given
+  // what observed moments are compared with: "auto" (the instrument's for FPI moments, else the
+  // model's), "instrument" (the ground-system moments of synthesized skymaps), "model"
+  std::string moments = "auto";
+  std::string likelihood = "gaussian";  // "poisson": deviance of the instrument PAD cells' counts
+  double warn_chi2_per_n = 3.0;  // a quantity of a spacecraft above this is a warning (--strict)
   int max_iterations = 40;    // Levenberg-Marquardt iterations (function evaluations: more)
   double rel_step = 1e-4;     // finite-difference step, relative to the parameter's scale
 };

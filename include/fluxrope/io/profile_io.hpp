@@ -60,9 +60,17 @@ BSeries read_track_bseries(const H5File& in, const std::string& name);
 // n_e, T_par, T_perp and, for each of pad_energies_eV, the dense PAD of the nearest channel.
 // Every dataset's shape is checked against time_s; values must be finite, times strictly
 // increasing, moments positive (errors name the file and the dataset).
+// With fpi (the default) the moments are the track's moments_fpi (what the ground system computes
+// from the Poisson counts) with their counting-statistics sigmas, V and the parities; without, the
+// model's true moments (ne_cm3, T_par_eV, T_perp_eV). pad_channels: the instrument-style PAD of the
+// track's dist at those channels of each sample's table, binned against the recorded field, with
+// the sigmas and counts of each cell (one-count levels of `instrument`).
 FitObservations read_track_observations(const H5File& in, const std::string& name, bool moments,
-                                        const std::vector<double>& pad_energies_eV);
-// Gaussian noise with the [fit] sigmas (round trips), seeded.
+                                        const std::vector<double>& pad_energies_eV, bool fpi = true,
+                                        const std::vector<int>& pad_channels = {},
+                                        const InstrumentSettings* instrument = nullptr);
+// Gaussian noise with the [fit] sigmas (round trips), seeded: on the field, and on the moments and
+// gyro PADs unless they are FPI moments (which carry the noise of their counts already).
 void add_fit_noise(std::vector<FitObservations>& obs, const FitSettings& s, uint64_t seed);
 void write_solver_history(H5File& f, const SolveResult& r, const SolverSettings& s,
                           const std::string& backend);
