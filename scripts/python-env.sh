@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Creates (once) the virtual environment build/venv with Debian's Python 3, installs fluxrope
-# into it from this checkout (pip install ".[test,sweep]": scikit-build-core + nanobind over the same CMake
+# into it from this checkout (pip install ".[test,sweep,posterior]": scikit-build-core + nanobind over the same CMake
 # project) and, with --readers, the users' tools the tests check the exported files with
 # (pySPEDAS, pyrfu; pins: see below). Prints the venv's python on the last line.
 set -euo pipefail
@@ -11,7 +11,7 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 py="$venv/bin/python"
 "$py" -m pip install -q --upgrade pip >&2
-"$py" -m pip install -q ".[test,sweep]" >&2
+"$py" -m pip install -q ".[test,sweep,posterior]" >&2
 if [ "${1:-}" = "--readers" ]; then
   # pySPEDAS 2.2.2 asks for geopack >= 1.0.13, whose import downloads IGRF coefficients (it
   # fails offline); pyrfu imports geopack, 1.0.10 does not download. Both work with 1.0.10.

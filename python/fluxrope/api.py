@@ -228,29 +228,31 @@ def fit_center(tracks, config=None, levels_nT=None):
     return _core.fit_center(_config(config), names, ts, Bs, list(levels_nT or []))
 
 
-@boundary
-def fit(observations, config=None, moments=("MMS1",), pad_energies_eV=None):
-    """Fit the configuration's [fit] free parameters to observations (docs/fit.md).
+_OBS_SERIES = ("B_gse_nT", "t_fpi_s", "ne_cm3", "T_par_eV", "T_perp_eV", "V_gse_km_s",
+               "sigma_ne_cm3", "sigma_T_par_eV", "sigma_T_perp_eV", "sigma_V_gse_km_s",
+               "pad_energy_eV", "pad_s3_cm6", "ipad_s3_cm6", "sigma_ipad_s3_cm6", "ipad_counts")
 
-    observations: {spacecraft: xarray.Dataset} as synth/read return them (time, B_gse_nT and,
-        for the spacecraft in `moments`, ne_cm3, T_par_eV, T_perp_eV, and with pad_energies_eV
-        their dense PAD pad_gyro_s3_cm6 at the nearest energies), or {spacecraft: dict} with
-        keys t_s, B_gse_nT (n, 3) and optionally ne_cm3, T_par_eV, T_perp_eV, pad_energy_eV (E)
-        with pad_s3_cm6 (n, E, Q: Q equal pitch bins over 0-180 deg), as observations_from_l2
-        returns the first ones. Times are seconds from the configuration's t = 0.
-    config: the start (a Config or anything load_config takes); default the built-in event.
-    Returns a dict: names, value, sigma (1 sigma, covariance x chi^2/dof; inf where the data do
-    not constrain a parameter), correlation, warnings, chi2, dof, chi2 per quantity, converged,
-    stop_reason, and best (the Config at the best fit: synth(solve(best)) reproduces it).
-    """
-    names, ts, Bs, nes, tpars, tperps = [], [], [], [], [], []
-    pad_E, pad_Q, pads = [], [], []
+
+def _observations(observations, moments, pad_energies_eV, observed):
+    """{name: Dataset or dict} -> [_core.FitObservations], checked (the C++ checks the values)."""
+    out = []
     for name, o in observations.items():
         if isinstance(o, xr.Dataset):
             ds = o
-            o = {"t_s": _var(ds, "time", "fit", name), "B_gse_nT": _var(ds, "B_gse_nT", "fit", name),
-                 **({k: _var(ds, k, "fit", name) for k in ("ne_cm3", "T_par_eV", "T_perp_eV")}
-                    if name in moments else {})}
+            o = {"t_s": _var(ds, "time", "fit", name), "B_gse_nT": _var(ds, "B_gse_nT", "fit", name)}
+            if name in moments:
+                if observed == "fpi":  # what the ground system reports, with its counting errors
+                    o["fpi_moments"] = True
+                    o["parity"] = _var(ds, "parity", "fit", name)
+                    for key, var in (("ne_cm3", "n_cm3"), ("T_par_eV", "T_par_eV"),
+                                     ("T_perp_eV", "T_perp_eV"), ("V_gse_km_s", "V_gse_km_s"),
+                                     ("sigma_ne_cm3", "sigma_n_cm3"),
+                                     ("sigma_T_par_eV", "sigma_T_par_eV"),
+                                     ("sigma_T_perp_eV", "sigma_T_perp_eV"),
+                                     ("sigma_V_gse_km_s", "sigma_V_gse_km_s")):
+                        o[key] = _var(ds, "moments_fpi_" + var, "fit", name)
+                else:
+                    o.update({k: _var(ds, k, "fit", name) for k in ("ne_cm3", "T_par_eV", "T_perp_eV")})
             if pad_energies_eV is not None and name in moments:
                 E = _var(ds, "pad_gyro_energy", "fit", name)
                 if not all(np.isfinite(e) and e > 0 for e in pad_energies_eV):
@@ -262,9 +264,22 @@ def fit(observations, config=None, moments=("MMS1",), pad_energies_eV=None):
         elif not isinstance(o, dict):
             raise FluxropeError(f"fit: observations of {name} must be a Dataset or a dict, "
                                 f"got {type(o).__name__}")
+        else:
+            o = dict(o)
+            if "time_s" in o and "t_s" not in o:  # as the synth tracks name it
+                o["t_s"] = o.pop("time_s")
+            unknown = set(o) - set(_OBS_SERIES) - {"t_s", "B_average_s", "parity", "fpi_moments",
+                                                   "pad_pitch_bins", "ipad_channel",
+                                                   "ipad_pitch_bins"}
+            if unknown:
+                raise FluxropeError(f"fit: observations of {name} have unknown keys "
+                                    f"{sorted(unknown)} (docs/fit.md lists them)")
+            if name not in moments:
+                o = {k: v for k, v in o.items()
+                     if k in ("t_s", "B_gse_nT", "B_average_s")}
         for key in ("t_s", "B_gse_nT"):
             if key not in o:
-                raise FluxropeError(f"fit: observations of {name} have no '{key}'")
+                raise FluxropeError(f"fit: observations of {name} have no '{key}' (or 'time_s')")
         t = np.asarray(o["t_s"], dtype=float)
         B = np.asarray(o["B_gse_nT"], dtype=float)
         if t.ndim != 1:
@@ -272,27 +287,67 @@ def fit(observations, config=None, moments=("MMS1",), pad_energies_eV=None):
         if B.shape != (len(t), 3):
             raise FluxropeError(f"fit: {name} needs B_gse_nT of shape (n, 3) beside n times, "
                                 f"got {B.shape} for {len(t)} times")
-        names.append(name)
-        ts.append(list(t))
-        Bs.append(list(B.ravel()))
-        for lst, key in ((nes, "ne_cm3"), (tpars, "T_par_eV"), (tperps, "T_perp_eV")):
-            v = o.get(key) if name in moments else None
-            lst.append([] if v is None else list(np.asarray(v, dtype=float)))
-        pad = o.get("pad_s3_cm6")
-        if pad is not None:
-            if "pad_energy_eV" not in o:
-                raise FluxropeError(f"fit: {name}'s pad_s3_cm6 needs pad_energy_eV beside it")
-            pad = np.asarray(pad, dtype=float)
-            if pad.ndim != 3 or pad.shape[0] != len(t) or pad.shape[1] != len(o["pad_energy_eV"]):
-                raise FluxropeError(f"fit: {name}'s pad_s3_cm6 must be (n, energies, pitch bins)")
-            pad_E.append(list(np.asarray(o["pad_energy_eV"], dtype=float)))
-            pad_Q.append(int(pad.shape[2]))
-            pads.append(list(pad.ravel()))
-        else:
-            pad_E.append([])
-            pad_Q.append(0)
-            pads.append([])
-    return _core.fit(_config(config), names, ts, Bs, nes, tpars, tperps, pad_E, pad_Q, pads)
+        c = _core.FitObservations()
+        c.name = name
+        c.t_s = list(t)
+        for key in _OBS_SERIES:
+            v = o.get(key)
+            if v is None:
+                continue
+            a = np.asarray(v, dtype=float)
+            if key in ("pad_s3_cm6", "ipad_s3_cm6", "sigma_ipad_s3_cm6", "ipad_counts"):
+                if a.ndim != 3:
+                    raise FluxropeError(f"fit: {name}'s {key} must be (n, energies or channels, "
+                                        f"pitch bins), got shape {a.shape}")
+                if key == "pad_s3_cm6":
+                    c.pad_pitch_bins = int(a.shape[2])
+                else:
+                    c.ipad_pitch_bins = int(a.shape[2])
+            setattr(c, key, list(a.ravel()))
+        if "pad_s3_cm6" in o and "pad_energy_eV" not in o:
+            raise FluxropeError(f"fit: {name}'s pad_s3_cm6 needs pad_energy_eV beside it")
+        if "ipad_s3_cm6" in o and "ipad_channel" not in o:
+            raise FluxropeError(f"fit: {name}'s ipad_s3_cm6 needs ipad_channel beside it")
+        if "parity" in o:
+            p = np.asarray(o["parity"])
+            if p.ndim != 1 or not np.all((p == 0) | (p == 1)):
+                raise FluxropeError(f"fit: {name}'s parity must be a series of 0 and 1")
+            c.parity = [int(x) for x in p]
+        if "ipad_channel" in o:
+            c.ipad_channel = [int(x) for x in np.asarray(o["ipad_channel"]).ravel()]
+        c.fpi_moments = bool(o.get("fpi_moments", False))
+        c.B_average_s = float(o.get("B_average_s", 0.0))
+        out.append(c)
+    return out
+
+
+@boundary
+def fit(observations, config=None, moments=("MMS1",), pad_energies_eV=None, observed="fpi",
+        backend="cpu"):
+    """Fit the configuration's [fit] free parameters to observations (docs/fit.md).
+
+    observations: {spacecraft: xarray.Dataset} as synth/read return them (time, B_gse_nT and,
+        for the spacecraft in `moments`, the FPI moments moments_fpi_* with their counting
+        sigmas and parities, observed="fpi"; or the model's true ne_cm3, T_par_eV, T_perp_eV,
+        observed="model"; with pad_energies_eV their dense PAD pad_gyro_s3_cm6 at the nearest
+        energies), or {spacecraft: dict} with keys t_s (or time_s), B_gse_nT (n, 3) and
+        optionally B_average_s, t_fpi_s, parity, fpi_moments, ne_cm3, T_par_eV, T_perp_eV,
+        V_gse_km_s and their sigma_*, pad_energy_eV with pad_s3_cm6 (m, E, Q), ipad_channel with
+        ipad_s3_cm6 (m, C, P), sigma_ipad_s3_cm6, ipad_counts, as observations_from_l2 returns
+        them. Times are seconds from the configuration's t = 0.
+    config: the start (a Config or anything load_config takes); default the built-in event.
+        [fit] moments = "auto" compares FPI moments (fpi_moments) with the ground-system moments
+        of synthesized skymaps, others with the model's.
+    backend: where the forward model's skymaps are synthesized (cpu, cuda, thrust-host, auto).
+    Returns a dict: names, value, sigma (1 sigma, covariance x chi^2/dof; inf where the data do
+    not constrain a parameter), correlation, warnings, chi2, dof, chi2 per quantity with
+    p_value and poor (those above fit.warn_chi2_per_n), converged, stop_reason, predictions (the
+    forward model at the best fit) and best (the Config at the best fit).
+    """
+    if observed not in ("fpi", "model"):
+        raise FluxropeError(f"fit: observed must be 'fpi' or 'model', got {observed!r}")
+    obs = _observations(observations, moments, pad_energies_eV, observed)
+    return _core.fit(_config(config), obs, backend)
 
 
 @boundary
@@ -303,7 +358,9 @@ def observations_from_l2(root, t0, probes=(1, 2, 3, 4), moments=(1,), names=None
 
     t0: the UTC time (ISO 8601) of the configuration's t = 0 (for files export_cdf wrote with
         start S from a configuration with t_start_s = -0.5: S + 0.5 s).
-    Returns {"MMS1": {"t_s", "B_gse_nT", "ne_cm3", ...}, ...} with times in seconds from t0.
+    Returns {"MMS1": {"t_s", "B_gse_nT", and for `moments` the FPI samples "t_fpi_s", "parity",
+    "fpi_moments": True, "ne_cm3", "T_par_eV", "T_perp_eV", "V_gse_km_s" with their "sigma_*"
+    from the _err variables where the file has them}, ...}, times in seconds from t0.
     """
     import glob
     import cdflib
@@ -326,6 +383,10 @@ def observations_from_l2(root, t0, probes=(1, 2, 3, 4), moments=(1,), names=None
                 self.cdf = cdflib.CDF(path)
             except Exception as e:  # noqa: BLE001 - cdflib raises many kinds for a broken file
                 raise FluxropeError(f"observations_from_l2: cannot read '{path}' as CDF: {e}") from e
+
+        def variables(self):
+            info = self.cdf.cdf_info()
+            return set(info.zVariables) | set(info.rVariables)
 
         def varget(self, var):
             try:
@@ -363,12 +424,34 @@ def observations_from_l2(root, t0, probes=(1, 2, 3, 4), moments=(1,), names=None
             moms = one(f"mms{p}/fpi/brst/l2/des-moms/{day}/mms{p}_fpi_brst_l2_des-moms_*.cdf",
                        f"MMS{p} DES moments")
             tm = (np.atleast_1d(moms.varget("Epoch")).astype(np.int64) - t0_ns) * 1e-9
+            # the FPI samples at their own times (time tags: the start of each accumulation)
+            obs["t_fpi_s"] = tm
+            obs["fpi_moments"] = True
             for key, var in (("ne_cm3", "numberdensity"), ("T_par_eV", "temppara"),
-                             ("T_perp_eV", "tempperp")):
-                # moments at the field's times (FPI records are 30 ms, FGM here the same)
+                             ("T_perp_eV", "tempperp"), ("V_gse_km_s", "bulkv_gse")):
                 v = series(moms.varget(f"mms{p}_des_{var}_brst"), len(tm), f"mms{p}_des_{var}_brst",
                            moms.path)
-                obs[key] = np.interp(t, tm, v.astype(float))
+                obs[key] = v.astype(float)
+                if f"mms{p}_des_{var}_err_brst" in moms.variables():  # counting statistics
+                    obs["sigma_" + key] = series(moms.varget(f"mms{p}_des_{var}_err_brst"), len(tm),
+                                                 f"mms{p}_des_{var}_err_brst", moms.path).astype(float)
+            # the energy table of each record: steptable_parity of the moments or the dist file
+            par = None
+            for f in (moms, None):
+                if f is None:
+                    pattern = f"mms{p}/fpi/brst/l2/des-dist/{day}/mms{p}_fpi_brst_l2_des-dist_*.cdf"
+                    if not glob.glob(os.path.join(root, pattern)):
+                        break
+                    f = one(pattern, f"MMS{p} DES distribution")
+                if f"mms{p}_des_steptable_parity_brst" in f.variables():
+                    par = series(f.varget(f"mms{p}_des_steptable_parity_brst"), len(tm),
+                                 f"mms{p}_des_steptable_parity_brst", f.path)
+                    break
+            if par is None:
+                raise FluxropeError(f"observations_from_l2: no mms{p}_des_steptable_parity_brst in "
+                                    f"the DES moments or distribution files under '{root}' (the "
+                                    f"instrument forward model needs each record's energy table)")
+            obs["parity"] = par.astype(int)
         out[name] = obs
     return out
 

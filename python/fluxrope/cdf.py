@@ -490,6 +490,15 @@ def _write_moms(out, ds, version):
             "heatq_gse": (ds["moments_fpi_q_gse_mW_m2"].values, "mW/m^2",
                           "Electron heat flux, GSE", [], [cart]),
         }
+        # the counting statistics, as the real file's _err variables (docs/fit.md)
+        for var, key, labl in (("numberdensity_err", "moments_fpi_sigma_n_cm3", None),
+                               ("bulkv_gse_err", "moments_fpi_sigma_V_gse_km_s", [cart]),
+                               ("temppara_err", "moments_fpi_sigma_T_par_eV", None),
+                               ("tempperp_err", "moments_fpi_sigma_T_perp_eV", None)):
+            if key in ds:
+                base = vals[var[:-4]]
+                vals[var] = (ds[key].values, base[1], "1-sigma counting error of the " +
+                             base[2][0].lower() + base[2][1:], [], labl)
         for var, (data, units, desc, _, labl) in vals.items():
             depends = ["Epoch"]
             if data.ndim == 3:  # tensors: DEPEND_1/2 = the component labels

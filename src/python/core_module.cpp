@@ -321,27 +321,40 @@ NB_MODULE(_core, m) {
 
   m.def("synth", &synth, "equilibrium"_a, "backend"_a, "progress"_a = nb::none());
 
+  // One spacecraft's observations (include/fluxrope/reconstruct/fit.hpp), filled by fluxrope.fit.
+  nb::class_<FitObservations>(m, "FitObservations")
+      .def(nb::init<>())
+      .def_rw("name", &FitObservations::name)
+      .def_rw("t_s", &FitObservations::t_s)
+      .def_rw("B_gse_nT", &FitObservations::B_gse_nT)
+      .def_rw("B_average_s", &FitObservations::B_average_s)
+      .def_rw("t_fpi_s", &FitObservations::t_fpi_s)
+      .def_rw("parity", &FitObservations::parity)
+      .def_rw("fpi_moments", &FitObservations::fpi_moments)
+      .def_rw("ne_cm3", &FitObservations::ne_cm3)
+      .def_rw("T_par_eV", &FitObservations::T_par_eV)
+      .def_rw("T_perp_eV", &FitObservations::T_perp_eV)
+      .def_rw("V_gse_km_s", &FitObservations::V_gse_km_s)
+      .def_rw("sigma_ne_cm3", &FitObservations::sigma_ne_cm3)
+      .def_rw("sigma_T_par_eV", &FitObservations::sigma_T_par_eV)
+      .def_rw("sigma_T_perp_eV", &FitObservations::sigma_T_perp_eV)
+      .def_rw("sigma_V_gse_km_s", &FitObservations::sigma_V_gse_km_s)
+      .def_rw("pad_energy_eV", &FitObservations::pad_energy_eV)
+      .def_rw("pad_pitch_bins", &FitObservations::pad_pitch_bins)
+      .def_rw("pad_s3_cm6", &FitObservations::pad_s3_cm6)
+      .def_rw("ipad_channel", &FitObservations::ipad_channel)
+      .def_rw("ipad_pitch_bins", &FitObservations::ipad_pitch_bins)
+      .def_rw("ipad_s3_cm6", &FitObservations::ipad_s3_cm6)
+      .def_rw("sigma_ipad_s3_cm6", &FitObservations::sigma_ipad_s3_cm6)
+      .def_rw("ipad_counts", &FitObservations::ipad_counts);
+
   m.def(
       "fit",
-      [](const RunConfig& cfg, const std::vector<std::string>& names,
-         const std::vector<std::vector<double>>& t_s, const std::vector<std::vector<double>>& B,
-         const std::vector<std::vector<double>>& ne, const std::vector<std::vector<double>>& tpar,
-         const std::vector<std::vector<double>>& tperp,
-         const std::vector<std::vector<double>>& pad_energy, const std::vector<int>& pad_bins,
-         const std::vector<std::vector<double>>& pad) {
-        std::vector<FitObservations> obs;
-        for (size_t i = 0; i < names.size(); ++i) {
-          obs.push_back({names[i], t_s.at(i), B.at(i), ne.at(i), tpar.at(i), tperp.at(i)});
-          if (i < pad.size() && !pad[i].empty()) {
-            obs.back().pad_energy_eV = pad_energy.at(i);
-            obs.back().pad_pitch_bins = pad_bins.at(i);
-            obs.back().pad_s3_cm6 = pad[i];
-          }
-        }
+      [](const RunConfig& cfg, const std::vector<FitObservations>& obs, const std::string& backend) {
         FitResult r;
         {
           nb::gil_scoped_release release;
-          r = fit_job(cfg, obs);
+          r = fit_job(cfg, obs, {}, backend);
         }
         nb::dict d;
         d["names"] = r.names;
@@ -356,17 +369,50 @@ NB_MODULE(_core, m) {
         d["dof"] = r.dof;
         d["chi2_labels"] = r.chi2_labels;
         d["chi2_per_n"] = r.chi2_per_dof;
+        d["p_value"] = r.p_value;
+        d["n_per_label"] = r.n_per_label;
+        d["poor"] = r.poor;
+        d["rejected_steps"] = r.rejected_steps;
         d["iterations"] = r.iterations;
         d["solves"] = r.solves;
+        d["evaluations"] = r.evaluations;
         d["seconds"] = r.seconds;
         d["converged"] = r.converged;
         d["stop_reason"] = r.stop_reason;
         d["best"] = r.best;
+        nb::dict pred;
+        for (const FitPrediction& p : r.predictions) {
+          nb::dict e;
+          e["moments"] = p.moments;
+          e["B_gse_nT"] = p.B_gse_nT;
+          e["ne_cm3"] = p.ne_cm3;
+          e["T_par_eV"] = p.T_par_eV;
+          e["T_perp_eV"] = p.T_perp_eV;
+          e["V_gse_km_s"] = p.V_gse_km_s;
+          e["ipad_s3_cm6"] = p.ipad_s3_cm6;
+          pred[p.name.c_str()] = e;
+        }
+        d["predictions"] = pred;
         return d;
       },
-      "config"_a, "names"_a, "t_s"_a, "B_gse_nT"_a, "ne_cm3"_a, "T_par_eV"_a, "T_perp_eV"_a,
-      "pad_energy_eV"_a = std::vector<std::vector<double>>{}, "pad_bins"_a = std::vector<int>{},
-      "pad_s3_cm6"_a = std::vector<std::vector<double>>{});
+      "config"_a, "observations"_a, "backend"_a = "cpu");
+
+  // The fit's objective for a sampler (fluxrope.sample_posterior): chi^2 of a parameter vector.
+  nb::class_<FitObjective>(m, "FitObjective")
+      .def(nb::init<const RunConfig&, const std::vector<FitObservations>&, const std::string&>(),
+           "config"_a, "observations"_a, "backend"_a = "cpu")
+      .def_prop_ro("names", &FitObjective::names)
+      .def_prop_ro("start", &FitObjective::start)
+      .def_prop_ro("n_values", &FitObjective::n_values)
+      .def_prop_ro("lower", &FitObjective::lower)
+      .def_prop_ro("upper", &FitObjective::upper)
+      .def(
+          "chi2",
+          [](FitObjective& f, const std::vector<double>& p) {
+            nb::gil_scoped_release release;
+            return f.chi2(p);
+          },
+          "p"_a);
 
   m.def(
       "fit_center",

@@ -801,6 +801,16 @@ FitObjective::~FitObjective() { delete impl_; }
 const std::vector<std::string>& FitObjective::names() const { return impl_->model_.names(); }
 const std::vector<double>& FitObjective::start() const { return impl_->model_.start(); }
 long FitObjective::n_values() const { return impl_->model_.n_used(); }
+std::vector<double> FitObjective::lower() const {
+  std::vector<double> v;
+  for (size_t i = 0; i < names().size(); ++i) v.push_back(impl_->model_.lo(i));
+  return v;
+}
+std::vector<double> FitObjective::upper() const {
+  std::vector<double> v;
+  for (size_t i = 0; i < names().size(); ++i) v.push_back(impl_->model_.hi(i));
+  return v;
+}
 double FitObjective::chi2(const std::vector<double>& p, std::string* why) {
   if (p.size() != names().size())
     throw Error(fmt::format("the fit objective takes {} parameters ({}), got {}", names().size(),

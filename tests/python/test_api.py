@@ -187,12 +187,13 @@ def test_fit_from_python_and_from_the_l2_files(tmp_path):
                                            "instrument": {"response": "centre"}}, backend="cpu"),
                            backend="cpu")
     start = fluxrope.load_config(set={"fit.free": ["B0_nT", "center_L_km"]})
-    r = fluxrope.fit(truth, start)
+    # the model's true moments (observed="model"; the FPI moments: tests/python/test_fit_instrument.py)
+    r = fluxrope.fit(truth, start, observed="model")
     assert r["names"] == ["B0_nT", "center_L_km"] and r["converged"]
     assert r["value"][0] == pytest.approx(23.0, abs=1e-6)  # noise-free: exact
     assert "[model]" in r["best"].toml
     # with the dense PAD at two energies (noise-free: exact too)
-    rp = fluxrope.fit(truth, start, pad_energies_eV=[48.6, 80.0])
+    rp = fluxrope.fit(truth, start, pad_energies_eV=[48.6, 80.0], observed="model")
     assert "MMS1 PAD" in rp["chi2_labels"]
     assert rp["value"][0] == pytest.approx(23.0, abs=1e-6)
     # from the L2 files: the field as float32, the moments of the ground system (not the model's,

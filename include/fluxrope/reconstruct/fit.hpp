@@ -94,6 +94,9 @@ class FitObjective {
   // chi^2 at p, or +inf where the model is not defined there (message in *why when given).
   double chi2(const std::vector<double>& p, std::string* why = nullptr);
   long n_values() const;
+  // [fit] bounds of each parameter (-inf / +inf where none)
+  std::vector<double> lower() const;
+  std::vector<double> upper() const;
   class Impl;
 
  private:
