@@ -368,3 +368,54 @@ void BM_FitSevenParameters(benchmark::State& state) {
 }
 BENCHMARK(BM_FitSevenParameters)->Unit(benchmark::kSecond)->Iterations(3);
 }  // namespace
+
+// The fit's forward model (issue 16): one evaluation of the objective = MMS1's 34 FPI samples of
+// the default crossing synthesized with the integrated response and reduced on the backend to
+// the ground-system moments, plus the field of four spacecraft. Geometry-only parameter (the
+// axis position): the equilibrium is reused, the skymaps are not. Arg: 0 cpu, 1 thrust-host,
+// 2 cuda (skipped without a device).
+namespace {
+void BM_ForwardModel(benchmark::State& state) {
+  static const char* names[] = {"cpu", "thrust-host", "cuda"};
+  const std::string backend = names[state.range(0)];
+  if (backend == "cuda" && cuda_device_count() == 0) {
+    state.SkipWithError("no CUDA device");
+    return;
+  }
+  ConfigSources src;
+  src.sets = {"fit.free=[\"center_L_km\"]"};
+  const RunConfig cfg = load_config(src);
+  auto cpu = make_cpu_backend();
+  const Equilibrium eq = solve_job(cfg, *cpu);
+  const EventGeometry geo = event_geometry(cfg);
+  std::vector<FitObservations> obs;
+  for (size_t ti = 0; ti < geo.tracks.size(); ++ti) {
+    const Track& t = geo.tracks[ti];
+    const TrackProducts p = synthesize_track(*cpu, eq.tables, eq.result.profile, geo.frame,
+                                             cfg.instrument, cfg.geometry.cadence_s, t, ti);
+    FitObservations o;
+    o.name = t.name;
+    o.t_s = t.time_s;
+    for (double b : p.B_gse_T) o.B_gse_nT.push_back(b * 1e9);
+    if (t.name == "MMS1") {
+      o.fpi_moments = true;
+      o.parity = t.parity;
+      for (size_t k = 0; k < p.n; ++k) {
+        o.ne_cm3.push_back(p.fpi.n_m3[k] * 1e-6);
+        o.T_par_eV.push_back(p.fpi.T_par_J[k] / constants::EV_TO_SI);
+        o.T_perp_eV.push_back(p.fpi.T_perp_J[k] / constants::EV_TO_SI);
+      }
+    }
+    obs.push_back(std::move(o));
+  }
+  FitObjective f(cfg, obs, backend);
+  double L = 2.0;
+  for (auto _ : state) {
+    L += 1e-3;
+    benchmark::DoNotOptimize(f.chi2({L}));
+  }
+  state.counters["evaluations/s"] = benchmark::Counter(static_cast<double>(state.iterations()),
+                                                       benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_ForwardModel)->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+}  // namespace

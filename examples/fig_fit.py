@@ -27,13 +27,22 @@ def main():
             for k, lab in enumerate("xyz"):
                 ax[0, c].plot(t, Bo[:, k], ".", ms=3, color=GSE[lab])
                 ax[0, c].plot(t, Bm[:, k], "-", color=GSE[lab], label=f"B_{lab}")
-            ax[1, c].plot(t, g["model_ne_cm3"][:], "k-", label="model")
-            if "observed_ne_cm3" in g:
-                ax[1, c].plot(t, g["observed_ne_cm3"][:], "k.", ms=3, label="observed")
+            # moments (where observed) on the FPI samples' times; "instrument": the forward
+            # model is the ground-system moments of synthesized skymaps, "model": the model's
+            tf = g["fpi_time_s"][:] if "fpi_time_s" in g else t
+            kind = g.attrs.get("moments", "model")
+            kind = kind.decode() if isinstance(kind, bytes) else kind
+            if "observed_ne_cm3" not in g:
+                for r in (1, 2):
+                    ax[r, c].text(0.5, 0.5, "no moments observed", ha="center", va="center",
+                                  transform=ax[r, c].transAxes, color="0.5")
+            else:
+                ax[1, c].plot(tf, g["model_ne_cm3"][:], "k-", label=f"forward model ({kind})")
+                ax[1, c].plot(tf, g["observed_ne_cm3"][:], "k.", ms=3, label="observed")
             for key, col in (("T_par_eV", "tab:blue"), ("T_perp_eV", "tab:red")):
-                ax[2, c].plot(t, g["model_" + key][:], "-", color=col, label=key[:-3])
                 if "observed_" + key in g:
-                    ax[2, c].plot(t, g["observed_" + key][:], ".", ms=3, color=col)
+                    ax[2, c].plot(tf, g["model_" + key][:], "-", color=col, label=key[:-3])
+                    ax[2, c].plot(tf, g["observed_" + key][:], ".", ms=3, color=col)
             ax[0, c].set_title(name)
             ax[2, c].set_xlabel("t [s]")
             for r in range(3):
@@ -42,7 +51,9 @@ def main():
         ax[1, 0].set_ylabel("n_e [cm^-3]")
         ax[2, 0].set_ylabel("T_e [eV]")
         for r in range(3):
-            ax[r, -1].legend(fontsize=7)
+            for axis in ax[r]:
+                if axis.get_legend_handles_labels()[0]:
+                    axis.legend(fontsize=7)
         label = ", ".join(f"{n} = {v:.4g} +- {s:.2g}" for n, v, s in zip(names, value, sigma))
         fig.suptitle(f"fluxrope fit (dots: observed, lines: best fit)\n{label}", fontsize=8)
     fig.tight_layout()

@@ -363,9 +363,14 @@ CORRUPT_H5 = [
     ("time_reversed", _reverse_time, ["time_s", "increase"]),
     ("track_missing", _delete("tracks/MMS2"), ["MMS2"]),
     ("tracks_missing", _delete("tracks"), ["tracks"]),
-    ("ne_missing", _delete("tracks/MMS1/ne_cm3"), ["ne_cm3"]),
-    ("ne_shape", _replace("tracks/MMS1/ne_cm3", np.ones(4)), ["ne_cm3", "shape"]),
-    ("ne_negative", _replace("tracks/MMS1/ne_cm3", -np.ones(10)), ["ne_cm3", "not positive"]),
+    # fit observes the FPI moments (moments_fpi) of the --moments spacecraft
+    ("ne_missing", _delete("tracks/MMS1/moments_fpi/n_cm3"), ["moments_fpi/n_cm3"]),
+    ("ne_shape", _replace("tracks/MMS1/moments_fpi/n_cm3", np.ones(4)), ["n_cm3", "shape"]),
+    ("ne_negative", _replace("tracks/MMS1/moments_fpi/n_cm3", -np.ones(10)),
+     ["moments_fpi/n_cm3", "not positive"]),
+    ("ne_sigma_nan", _replace("tracks/MMS1/moments_fpi/sigma_n_cm3", np.full(10, np.nan)),
+     ["moments_fpi/sigma_n_cm3", "not finite"]),
+    ("ne_parity", _replace("tracks/MMS1/parity", np.full(10, 3.0)), ["parity", "0 or 1"]),
     ("config_missing", _del_attr("/", "config_toml"), ["config_toml"]),
     ("config_garbage", _set_attr("/", "config_toml", "[model\n"), ["config_toml", "not valid TOML"]),
     ("config_bad_value", _set_attr("/", "config_toml", "[model]\ntau_z = -1\n"), ["tau_z"]),
@@ -708,7 +713,12 @@ def test_python_fit_and_fit_center_refuse_bad_observations(small):
     _raises(lambda: fluxrope.fit({"MMS1": {"t_s": [0.0, 1.0],
                                            "B_gse_nT": np.full((2, 3), np.nan)}}, moments=()),
             ["B_gse_nT", "not finite"])
-    _raises(lambda: fluxrope.fit({"MMS1": t1.drop_vars("ne_cm3")}), ["ne_cm3"])
+    _raises(lambda: fluxrope.fit({"MMS1": t1.drop_vars("moments_fpi_n_cm3")}), ["moments_fpi_n_cm3"])
+    _raises(lambda: fluxrope.fit({"MMS1": t1.drop_vars("ne_cm3")}, observed="model"), ["ne_cm3"])
+    _raises(lambda: fluxrope.fit({"MMS1": t1}, observed="truth"), ["observed"])
+    _raises(lambda: fluxrope.fit({"MMS1": {"time_s": [0.0, 1.0], "B_gse_nT": np.ones((2, 3)),
+                                           "ne_cm3": [1.0, 1.0], "sigma_ne_cm3": [1.0, -1.0]}}),
+            ["sigma_ne_cm3[1]", "MMS1"])
     _raises(lambda: fluxrope.fit({"MMS1": t1}, pad_energies_eV=[-5]), ["pad_energies_eV"])
     _raises(lambda: fluxrope.fit({"MMS1": "data"}), ["MMS1", "Dataset"])
 
