@@ -393,19 +393,7 @@ void BM_ForwardModel(benchmark::State& state) {
     const Track& t = geo.tracks[ti];
     const TrackProducts p = synthesize_track(*cpu, eq.tables, eq.result.profile, geo.frame,
                                              cfg.instrument, cfg.geometry.cadence_s, t, ti);
-    FitObservations o;
-    o.name = t.name;
-    o.t_s = t.time_s;
-    for (double b : p.B_gse_T) o.B_gse_nT.push_back(b * 1e9);
-    if (t.name == "MMS1") {
-      o.fpi_moments = true;
-      o.parity = t.parity;
-      for (size_t k = 0; k < p.n; ++k) {
-        o.ne_cm3.push_back(p.fpi.n_m3[k] * 1e-6);
-        o.T_par_eV.push_back(p.fpi.T_par_J[k] / constants::EV_TO_SI);
-        o.T_perp_eV.push_back(p.fpi.T_perp_J[k] / constants::EV_TO_SI);
-      }
-    }
+    FitObservations o = observations_of(t, p, t.name == "MMS1");
     obs.push_back(std::move(o));
   }
   FitObjective f(cfg, obs, backend);

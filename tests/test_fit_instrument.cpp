@@ -40,24 +40,10 @@ std::vector<FitObservations> observe(const std::vector<std::string>& sets, unsig
     const Track& t = geo.tracks[ti];
     const TrackProducts p = synthesize_track(*cpu, eq.tables, eq.result.profile, geo.frame,
                                              truth.instrument, truth.geometry.cadence_s, t, ti);
-    FitObservations o;
-    o.name = t.name;
-    o.t_s = t.time_s;
-    for (double b : p.B_gse_T) o.B_gse_nT.push_back(b / NT_TO_SI + 0.1 * g(rng));
+    FitObservations o = observations_of(t, p, t.name == "MMS1");
+    for (double& b : o.B_gse_nT) b += 0.1 * g(rng);
     if (t.name == "MMS1") {
-      o.fpi_moments = true;
-      o.parity = t.parity;
       for (size_t k = 0; k < p.n; ++k) {
-        o.ne_cm3.push_back(p.fpi.n_m3[k] / CM3_TO_SI);
-        o.sigma_ne_cm3.push_back(p.fpi.sigma_n_m3[k] / CM3_TO_SI);
-        o.T_par_eV.push_back(p.fpi.T_par_J[k] / EV_TO_SI);
-        o.sigma_T_par_eV.push_back(p.fpi.sigma_T_par_J[k] / EV_TO_SI);
-        o.T_perp_eV.push_back(p.fpi.T_perp_J[k] / EV_TO_SI);
-        o.sigma_T_perp_eV.push_back(p.fpi.sigma_T_perp_J[k] / EV_TO_SI);
-        for (int c = 0; c < 3; ++c) {
-          o.V_gse_km_s.push_back(p.fpi.V_gse_m_s[3 * k + c] / KM_S_TO_SI);
-          o.sigma_V_gse_km_s.push_back(p.fpi.sigma_V_gse_m_s[3 * k + c] / KM_S_TO_SI);
-        }
         if (channels.empty()) continue;
         double A[FPI_N_ENERGY];
         for (int i = 0; i < FPI_N_ENERGY; ++i)

@@ -569,7 +569,7 @@ int main(int argc, char** argv) {
   mfit_opts.output = "fluxrope_fit.h5";
   mfit_cmd->add_option("-o,--output", mfit_opts.output, "output HDF5 file")->capture_default_str();
   mfit_cmd->add_option("--input", mfit.input,
-                       "observations from a fluxrope synth output (its tracks' B, n_e, T)");
+                       "observations from a fluxrope synth output (its tracks' B, the FPI moments moments_fpi)");
   mfit_cmd->add_option("--csv", mfit.csv,
                        "NAME=FILE: time_s,Bx,By,Bz[,ne_cm3,T_par_eV,T_perp_eV] per spacecraft");
   mfit_cmd->add_option("--moments", mfit.moments,

@@ -785,6 +785,29 @@ FitResult fit_job(const RunConfig& base, const std::vector<FitObservations>& obs
   return r;
 }
 
+FitObservations observations_of(const Track& t, const TrackProducts& p, bool moments) {
+  FitObservations o;
+  o.name = t.name;
+  o.t_s = t.time_s;
+  for (double b : p.B_gse_T) o.B_gse_nT.push_back(b / NT_TO_SI);
+  if (!moments) return o;
+  o.fpi_moments = true;
+  o.parity = t.parity;
+  for (size_t k = 0; k < p.n; ++k) {
+    o.ne_cm3.push_back(p.fpi.n_m3[k] / CM3_TO_SI);
+    o.sigma_ne_cm3.push_back(p.fpi.sigma_n_m3[k] / CM3_TO_SI);
+    o.T_par_eV.push_back(p.fpi.T_par_J[k] / EV_TO_SI);
+    o.sigma_T_par_eV.push_back(p.fpi.sigma_T_par_J[k] / EV_TO_SI);
+    o.T_perp_eV.push_back(p.fpi.T_perp_J[k] / EV_TO_SI);
+    o.sigma_T_perp_eV.push_back(p.fpi.sigma_T_perp_J[k] / EV_TO_SI);
+    for (int c = 0; c < 3; ++c) {
+      o.V_gse_km_s.push_back(p.fpi.V_gse_m_s[3 * k + c] / KM_S_TO_SI);
+      o.sigma_V_gse_km_s.push_back(p.fpi.sigma_V_gse_m_s[3 * k + c] / KM_S_TO_SI);
+    }
+  }
+  return o;
+}
+
 class FitObjective::Impl {
  public:
   Impl(const RunConfig& base, const std::vector<FitObservations>& obs, const std::string& backend)

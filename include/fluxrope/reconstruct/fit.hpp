@@ -11,6 +11,7 @@
 
 #include "fluxrope/engine/backend.hpp"
 #include "fluxrope/equilibrium/validity.hpp"
+#include "fluxrope/instrument/products.hpp"
 #include "fluxrope/io/config.hpp"
 
 namespace fluxrope {
@@ -46,6 +47,10 @@ struct FitObservations {
   size_t n_fpi() const { return t_fpi_s.empty() ? t_s.size() : t_fpi_s.size(); }
   const std::vector<double>& fpi_times() const { return t_fpi_s.empty() ? t_s : t_fpi_s; }
 };
+
+// What a synthesized track records, as observations: the field (noise-free) and, with moments,
+// the FPI moments of its Poisson counts with their counting sigmas and the parities.
+FitObservations observations_of(const Track& track, const TrackProducts& products, bool moments);
 
 // The forward model at the best fit, per spacecraft, on the observations' axes and in their units.
 struct FitPrediction {
