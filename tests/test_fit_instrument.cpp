@@ -3,6 +3,8 @@
 // the forward model the ground-system moments of synthesized skymaps (fit.moments = "auto" ->
 // "instrument"). Round trip from parameters away from the defaults; the old comparison with the
 // model's true moments flagged; planted instrument errors (parity, energy limits) caught.
+// Mutation tried: the forward model ignoring the observations' parities (2026-12-03: the
+// planted-parity check fails, "a parity error went unnoticed").
 #include <gtest/gtest.h>
 
 #include <cmath>
