@@ -217,6 +217,37 @@ TEST_F(Cli, FitRecoversASyntheticCrossing) {
   const std::string best = (dir_ / "out_best.toml").string();
   ASSERT_TRUE(fs::exists(best));
   EXPECT_EQ(run("show-config --config " + best).status, 0);
+  // the same observations against a forward model with the wrong instrument (the integrated
+  // response instead of the bin centres the synthesis used): the fit says so, --strict fails
+  const CliRun wrong = run(
+      "fit --input " + truth +
+      " --set fit.free=[\\\"B0_nT\\\",\\\"center_L_km\\\"] --set geometry.duration_s=0.6"
+      " --set geometry.t_start_s=-0.3 --noise-seed 4 --strict -o " + out());
+  EXPECT_EQ(wrong.status, 3) << wrong.output;
+  EXPECT_NE(wrong.output.find("chi^2/N above 3"), std::string::npos) << wrong.output;
+  // CSV files of the same crossing with MMS1's FPI moments, marked so (--csv-fpi-parity 0)
+  std::string csv;
+  {
+    fluxrope::H5File in(truth, fluxrope::H5File::Mode::Read);
+    for (const char* sc : {"MMS1", "MMS2", "MMS3", "MMS4"}) {
+      const std::string g = std::string("/tracks/") + sc;
+      const std::vector<double> t = in.read(g + "/time_s"), B = in.read(g + "/B_gse_nT"),
+                                n = in.read(g + "/moments_fpi/n_cm3"),
+                                tp = in.read(g + "/moments_fpi/T_par_eV"),
+                                tq = in.read(g + "/moments_fpi/T_perp_eV");
+      std::string text = "time_s,Bx,By,Bz,ne_cm3,T_par_eV,T_perp_eV\n";
+      for (size_t k = 0; k < t.size(); ++k)
+        text += fmt::format("{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g}\n", t[k],
+                            B[3 * k], B[3 * k + 1], B[3 * k + 2], n[k], tp[k], tq[k]);
+      csv += fmt::format(" --csv {}={}", sc, file(std::string(sc) + "_fpi.csv", text));
+    }
+  }
+  const CliRun c = run(
+      "fit" + csv + " --csv-fpi-parity 0 --set fit.free=[\\\"B0_nT\\\",\\\"center_L_km\\\"]"
+      " --set geometry.duration_s=0.6 --set geometry.t_start_s=-0.3 --set instrument.response=centre"
+      " --strict -o " + out());
+  EXPECT_EQ(c.status, 0) << c.output;
+  EXPECT_NE(c.output.find("against the ground-system moments"), std::string::npos) << c.output;
 }
 
 TEST_F(Cli, FitBadInputs) {
@@ -226,6 +257,9 @@ TEST_F(Cli, FitBadInputs) {
                  {"b.csv", "line 2", "expected time_s, Bx, By, Bz"});
   expect_failure("fit --csv MMS1=" + b, {"no --csv MMS2=FILE"});
   expect_failure("fit --input " + (dir_ / "missing.h5").string(), {"missing.h5"});
+  expect_failure("fit --input x.h5 --csv-fpi-parity 0", {"--csv-fpi-parity", "--csv"});
+  expect_failure("fit --input x.h5 --pad-channels 40", {"--pad-channels 40", "0-31"});
+  expect_failure("fit --csv MMS1=a.csv --model-moments", {"--model-moments", "--input"});
   expect_failure("fit --set fit.free=[\\\"nonesuch\\\"] --input x.h5", {"fit.free", "nonesuch"});
 }
 

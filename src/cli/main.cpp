@@ -377,6 +377,7 @@ struct ModelFitOptions {
   std::vector<double> pad_energies;  // eV: gyro-averaged PAD values at these energies (--input)
   std::vector<int> pad_channels;     // instrument PAD cells at these channels (--input)
   bool model_moments = false;        // --input: the model's true moments instead of moments_fpi
+  int csv_fpi_parity = -1;           // >= 0: the CSV moments are FPI moments, first row's parity
   std::string backend = "auto";      // where the forward model's skymaps are synthesized
   long noise_seed = 0;               // with noise_seed_given: Gaussian noise with the [fit] sigmas
   bool noise_seed_given = false;
@@ -407,6 +408,9 @@ int cmd_fit(CommonOptions& o, const ModelFitOptions& fo) {
     throw Error("--pad-channels needs --input (a synth output with the skymaps)");
   if (fo.model_moments && fo.input.empty())
     throw Error("--model-moments needs --input (a synth output)");
+  if (fo.csv_fpi_parity != -1 && (fo.csv.empty() || (fo.csv_fpi_parity != 0 && fo.csv_fpi_parity != 1)))
+    throw Error(fmt::format("--csv-fpi-parity {}: 0 or 1 (the first row's energy table), with --csv",
+                            fo.csv_fpi_parity));
   if (fo.noise_seed_given && fo.noise_seed < 0)
     throw Error(fmt::format("--noise-seed {} must be >= 0", fo.noise_seed));
   AtomicOutput out(o.output);
@@ -437,6 +441,12 @@ int cmd_fit(CommonOptions& o, const ModelFitOptions& fo) {
       const bool m = with_moments(ob.name);
       read_fit_csv(files[k], ob.t_s, ob.B_gse_nT, m ? &ob.ne_cm3 : nullptr,
                    m ? &ob.T_par_eV : nullptr, m ? &ob.T_perp_eV : nullptr);
+      if (m && fo.csv_fpi_parity >= 0) {
+        // the rows are FPI burst records: their energy tables alternate from the first row's
+        ob.fpi_moments = true;
+        for (size_t r = 0; r < ob.t_s.size(); ++r)
+          ob.parity.push_back(static_cast<int>((static_cast<size_t>(fo.csv_fpi_parity) + r) % 2));
+      }
       obs.push_back(std::move(ob));
     }
   }
@@ -588,6 +598,9 @@ int main(int argc, char** argv) {
   mfit_cmd->add_flag("--model-moments", mfit.model_moments,
                      "with --input: observe the model's true moments (ne_cm3, ...) instead of the "
                      "ground system's moments_fpi");
+  mfit_cmd->add_option("--csv-fpi-parity", mfit.csv_fpi_parity,
+                       "the CSV moments are FPI burst moments (compared with the instrument forward "
+                       "model) whose first row has this energy table, 0 or 1, then alternating");
   mfit_cmd->add_option("--backend", mfit.backend,
                        "where the forward model's skymaps are synthesized: cpu, cuda, thrust-host, "
                        "auto")
