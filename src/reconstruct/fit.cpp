@@ -146,8 +146,10 @@ class Model {
             one_count_level_s3_cm6(fpi_energy_table(parity)[i], is.counts.g_dt(i));
     }
     dirs_ = make_fpi_tables().velocity_dir;
-    for (int t = 0; t < std::max(1, omp_get_max_threads()); ++t)
+    for (int t = 0; t < std::max(1, omp_get_max_threads()); ++t) {
       backends_.push_back(make_backend(backend));
+      backend_mutex_.push_back(std::make_unique<std::mutex>());
+    }
   }
 
   const std::vector<std::string>& names() const { return names_; }
@@ -290,7 +292,9 @@ class Model {
         InstrumentSettings is = cfg.instrument;
         is.dense_pad_energy_eV = o.pad_energy_eV;
         is.dense_pad_pitch = o.pad_pitch_bins;
-        pr.pad_s3_cm6 = synth_gyro_pads(backend(), eq->tables, t.r_rope_m, t.U_rope_m_s, is);
+        with_backend([&](Backend& be) {
+          pr.pad_s3_cm6 = synth_gyro_pads(be, eq->tables, t.r_rope_m, t.U_rope_m_s, is);
+        });
       }
       out.push_back(std::move(pr));
     }
@@ -345,7 +349,14 @@ class Model {
     int label;
   };
 
-  Backend& backend() { return *backends_[static_cast<size_t>(omp_get_thread_num()) % backends_.size()]; }
+  // f(backend) on this OpenMP thread's backend (the Jacobian's columns each have one); a lock
+  // keeps callers from other threads (Python threads, a sampler) off a backend in use.
+  template <class F>
+  void with_backend(F&& f) {
+    const size_t i = static_cast<size_t>(omp_get_thread_num()) % backends_.size();
+    std::lock_guard<std::mutex> lock(*backend_mutex_[i]);
+    f(*backends_[i]);
+  }
 
   static const std::vector<double>* prediction_of(const FitPrediction& p, Quantity q) {
     switch (q) {
@@ -547,7 +558,7 @@ class Model {
         centre = std::make_unique<SkymapSetup>(make_skymap_setup(eq.tables, cs));
         src.centre = &centre->problem;
       }
-      backend().reduce(src, rp, rows);
+      with_backend([&](Backend& be) { be.reduce(src, rp, rows); });
       const int w = rp.row_width();
       for (size_t k = 0; k < nb; ++k) {
         const double* row = rows.data() + k * static_cast<size_t>(w);
@@ -592,6 +603,7 @@ class Model {
   double one_count_[2 * FPI_N_ENERGY];
   std::vector<Vec3> dirs_;
   std::vector<std::unique_ptr<Backend>> backends_;
+  std::vector<std::unique_ptr<std::mutex>> backend_mutex_;
   mutable std::mutex mutex_;
   std::map<std::vector<double>, std::shared_ptr<const Equilibrium>> cache_;
   std::atomic<int> solves_{0}, evaluations_{0}, rejected_{0};
