@@ -51,9 +51,17 @@ if [ "$seconds" -gt 0 ]; then
   for target in config readers; do
     mkdir -p "$work/corpus-$target"
     echo "fuzz_$target: ${seconds} s"
+    # a finding's input is kept in build-asan/fuzz-findings/ (the work folder goes) and printed
+    findings="$PWD/build-asan/fuzz-findings"
+    mkdir -p "$findings"
     (cd "$work" && "$OLDPWD/build-asan/fuzz/fuzz_$target" -max_total_time="$seconds" -timeout=10 \
-        -rss_limit_mb=2048 "corpus-$target" "$OLDPWD/fuzz/corpus/$target" 2>"fuzz-$target.log") || {
-      tail -40 "$work/fuzz-$target.log" >&2; exit 1; }
+        -rss_limit_mb=2048 -artifact_prefix="$findings/$target-" "corpus-$target" \
+        "$OLDPWD/fuzz/corpus/$target" 2>"fuzz-$target.log") || {
+      tail -40 "$work/fuzz-$target.log" >&2
+      for f in "$findings/$target-"*; do
+        [ -e "$f" ] && { echo "finding $f (base64):" >&2; base64 "$f" >&2; }
+      done
+      exit 1; }
     tail -1 "$work/fuzz-$target.log"
   done
 fi

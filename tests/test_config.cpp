@@ -105,7 +105,8 @@ TEST(ConfigErrors, MalformedToml) {
                {"bad.toml", "not valid TOML", "line"});
 }
 
-// toml++ 3.3 has undefined behaviour on the code points U+00A1..U+0499 and U+2C8E..U+3087
+// toml++ 3.3 has undefined behaviour on the code points U+00A1..U+0499, U+2C5E..U+3057 and
+// U+FB26..U+FEFE
 // (found by fuzz/fuzz_config.cpp): refused before it parses, with the line and column, except
 // in comments (which hold any UTF-8); other non-ASCII is allowed in strings only, as in TOML.
 // The sanitizer build (scripts/run-tests.sh) runs this test under UBSan.
@@ -119,6 +120,13 @@ TEST(ConfigErrors, NonAsciiTheParserMishandles) {
   expect_error(s, {"not valid TOML", "line 2, column 12", "U+00E9 outside a comment"});
   s.text = "[\"\"\"in\\\\\\\\\\\\\\\\\\\xcc\xa5\n";  // the fuzzer's reproduction
   expect_error(s, {"not valid TOML", "line 1"});
+  {  // the fuzzer's second (2026-12-03): U+FEFB after a quote toml++ reads as no string, in a --set
+    ConfigSources set;
+    set.sets = {std::string("gery.dra=0et.b\\\\\"\0m@\0\0\0\xef\xbb\xbbXXX\0+", 31)};
+    EXPECT_THROW(load_config(set), Error);
+    set.sets = {"model.tau_z=0et.b\\\"\xef\xbb\xbb"};
+    EXPECT_THROW(load_config(set), Error);
+  }
   expect_error(with_file("nonascii.toml", "\xc2\xa7 = 1\n"), {"nonascii.toml", "line 1, column 1"});
   // every mishandled code point in comments: parsed (UBSan would stop here if toml++ looked)
   const auto utf8 = [](uint32_t c) {
@@ -133,8 +141,9 @@ TEST(ConfigErrors, NonAsciiTheParserMishandles) {
     return out;
   };
   std::string all;
-  for (uint32_t c = 0xA0; c <= 0x3100; ++c)
-    if (c <= 0x499 || c >= 0x2C8E) all += utf8(c) + " ";
+  for (uint32_t c = 0xA0; c <= 0xFEFF; ++c)
+    if (c <= 0x499 || (c >= 0x2C5E && c <= 0x3057) || (c >= 0xFB26 && (c < 0xD800 || c > 0xDFFF)))
+      all += utf8(c) + " ";
   s.text = "[model]\n# " + all + "\n tau_z = 0.4 #" + all + "\n";
   EXPECT_NO_THROW(load_config(s));
   // strings with other UTF-8 (and escaped quotes) are TOML: refused only for what they say

@@ -451,9 +451,9 @@ FitSettings fit_from(const toml::table& t, const std::string& where) {
     if (key == "sigma_pad_rel") f.sigma_pad_rel = number_in(n, 1e-6, 10, what, "must be positive");
     if (key == "max_iterations") f.max_iterations = integer_in(n, 1, 10000, what);
     if (key == "rel_step") f.rel_step = number_in(n, 1e-10, 0.1, what, "must be in (0, 0.1]");
-    if (key == "sigma_V_km_s") f.sigma_V_km_s = number_in(n, 1e-6, 1e4, what, "must be positive (km/s)");
+    if (key == "sigma_V_km_s") f.sigma_V_km_s = number_in(n, 1e-6, 1e4, what, "must be in [1e-6, 1e4] km/s");
     if (key == "warn_chi2_per_n")
-      f.warn_chi2_per_n = number_in(n, 1e-3, 1e12, what, "must be positive");
+      f.warn_chi2_per_n = number_in(n, 1e-3, 1e12, what, "must be in [1e-3, 1e12]");
     if (key == "moments" || key == "likelihood") {
       const auto v = n.value<std::string>();
       const bool ok = v && (key == "moments" ? (*v == "auto" || *v == "instrument" || *v == "model")
