@@ -388,14 +388,7 @@ void BM_ForwardModel(benchmark::State& state) {
   auto cpu = make_cpu_backend();
   const Equilibrium eq = solve_job(cfg, *cpu);
   const EventGeometry geo = event_geometry(cfg);
-  std::vector<FitObservations> obs;
-  for (size_t ti = 0; ti < geo.tracks.size(); ++ti) {
-    const Track& t = geo.tracks[ti];
-    const TrackProducts p = synthesize_track(*cpu, eq.tables, eq.result.profile, geo.frame,
-                                             cfg.instrument, cfg.geometry.cadence_s, t, ti);
-    FitObservations o = observations_of(t, p, t.name == "MMS1");
-    obs.push_back(std::move(o));
-  }
+  const std::vector<FitObservations> obs = observe_event(cfg, *cpu, eq, geo, {"MMS1"});
   FitObjective f(cfg, obs, backend);
   double L = 2.0;
   for (auto _ : state) {

@@ -37,12 +37,12 @@ std::vector<FitObservations> observe(const std::vector<std::string>& sets, unsig
   const EventGeometry geo = event_geometry(truth);
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> g(0.0, 1.0);
-  std::vector<FitObservations> obs;
+  std::vector<TrackProducts> products;
+  std::vector<FitObservations> obs = observe_event(truth, *cpu, eq, geo, {"MMS1"}, &products);
   for (size_t ti = 0; ti < geo.tracks.size(); ++ti) {
     const Track& t = geo.tracks[ti];
-    const TrackProducts p = synthesize_track(*cpu, eq.tables, eq.result.profile, geo.frame,
-                                             truth.instrument, truth.geometry.cadence_s, t, ti);
-    FitObservations o = observations_of(t, p, t.name == "MMS1");
+    const TrackProducts& p = products[ti];
+    FitObservations& o = obs[ti];
     for (double& b : o.B_gse_nT) b += 0.1 * g(rng);
     if (t.name == "MMS1") {
       for (size_t k = 0; k < p.n; ++k) {
@@ -62,7 +62,6 @@ std::vector<FitObservations> observe(const std::vector<std::string>& sets, unsig
         o.ipad_pitch_bins = truth.instrument.pad_bins;
       }
     }
-    obs.push_back(std::move(o));
   }
   return obs;
 }

@@ -820,6 +820,22 @@ FitObservations observations_of(const Track& t, const TrackProducts& p, bool mom
   return o;
 }
 
+std::vector<FitObservations> observe_event(const RunConfig& cfg, Backend& backend,
+                                           const Equilibrium& eq, const EventGeometry& geo,
+                                           const std::vector<std::string>& moments,
+                                           std::vector<TrackProducts>* products) {
+  std::vector<FitObservations> obs;
+  for (size_t ti = 0; ti < geo.tracks.size(); ++ti) {
+    const Track& t = geo.tracks[ti];
+    TrackProducts p = synthesize_track(backend, eq.tables, eq.result.profile, geo.frame,
+                                       cfg.instrument, cfg.geometry.cadence_s, t, ti);
+    obs.push_back(observations_of(
+        t, p, std::find(moments.begin(), moments.end(), t.name) != moments.end()));
+    if (products) products->push_back(std::move(p));
+  }
+  return obs;
+}
+
 class FitObjective::Impl {
  public:
   Impl(const RunConfig& base, const std::vector<FitObservations>& obs, const std::string& backend)

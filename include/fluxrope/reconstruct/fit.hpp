@@ -12,6 +12,7 @@
 #include "fluxrope/engine/backend.hpp"
 #include "fluxrope/equilibrium/validity.hpp"
 #include "fluxrope/instrument/products.hpp"
+#include "fluxrope/jobs.hpp"
 #include "fluxrope/io/config.hpp"
 
 namespace fluxrope {
@@ -51,6 +52,12 @@ struct FitObservations {
 // What a synthesized track records, as observations: the field (noise-free) and, with moments,
 // the FPI moments of its Poisson counts with their counting sigmas and the parities.
 FitObservations observations_of(const Track& track, const TrackProducts& products, bool moments);
+// Every track of a synthesis of cfg as observations (round trips, benchmarks): the FPI moments
+// for the spacecraft named in `moments`; products kept in *products when given.
+std::vector<FitObservations> observe_event(const RunConfig& cfg, Backend& backend,
+                                           const Equilibrium& eq, const EventGeometry& geo,
+                                           const std::vector<std::string>& moments,
+                                           std::vector<TrackProducts>* products = nullptr);
 
 // The forward model at the best fit, per spacecraft, on the observations' axes and in their units.
 struct FitPrediction {
