@@ -1,6 +1,6 @@
 #pragma once
 // Every CUDA runtime call goes through FLUXROPE_CUDA_CHECK: on failure it throws
-// fluxrope::Error naming file:line, the call and CUDA's message (DESIGN.md).
+// fluxrope::Error naming file:line, the call and CUDA's message (docs/architecture.md).
 #include <cuda_runtime.h>
 
 #include <string>

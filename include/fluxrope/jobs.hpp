@@ -1,5 +1,5 @@
 #pragma once
-// The jobs a user runs, as library functions taking a RunConfig (DESIGN.md "Growing it"): the
+// The jobs a user runs, as library functions taking a RunConfig (docs/architecture.md "Jobs"): the
 // fluxrope tool, the Python module and any later caller (a sweep worker) are thin callers of
 // these; none of them repeats the orchestration.
 #include <string>

@@ -1,4 +1,4 @@
-// fluxrope: one tool, subcommands (DESIGN.md "Interfaces users touch").
+// fluxrope: one tool, subcommands (docs/architecture.md "Jobs").
 //   fluxrope presets                      list the built-in parameter sets
 //   fluxrope show-config [--preset NAME]  print a complete TOML config to start from
 //   fluxrope solve [options]              solve the equilibrium, write HDF5, print a summary

@@ -1,6 +1,6 @@
 #pragma once
-// One qualifier for physics that runs on the host and on the device (DESIGN.md:
-// "write the physics once"). Under nvcc it expands to __host__ __device__,
+// One qualifier for physics that runs on the host and on the device (docs/architecture.md:
+// "Physics written once"). Under nvcc it expands to __host__ __device__,
 // otherwise to nothing, so the same header compiles with g++ for the CPU backend.
 
 #if defined(__CUDACC__)

@@ -1,7 +1,7 @@
 #pragma once
 // Backends run the dense phase-space kernels. The physics is the same
 // host/device function on every backend; a backend only decides where the loop
-// over work items runs (DESIGN.md). Chosen at run time: auto | cpu | cuda.
+// over work items runs (docs/architecture.md). Chosen at run time: auto | cpu | cuda.
 #include <memory>
 #include <string>
 #include <vector>

@@ -1,5 +1,5 @@
 #pragma once
-// The CPU backend's loops (DESIGN.md): an OpenMP loop over n work items. The device
+// The CPU backend's loops (docs/architecture.md): an OpenMP loop over n work items. The device
 // backend (kernels/thrust_backend.inl) runs the same item functions through Thrust.
 // Static scheduling keeps the item -> thread map, and so every result, independent
 // of timing; items write to disjoint outputs, so results do not depend on the

@@ -1,6 +1,6 @@
 #pragma once
 // Run configuration: built-in presets, TOML files and --set overrides, merged and
-// validated into SI structs in one place (DESIGN.md "Config"). Key names are a
+// validated into SI structs in one place (docs/architecture.md "Configuration"). Key names are a
 // contract (README "Configuration").
 #include <optional>
 #include <string>

@@ -1,5 +1,5 @@
 #pragma once
-// f_e at arbitrary phase-space points (the Python API's evaluation, DESIGN.md): item i is
+// f_e at arbitrary phase-space points (the Python API's evaluation, docs/architecture.md): item i is
 // f(r_i, v_i + U) in s^3/cm^6, r in the rope frame, v measured in a frame moving with U.
 #include "fluxrope/core/hd.hpp"
 #include "fluxrope/core/vec3.hpp"
