@@ -1,4 +1,4 @@
-// The device backend, written once on Thrust and compiled twice (issue 10, DESIGN.md):
+// The device backend, written once on Thrust and compiled twice (issue 10, docs/architecture.md):
 //   kernels/cuda_backend.cu            nvcc, Thrust's CUDA system: the "cuda" backend;
 //   src/engine/thrust_host_backend.cpp g++ with THRUST_DEVICE_SYSTEM_OMP: the "thrust-host"
 //                                      backend, so that CI, which has no GPU, runs every line
@@ -200,7 +200,7 @@ class ThrustBackend : public Backend {
       d.sky = thrust::raw_pointer_cast(out_.data());
       d.dir = upload(red_dir_, r.dir, static_cast<size_t>(FPI_N_PHI) * FPI_N_THETA);
       d.parity = upload(parity_, r.parity, static_cast<size_t>(r.n_samples));
-      d.b_unit = upload(b_unit_, r.b_unit, static_cast<size_t>(r.n_samples));
+      d.b_field = upload(b_field_, r.b_field, static_cast<size_t>(r.n_samples));
       d.weights = upload(weights_, r.weights, 2);
       d.one_count = r.one_count ? upload(one_count_, r.one_count, 2 * static_cast<size_t>(FPI_N_ENERGY))
                                 : nullptr;
@@ -307,7 +307,7 @@ class ThrustBackend : public Backend {
   DeviceVector<int> parity_;
   DeviceVector<std::uint32_t> key_;
   DeviceVector<std::int32_t> counts_;
-  DeviceVector<Vec3> red_dir_, b_unit_;
+  DeviceVector<Vec3> red_dir_, b_field_;
   DeviceVector<MomentWeights> weights_;
   DeviceVector<int> channel_, bin_of_;
   DeviceVector<double> red_;

@@ -245,7 +245,7 @@ TEST_P(Parity, ForwardModelReductions) {
     ReductionProblem rp;
     rp.dir = dirs.data();
     rp.parity = parity.data();
-    rp.b_unit = b.data();
+    rp.b_field = b.data();
     rp.weights = w;
     rp.one_count = A.data();
     rp.n_samples = static_cast<int>(s.size());

@@ -8,6 +8,8 @@ a well-kept package and the field's usual choice), started in a small ball aroun
 least-squares fit. Walkers are evaluated in this process (each evaluation uses every core), or
 one task per walker on a Dask client (docs/sweep.md's clusters).
 """
+import uuid
+
 import numpy as np
 import xarray as xr
 
@@ -16,7 +18,7 @@ from ._core import FluxropeError
 from ._errors import boundary
 from .api import _config, _observations, fit, load_config
 
-_OBJECTIVES = {}  # per process: (config text, observations key) -> _core.FitObjective
+_OBJECTIVES = {}  # per process: the _LogProb's token -> its _core.FitObjective (the latest)
 
 
 class _LogProb:
@@ -28,9 +30,12 @@ class _LogProb:
         self.moments = tuple(moments)
         self.observed = observed
         self.backend = backend
+        # names this objective in every process it is unpickled in (id() would differ per copy,
+        # and a rebuilt objective loses its equilibrium cache)
+        self.token = uuid.uuid4().hex
 
     def objective(self):
-        key = (id(self.observations), self.config_toml)
+        key = self.token
         f = _OBJECTIVES.get(key)
         if f is None:
             cfg = load_config(self.config_toml)

@@ -322,7 +322,6 @@ class Model {
     if (chi2) chi2->assign(labels_.size(), 0.0);
     long m = 0;
     for (size_t oi = 0; oi < obs_.size(); ++oi) {
-      const FitObservations& o = obs_[oi];
       const FitPrediction& pr = preds[oi];
       for (const Series& s : series_[oi]) {
         const std::vector<double>& model = *prediction_of(pr, s.q);
@@ -337,7 +336,6 @@ class Model {
           if (chi2) (*chi2)[static_cast<size_t>(s.label)] += v * v;
         }
       }
-      (void)o;
     }
     if (preds_out) *preds_out = std::move(preds);
   }
@@ -515,29 +513,33 @@ class Model {
     const size_t m = t.time_s.size(), batch = 256;
     for (size_t k0 = 0; k0 < m; k0 += batch) {
       const size_t nb = std::min(batch, m - k0);
-      std::vector<Vec3> b_unit, r0;
+      const bool integrated = cfg.instrument.response.kind == ResponseKind::Integrated;
+      std::vector<Vec3> b_field, r0;
       std::vector<int> parity;
       std::vector<ResponseSample> rs;
       std::vector<SkymapSample> cs;
       for (size_t k = k0; k < k0 + nb; ++k) {
         // T_par, T_perp and the pitch angles against the recorded field, as the ground system
-        // and the PAD tools take them (a pitch-bin edge moves with the field used)
-        const Vec3 b = gse_to_dbcs * observed_field(o, t.time_s[k]);
-        b_unit.push_back((1.0 / std::sqrt(norm2(b))) * b);
+        // and the PAD tools take them (a pitch-bin edge moves with the field used); normalized
+        // by the reductions exactly as pad_cells normalizes the observed side
+        b_field.push_back(gse_to_dbcs * observed_field(o, t.time_s[k]));
         parity.push_back(t.parity[k]);
-        rs.push_back({t.U_rope_m_s, dbcs_to_rope, t.parity[k]});
-        r0.push_back(t.r_rope_m[k]);
-        SkymapSample s;
-        s.r_rope = t.r_rope_m[k];
-        s.U_rope = t.U_rope_m_s;
-        s.dbcs_to_rope = dbcs_to_rope;
-        s.parity = t.parity[k];
-        cs.push_back(s);
+        if (integrated) {
+          rs.push_back({t.U_rope_m_s, dbcs_to_rope, t.parity[k]});
+          r0.push_back(t.r_rope_m[k]);
+        } else {
+          SkymapSample s;
+          s.r_rope = t.r_rope_m[k];
+          s.U_rope = t.U_rope_m_s;
+          s.dbcs_to_rope = dbcs_to_rope;
+          s.parity = t.parity[k];
+          cs.push_back(s);
+        }
       }
       ReductionProblem rp;
       rp.dir = dirs_.data();
       rp.parity = parity.data();
-      rp.b_unit = b_unit.data();
+      rp.b_field = b_field.data();
       rp.weights = weights_;
       rp.one_count = one_count_;
       rp.clamp = true;
@@ -551,7 +553,7 @@ class Model {
       SkymapSource src;
       ResponseSetup setup;
       std::unique_ptr<SkymapSetup> centre;
-      if (cfg.instrument.response.kind == ResponseKind::Integrated) {
+      if (integrated) {
         prepare_response(eq.tables, tables_, rs, r0, setup);
         src.response = &setup.problem;
       } else {

@@ -1,7 +1,7 @@
 #pragma once
-// Per-sample reductions of skymaps as host/device item functions (issue 16 item 4, DESIGN.md
-// "one forward model, three callers"): the ground-system moments of one skymap and the
-// instrument-style PAD cells, written once and run by the host products (synth), by every
+// Per-sample reductions of skymaps as host/device item functions (issue 16 item 4,
+// docs/architecture.md "Jobs": one forward model for synthesis, fit and sampler): the moments
+// of one skymap and the instrument-style PAD cells, written once and run by the host products (synth), by every
 // backend after its response kernel (the fit's forward model, where only these numbers leave
 // the device), bit for bit the same arithmetic.
 //
@@ -99,20 +99,6 @@ FLUXROPE_HD inline void skymap_moments(const double* sky, const MomentWeights& w
   double P[9];
   for (int r = 0; r < 3; ++r)
     for (int c = 0; c < 3; ++c) P[3 * r + c] = constants::M_ELECTRON * (M[3 * r + c] - n * Va[r] * Va[c]);
-  // q = (m / 2) int |v - V|^2 (v - V) f d^3v
-  Vec3 q;
-  for (int k = 0; k < FPI_N_PHI; ++k)
-    for (int j = 0; j < FPI_N_THETA; ++j) {
-      const Vec3 d = dir[k * FPI_N_THETA + j];
-      const double wa = 1e12 * w.w_phi * w.w_theta[j];
-      const double* f = sky + (static_cast<long>(k) * FPI_N_THETA + j) * FPI_N_ENERGY;
-      for (int i = 0; i < FPI_N_ENERGY; ++i) {
-        if (w.W[i] == 0.0) continue;
-        const Vec3 c = w.v[i] * d - V;
-        q = q + (wa * w.W[i] * psd_value(f[i], clamp) * norm2(c)) * c;
-      }
-    }
-  q = (0.5 * constants::M_ELECTRON) * q;
   const double bn = sqrt(norm2(b));
   const Vec3 u = (1.0 / bn) * b;
   const double bb[3] = {u.x, u.y, u.z};
@@ -120,21 +106,14 @@ FLUXROPE_HD inline void skymap_moments(const double* sky, const MomentWeights& w
   for (int r = 0; r < 3; ++r)
     for (int c = 0; c < 3; ++c) Ppar += bb[r] * P[3 * r + c] * bb[c];
   const double trace = P[0] + P[4] + P[8];
-  out[MOM_V] = V.x;
-  out[MOM_V + 1] = V.y;
-  out[MOM_V + 2] = V.z;
-  for (int m = 0; m < 9; ++m) out[MOM_P + m] = P[m];
-  out[MOM_Q] = q.x;
-  out[MOM_Q + 1] = q.y;
-  out[MOM_Q + 2] = q.z;
-  out[MOM_T_PAR] = Ppar / n;
-  out[MOM_T_PERP] = 0.5 * (trace - Ppar) / n;
-  if (!A) return;
-  // Counting statistics: var f_b = A_i max(f_b, 0) in (s^3/cm^6)^2; c_b converts f in s^3/cm^6.
+  // Second pass, over the bins with weight: the heat flux q = (m / 2) int |v - V|^2 (v - V) f d^3v
+  // and, with A, the counting statistics, var f_b = A_i max(f_b, 0) in (s^3/cm^6)^2 (c_b converts
+  // f in s^3/cm^6), through the derivatives of the header comment.
   const double me = constants::M_ELECTRON;
   const double bMb = Ppar / me + n * dot(u, V) * dot(u, V);  // b.M.b
   const double trM = trace / me + n * norm2(V);
   const double bV = dot(u, V), VV = norm2(V);
+  Vec3 q;
   double var_n = 0.0, var_V[3] = {0, 0, 0}, var_par = 0.0, var_perp = 0.0;
   for (int k = 0; k < FPI_N_PHI; ++k)
     for (int j = 0; j < FPI_N_THETA; ++j) {
@@ -144,6 +123,9 @@ FLUXROPE_HD inline void skymap_moments(const double* sky, const MomentWeights& w
       const double* f = sky + (static_cast<long>(k) * FPI_N_THETA + j) * FPI_N_ENERGY;
       for (int i = 0; i < FPI_N_ENERGY; ++i) {
         if (w.W[i] == 0.0) continue;
+        const Vec3 cv = w.v[i] * d - V;
+        q = q + (wa * w.W[i] * psd_value(f[i], clamp) * norm2(cv)) * cv;
+        if (!A) continue;
         const double var = A[i] * (f[i] > 0.0 ? f[i] : 0.0);
         const double c = wa * w.W[i], v = w.v[i];
         var_n += c * c * var;
@@ -159,6 +141,17 @@ FLUXROPE_HD inline void skymap_moments(const double* sky, const MomentWeights& w
         var_perp += dperp * dperp * var;
       }
     }
+  q = (0.5 * me) * q;
+  out[MOM_V] = V.x;
+  out[MOM_V + 1] = V.y;
+  out[MOM_V + 2] = V.z;
+  for (int m = 0; m < 9; ++m) out[MOM_P + m] = P[m];
+  out[MOM_Q] = q.x;
+  out[MOM_Q + 1] = q.y;
+  out[MOM_Q + 2] = q.z;
+  out[MOM_T_PAR] = Ppar / n;
+  out[MOM_T_PERP] = 0.5 * (trace - Ppar) / n;
+  if (!A) return;
   out[MOM_SIGMA_N] = sqrt(var_n);
   for (int c = 0; c < 3; ++c) out[MOM_SIGMA_V + c] = sqrt(var_V[c]);
   out[MOM_SIGMA_T_PAR] = sqrt(var_par);
@@ -237,7 +230,7 @@ struct ReductionProblem {
   const double* sky = nullptr;      // (n_samples, phi, theta, energy) s^3/cm^6
   const Vec3* dir = nullptr;        // 512 bin-centre velocity directions, DBCS
   const int* parity = nullptr;      // per sample
-  const Vec3* b_unit = nullptr;     // per sample: the field direction, DBCS (normalized here)
+  const Vec3* b_field = nullptr;    // per sample: the field, DBCS, any length (normalized here)
   const MomentWeights* weights = nullptr;  // [parity]
   const double* one_count = nullptr;       // [parity * 32 + i]: A [s^3/cm^6]; null: no sigmas
   bool clamp = true;
@@ -259,7 +252,7 @@ struct ReductionProblem {
 // Item = one sample: its moments into out + sample * row_width().
 FLUXROPE_HD inline void moment_item(const ReductionProblem& p, long s, double* out) {
   const int par = p.parity[s];
-  skymap_moments(p.sky + s * FPI_N_BINS, p.weights[par], p.dir, p.b_unit[s], p.clamp,
+  skymap_moments(p.sky + s * FPI_N_BINS, p.weights[par], p.dir, p.b_field[s], p.clamp,
                  p.one_count ? p.one_count + par * FPI_N_ENERGY : nullptr,
                  out + s * p.row_width());
 }
@@ -267,7 +260,7 @@ FLUXROPE_HD inline void moment_item(const ReductionProblem& p, long s, double* o
 // Item = one (sample, angular bin): its pitch bin into p.bin_of.
 FLUXROPE_HD inline void pad_bins_item(const ReductionProblem& p, long item) {
   const long s = item / 512;
-  const Vec3 b = p.b_unit[s];
+  const Vec3 b = p.b_field[s];
   p.bin_of[item] = pad_pitch_bin(p.dir[item % 512], (1.0 / sqrt(norm2(b))) * b, p.n_pitch);
 }
 
