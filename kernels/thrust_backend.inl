@@ -69,6 +69,15 @@ struct PointItems {
   PointProblem p;
   FLUXROPE_HD double operator()(long item) const { return point_item(p, item); }
 };
+// out[i] = items(i), run by thrust::for_each_n: Thrust's transform kernel caps a thread at 128
+// registers (its launch bounds), where the response item spilled; for_each's kernel allows the
+// item the registers it needs (docs/performance.md, "GPU kernels").
+template <class Items>
+struct StoreItems {
+  Items items;
+  double* out;
+  FLUXROPE_HD void operator()(long i) const { out[i] = items(i); }
+};
 
 // Runs f, turning Thrust's and the allocator's exceptions into one fluxrope::Error that names
 // the file:line of the call, what was being done and the system's message.
@@ -226,18 +235,16 @@ class ThrustBackend : public Backend {
   void run_into_out(const char* what, long n, const Items& items) {
     FLUXROPE_THRUST(what, {
       out_.resize(static_cast<size_t>(n));
-      thrust::transform(thrust::counting_iterator<long>(0), thrust::counting_iterator<long>(n),
-                        out_.begin(), items);
+      thrust::for_each_n(thrust::counting_iterator<long>(0), n,
+                         StoreItems<Items>{items, thrust::raw_pointer_cast(out_.data())});
     });
   }
 
   // out[i] = items(i) for i < n on the device, copied back into out (resized, not cleared).
   template <class Items>
   void map(const char* what, long n, const Items& items, std::vector<double>& out) {
+    run_into_out(what, n, items);
     FLUXROPE_THRUST(what, {
-      out_.resize(static_cast<size_t>(n));
-      thrust::transform(thrust::counting_iterator<long>(0), thrust::counting_iterator<long>(n),
-                        out_.begin(), items);
       out.resize(static_cast<size_t>(n));
       thrust::copy(out_.begin(), out_.end(), out.begin());
     });
@@ -264,11 +271,11 @@ class ThrustBackend : public Backend {
       d.node_w = upload(node_w_, p.node_w, static_cast<size_t>(FPI_N_THETA) * p.n_ang);
       d.speed = upload(speed_, p.speed, n_speed);
       d.speed_w = upload(speed_w_, p.speed_w, n_speed);
-      d.slot_of = upload(slot_of_, p.slot_of, static_cast<size_t>(FPI_N_PHI) * FPI_N_ENERGY);
+      d.pattern_of = upload(pattern_of_, p.pattern_of, static_cast<size_t>(FPI_N_PHI));
       d.time_w = upload(time_w_, p.time_w, static_cast<size_t>(p.n_time));
       d.samples = upload(response_samples_, p.samples, static_cast<size_t>(p.n_samples));
-      d.local = upload(local_, p.local,
-                       static_cast<size_t>(p.n_samples) * p.n_slots * static_cast<size_t>(p.n_time));
+      d.lanes = upload(lanes_, p.lanes,
+                       static_cast<size_t>(p.n_samples) * p.n_patterns * p.n_time * RESPONSE_BLOCK);
     });
     return d;
   }
@@ -298,11 +305,11 @@ class ThrustBackend : public Backend {
   DeviceVector<Vec3> dirs_, r_, v_;
   DeviceVector<double> speed_, speed_w_, node_w_, time_w_, cos_alpha_, sin_alpha_, cos_gyro_,
       sin_gyro_;
-  DeviceVector<int> slot_of_;
+  DeviceVector<int> pattern_of_;
   DeviceVector<SkymapSample> skymap_samples_;
   DeviceVector<GyroPadSample> gyro_samples_;
   DeviceVector<ResponseSample> response_samples_;
-  DeviceVector<LocalPoint> local_;
+  DeviceVector<double> lanes_;
   DeviceVector<double> f_model_, one_count_, energy_, expected_, dist_, disterr_, def_;
   DeviceVector<int> parity_;
   DeviceVector<std::uint32_t> key_;

@@ -81,21 +81,19 @@ class CpuBackend final : public Backend {
       const int k = static_cast<int>((row / FPI_N_THETA) % FPI_N_PHI);
       const long s = row / (FPI_N_THETA * FPI_N_PHI);
       const ResponseSample& smp = p.samples[s];
+      const double* blk = p.block(s, k);
       double acc[FPI_N_ENERGY] = {};
       ResponseNode n;
-      n.sample = &smp;
-      n.slot_of = p.slot_of + k * FPI_N_ENERGY;
-      n.slot_stride = p.n_time;
-      n.n_en = p.n_en;
+      n.U = smp.U_rope;
       for (int a = 0; a < p.n_ang; ++a) {
         n.dir = smp.dbcs_to_rope * p.node_dir[(k * FPI_N_THETA + j) * p.n_ang + a];
         const double wa = p.node_w[j * p.n_ang + a];
         for (int t = 0; t < p.n_time; ++t) {
           n.wat = wa * p.time_w[t];
-          n.loc = p.local + s * p.n_slots * static_cast<long>(p.n_time) + t;
+          n.block = blk + t * RESPONSE_BLOCK;
           for (int q = 0; q < p.n_en; ++q) {
-            n.speed = p.speed + smp.parity * FPI_N_ENERGY * p.n_en + q;
-            n.speed_w = p.speed_w + smp.parity * FPI_N_ENERGY * p.n_en + q;
+            n.speed = p.speed + p.speed_row(smp.parity, q);
+            n.speed_w = p.speed_w + p.speed_row(smp.parity, q);
             simd_accumulate(n, FPI_N_ENERGY, acc, lane);
           }
         }

@@ -1,5 +1,6 @@
 #include "fluxrope/instrument/response.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "fluxrope/core/constants.hpp"
@@ -53,7 +54,7 @@ ResponseTables make_response_tables(const ResponseSettings& s, double accumulati
       for (int q = 0; q < t.n_en; ++q) {
         const double ratio = std::exp(sigma * ge.x[q]);  // E_q / E_c
         const double E = fpi_energy_table(p)[i] * ratio;
-        const size_t at = (static_cast<size_t>(p) * FPI_N_ENERGY + i) * t.n_en + q;
+        const size_t at = (static_cast<size_t>(p) * t.n_en + q) * FPI_N_ENERGY + i;
         t.speed[at] = std::sqrt(2.0 * E * EV_TO_SI / M_ELECTRON);
         t.speed_w[at] = t.n_en == 1 ? 1.0 : ge.w[q] * ratio * ratio;
       }
@@ -69,6 +70,21 @@ ResponseTables make_response_tables(const ResponseSettings& s, double accumulati
                                             ? step
                                             : (k % 4) * FPI_N_ENERGY + step;
     }
+  // the distinct rows of slot_of: one block of position factors per (sample, pattern, node time)
+  t.pattern_of.assign(FPI_N_PHI, -1);
+  t.pattern_slots.clear();
+  for (int k = 0; k < FPI_N_PHI; ++k) {
+    const int* row = t.slot_of.data() + k * FPI_N_ENERGY;
+    const int n_known = static_cast<int>(t.pattern_slots.size()) / FPI_N_ENERGY;
+    for (int m = 0; m < n_known && t.pattern_of[k] < 0; ++m)
+      if (std::equal(row, row + FPI_N_ENERGY, t.pattern_slots.data() + m * FPI_N_ENERGY))
+        t.pattern_of[k] = m;
+    if (t.pattern_of[k] < 0) {
+      t.pattern_of[k] = n_known;
+      t.pattern_slots.insert(t.pattern_slots.end(), row, row + FPI_N_ENERGY);
+    }
+  }
+  t.n_patterns = static_cast<int>(t.pattern_slots.size()) / FPI_N_ENERGY;
   const double dwell = s.sweep == Sweep::Instant ? 0.0 : accumulation_s / t.n_slots;
   t.n_time = dwell > 0 ? s.nodes_time : 1;
   const GaussRule gtime = gauss_legendre(t.n_time);
@@ -87,15 +103,22 @@ void prepare_response(const ProfileTables& profile, const ResponseTables& t,
   p.profile = profile.view();
   k.tables = &t;
   k.samples = samples;
-  const long per_sample = static_cast<long>(t.n_slots) * t.n_time;
-  k.local.resize(samples.size() * per_sample);
-  LocalPoint* local = k.local.data();
+  const long per_sample = static_cast<long>(t.n_patterns) * t.n_time * RESPONSE_BLOCK;
+  k.lanes.resize(samples.size() * per_sample);
+  double* lanes = k.lanes.data();
   const ProfileView pv = p.profile;
-  // the position at each node time of each slot: r(t) = r0 + U t (docs/physics.md §9)
+  // the position at each node time of each slot: r(t) = r0 + U t (docs/physics.md §9), stored
+  // in the (pattern, node time) block of every row measured in that slot
   parallel_for_cpu(static_cast<long>(samples.size()), [&](long n) {
-    for (long m = 0; m < per_sample; ++m)
-      local[n * per_sample + m] =
-          local_point(pv, r0_rope[n] + t.time_offset_s[m] * samples[n].U_rope);
+    for (int m = 0; m < t.n_patterns; ++m)
+      for (int q = 0; q < t.n_time; ++q) {
+        double* blk = lanes + n * per_sample + (m * t.n_time + q) * static_cast<long>(RESPONSE_BLOCK);
+        for (int i = 0; i < FPI_N_ENERGY; ++i) {
+          const int slot = t.pattern_slots[m * FPI_N_ENERGY + i];
+          const double dt = t.time_offset_s[slot * t.n_time + q];
+          store_point(local_point(pv, r0_rope[n] + dt * samples[n].U_rope), blk, FPI_N_ENERGY, i);
+        }
+      }
   });
   p.node_dir = t.node_dir.data();
   p.node_w = t.node_w.data();
@@ -103,12 +126,12 @@ void prepare_response(const ProfileTables& profile, const ResponseTables& t,
   p.speed = t.speed.data();
   p.speed_w = t.speed_w.data();
   p.n_en = t.n_en;
-  p.slot_of = t.slot_of.data();
-  p.n_slots = t.n_slots;
+  p.pattern_of = t.pattern_of.data();
+  p.n_patterns = t.n_patterns;
   p.time_w = t.time_w.data();
   p.n_time = t.n_time;
   p.samples = k.samples.data();
-  p.local = k.local.data();
+  p.lanes = k.lanes.data();
   p.n_samples = static_cast<int>(k.samples.size());
 }
 

@@ -59,7 +59,7 @@ struct ShapeProblem {
 // Returns false (and leaves K alone) when xi_s <= 0: not normalizable.
 FLUXROPE_HD inline bool local_field_moments(const ModelView& m, int s, double rho, double Bz,
                                             double K[N_SHAPE_MOMENTS]) {
-  const PopulationView p = m.pop[s];
+  const PopulationView p = population(m, s);
   const double xi = 1.0 - p.b / Bz;
   if (!(xi > 0.0)) return false;
   const double vt2 = p.T / constants::M_ELECTRON;
@@ -94,7 +94,7 @@ struct LocalGaussian {
 
 FLUXROPE_HD inline LocalGaussian local_gaussian(const ShapeProblem& p, int s, double rho) {
   LocalGaussian g;
-  const PopulationView pop = p.model.pop[s];
+  const PopulationView pop = population(p.model, s);
   p.field.eval(rho, g.Bz, g.Bphi);
   g.Bmag = sqrt(g.Bz * g.Bz + g.Bphi * g.Bphi);
   g.bphi = g.Bphi / g.Bmag;

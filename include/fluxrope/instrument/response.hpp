@@ -41,11 +41,15 @@ struct ResponseSettings {
 struct ResponseTables {
   std::vector<Vec3> node_dir;  // [(k * 16 + j) * n_ang + a], DBCS velocity directions
   std::vector<double> node_w;  // [j * n_ang + a]
-  std::vector<double> speed, speed_w;  // [(parity * 32 + i) * n_en + q]
+  std::vector<double> speed, speed_w;  // [(parity * n_en + q) * 32 + i] (node-major)
   std::vector<int> slot_of;            // [k * 32 + i]
+  // The distinct rows of slot_of (lane patterns): sector k's energies are measured in the slots
+  // pattern_slots[pattern_of[k] * 32 + i] (4 patterns deflection-major, 1 linear or instant).
+  std::vector<int> pattern_of;         // [k]
+  std::vector<int> pattern_slots;      // [pattern * 32 + i]
   std::vector<double> time_offset_s;   // [slot * n_time + t]: from the sample's time tag
   std::vector<double> time_w;          // [t]
-  int n_ang = 1, n_en = 1, n_slots = 1, n_time = 1;
+  int n_ang = 1, n_en = 1, n_slots = 1, n_patterns = 1, n_time = 1;
 };
 // accumulation_s: the skymap's accumulation time (the burst cadence, 30 ms).
 ResponseTables make_response_tables(const ResponseSettings& s, double accumulation_s);
@@ -56,7 +60,7 @@ ResponseTables make_response_tables(const ResponseSettings& s, double accumulati
 struct ResponseSetup {
   const ResponseTables* tables = nullptr;
   std::vector<ResponseSample> samples;
-  std::vector<LocalPoint> local;
+  std::vector<double> lanes;  // ResponseProblem::lanes
   ResponseProblem problem;
   ResponseSetup() = default;
   ResponseSetup(ResponseSetup&&) = default;

@@ -27,6 +27,10 @@ struct ResponseSample {
   int parity = 0;     // energy table (0 or 1)
 };
 
+// The per-position factors of one look direction's 32 energies at one node time, as a
+// structure-of-arrays block (LOCAL_POINT_FIELDS x 32, energy i fastest: load_point(blk, 32, i)).
+inline constexpr int RESPONSE_BLOCK = LOCAL_POINT_FIELDS * FPI_N_ENERGY;
+
 struct ResponseProblem {
   ProfileView profile;
   // Angular nodes of bin (phi k, theta j): velocity directions (minus look) in DBCS at
@@ -34,22 +38,32 @@ struct ResponseProblem {
   const Vec3* node_dir = nullptr;
   const double* node_w = nullptr;
   int n_ang = 1;
-  // Energy nodes of channel i of a parity table: speeds [m/s] at [(parity * 32 + i) * n_en + q],
-  // weights w_q (E_q / E_c)^2 at the same index.
+  // Energy nodes, node-major: the speeds [m/s] of node q of the 32 channels of a parity table at
+  // [(parity * n_en + q) * 32 + i], weights w_q (E_q / E_c)^2 at the same index.
   const double* speed = nullptr;
   const double* speed_w = nullptr;
   int n_en = 1;
-  // Timing: bin (phi k, energy i) is measured in time slot slot_of[k * 32 + i] < n_slots; each
-  // slot has n_time nodes (weights time_w, sum 1) where the per-position factors are tabulated.
-  const int* slot_of = nullptr;
-  int n_slots = 1;
+  // Timing: the 32 energies of phi sector k are measured in the time slots of lane pattern
+  // pattern_of[k] < n_patterns (ResponseTables::pattern_slots); each slot has n_time nodes
+  // (weights time_w, sum 1) where the per-position factors are tabulated.
+  const int* pattern_of = nullptr;
+  int n_patterns = 1;
   const double* time_w = nullptr;
   int n_time = 1;
-  // Per sample, and per-position factors at [(sample * n_slots + slot) * n_time + t].
+  // Per sample; the per-position factors of (sample, pattern, node time t) as the block at
+  // ((sample * n_patterns + pattern) * n_time + t) * RESPONSE_BLOCK.
   const ResponseSample* samples = nullptr;
-  const LocalPoint* local = nullptr;
+  const double* lanes = nullptr;
   int n_samples = 0;
   FLUXROPE_HD long n_items() const { return static_cast<long>(n_samples) * FPI_N_BINS; }
+  // The block of sample s, phi sector k, node time 0 (node time t at + t * RESPONSE_BLOCK).
+  FLUXROPE_HD const double* block(long s, int k) const {
+    return lanes + (s * n_patterns + pattern_of[k]) * static_cast<long>(n_time) * RESPONSE_BLOCK;
+  }
+  // The speeds (and weights) of energy node q of parity table `parity`, indexed by channel i.
+  FLUXROPE_HD long speed_row(int parity, int q) const {
+    return static_cast<long>(parity * n_en + q) * FPI_N_ENERGY;
+  }
 };
 
 // Items in the L2 files' C order: (sample, phi 32, theta 16, energy 32).
@@ -60,19 +74,18 @@ FLUXROPE_HD inline double response_item(const ResponseProblem& p, long item) {
   const int k = static_cast<int>((row / FPI_N_THETA) % FPI_N_PHI);
   const long s = row / (FPI_N_THETA * FPI_N_PHI);
   const ResponseSample& smp = p.samples[s];
-  const LocalPoint* loc =
-      p.local + (s * p.n_slots + p.slot_of[k * FPI_N_ENERGY + i]) * static_cast<long>(p.n_time);
-  const int e0 = (smp.parity * FPI_N_ENERGY + i) * p.n_en;
+  const double* blk = p.block(s, k);
   double acc = 0.0;
   for (int a = 0; a < p.n_ang; ++a) {
     const Vec3 dir = smp.dbcs_to_rope * p.node_dir[(k * FPI_N_THETA + j) * p.n_ang + a];
     const double wa = p.node_w[j * p.n_ang + a];
     for (int t = 0; t < p.n_time; ++t) {
       const double wat = wa * p.time_w[t];
+      const LocalPoint l = load_point(blk + t * RESPONSE_BLOCK, FPI_N_ENERGY, i);
       for (int q = 0; q < p.n_en; ++q) {
-        const Vec3 v_sc = p.speed[e0 + q] * dir;
-        acc += (wat * p.speed_w[e0 + q]) *
-               electron_f_at(p.profile, loc[t], v_sc + smp.U_rope);  // docs/physics.md §9
+        const long e = p.speed_row(smp.parity, q) + i;
+        const Vec3 v_sc = p.speed[e] * dir;
+        acc += (wat * p.speed_w[e]) * electron_f_at(p.profile, l, v_sc + smp.U_rope);  // docs/physics.md §9
       }
     }
   }
@@ -80,23 +93,22 @@ FLUXROPE_HD inline double response_item(const ResponseProblem& p, long item) {
 }
 
 // The CPU split: a row is one look direction (sample, k, j); its node loops run outside and the
-// 32 energies are the vector lanes, each accumulating its nodes in response_item's order.
+// 32 energies are the vector lanes, each accumulating its nodes in response_item's order. Every
+// table a lane reads is indexed by its energy i alone (the factors' block, the node's speed row),
+// so the lanes load contiguous vectors rather than gathering.
 struct ResponseNode {
-  const ResponseSample* sample;
-  const LocalPoint* loc;  // the sample's factors, slot 0, this node's time t
-  const int* slot_of;     // [i]: the row's slots (phi k)
-  long slot_stride;       // n_time: distance between slots in loc
-  const double* speed;    // [i * n_en + q] with q folded in: the sample's parity table
-  const double* speed_w;
-  int n_en;
-  Vec3 dir;    // this angular node's direction, rope frame
-  double wat;  // w_a w_t
+  const double* block;    // the row's factors at this node time (RESPONSE_BLOCK doubles)
+  const double* speed;    // [i]: this energy node's speeds in the sample's parity table
+  const double* speed_w;  // [i]: their weights
+  Vec3 U;                 // the sample's spacecraft velocity, rope frame
+  Vec3 dir;               // this angular node's direction, rope frame
+  double wat;             // w_a w_t
 };
 
 FLUXROPE_HD inline double response_lane(const ProfileView& profile, const ResponseNode& n, int i) {
-  const LocalPoint& l = n.loc[n.slot_of[i] * n.slot_stride];
-  const Vec3 v_sc = n.speed[i * n.n_en] * n.dir;
-  return (n.wat * n.speed_w[i * n.n_en]) * electron_f_at(profile, l, v_sc + n.sample->U_rope);
+  const LocalPoint l = load_point(n.block, FPI_N_ENERGY, i);
+  const Vec3 v_sc = n.speed[i] * n.dir;
+  return (n.wat * n.speed_w[i]) * electron_f_at(profile, l, v_sc + n.U);
 }
 
 }  // namespace fluxrope

@@ -27,6 +27,12 @@ struct ModelView {
   double V = 0.0;      // [m/s], drift of the axial population u_z = V z_hat
 };
 
+// Population s of the model, chosen by value selects: an array in a kernel's parameters indexed
+// by a run-time s would be copied to the device's local memory (docs/performance.md, "GPU kernels").
+FLUXROPE_HD inline PopulationView population(const ModelView& m, int s) {
+  return s == POP_B ? m.pop[POP_B] : (s == POP_R ? m.pop[POP_R] : m.pop[POP_Z]);
+}
+
 // Drift velocity of population s at radius rho, in the local (rho, phi, z) basis:
 // u_b = 0, u_r = Omega rho phi_hat, u_z = V z_hat.
 FLUXROPE_HD inline void drift(const ModelView& m, int s, double rho, double& u_phi, double& u_z) {

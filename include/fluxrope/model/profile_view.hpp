@@ -68,6 +68,48 @@ struct LocalPoint {
   double a[N_POP] = {0, 0, 0}, bmu[N_POP] = {0, 0, 0};
 };
 
+// A LocalPoint as LOCAL_POINT_FIELDS doubles, for tables in structure-of-arrays order: field f of
+// point i at blk[f * stride + i]. The CPU kernels' vector lanes (one point per lane) then read
+// each field of all their points as one contiguous vector instead of gathering a struct per lane
+// (docs/performance.md, "Kernel layout"); the values, and so every result, are the same.
+inline constexpr int LOCAL_POINT_FIELDS = 6 + 5 * N_POP;
+FLUXROPE_HD inline void store_point(const LocalPoint& l, double* blk, int stride, int i) {
+  double* o = blk + i;
+  o[0 * stride] = l.rho;
+  o[1 * stride] = l.c;
+  o[2 * stride] = l.sn;
+  o[3 * stride] = l.Bz;
+  o[4 * stride] = l.Bphi;
+  o[5 * stride] = l.kappa;
+  for (int s = 0; s < N_POP; ++s) {
+    o[(6 + s) * stride] = l.amp[s];
+    o[(6 + N_POP + s) * stride] = l.u_phi[s];
+    o[(6 + 2 * N_POP + s) * stride] = l.u_z[s];
+    o[(6 + 3 * N_POP + s) * stride] = l.a[s];
+    o[(6 + 4 * N_POP + s) * stride] = l.bmu[s];
+  }
+}
+FLUXROPE_HD inline LocalPoint load_point(const double* blk, int stride, int i) {
+  const double* o = blk + i;
+  LocalPoint l;
+  l.rho = o[0 * stride];
+  l.c = o[1 * stride];
+  l.sn = o[2 * stride];
+  l.Bz = o[3 * stride];
+  l.Bphi = o[4 * stride];
+  l.kappa = o[5 * stride];
+  for (int s = 0; s < N_POP; ++s) {
+    l.amp[s] = o[(6 + s) * stride];
+    l.u_phi[s] = o[(6 + N_POP + s) * stride];
+    l.u_z[s] = o[(6 + 2 * N_POP + s) * stride];
+    l.a[s] = o[(6 + 3 * N_POP + s) * stride];
+    l.bmu[s] = o[(6 + 4 * N_POP + s) * stride];
+  }
+  return l;
+}
+// The amplitudes' fields (6 .. 6 + N_POP - 1) of a structure-of-arrays table.
+inline constexpr int LOCAL_POINT_AMP = 6;
+
 // Rope frame, Cartesian (x, y, z) with z along the rope axis (docs/physics.md §1).
 FLUXROPE_HD inline LocalPoint local_point(const ProfileView& p, Vec3 r) {
   LocalPoint l;
