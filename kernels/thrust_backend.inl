@@ -4,8 +4,8 @@
 //                                      backend, so that CI, which has no GPU, runs every line
 //                                      of this file except the GPU itself.
 // Included once by exactly those two files, after they have chosen the Thrust device system;
-// everything here is in an anonymous namespace of that file. Each product is one thrust::transform (or for_each_n) over a counting
-// iterator calling the host/device item function of include/fluxrope: the device runs the items
+// everything here is in an anonymous namespace of that file. Each product is one for_items launch
+// over its items calling the host/device item function of include/fluxrope: the device runs the items
 // one per thread in any order; the physics is the same code as on the CPU.
 //
 // Storage is thrust::device_vector, kept as members and reused from call to call (a synthesis
@@ -69,9 +69,7 @@ struct PointItems {
   PointProblem p;
   FLUXROPE_HD double operator()(long item) const { return point_item(p, item); }
 };
-// out[i] = items(i), run by thrust::for_each_n: Thrust's transform kernel caps a thread at 128
-// registers (its launch bounds), where the response item spilled; for_each's kernel allows the
-// item the registers it needs (docs/performance.md, "GPU kernels").
+// out[i] = items(i), as one item of for_items (below).
 template <class Items>
 struct StoreItems {
   Items items;
@@ -97,6 +95,32 @@ void guarded(const char* file, int line, const char* what, F&& f) {
 
 template <class T>
 using DeviceVector = thrust::device_vector<T>;
+
+// f(i) for every item i < n on the device system. On CUDA our own launch: blocks of
+// ITEM_BLOCK threads under __launch_bounds__(ITEM_BLOCK), which lets the heaviest item
+// (response_item, ~140 registers) keep its values in registers, where Thrust's kernels' launch
+// bounds (256 threads) held it to 128 registers and it spilled (docs/performance.md, "GPU
+// kernels"). On the host system: thrust::for_each_n (OpenMP), the same items.
+#if defined(__CUDACC__)
+constexpr int ITEM_BLOCK = 128;
+template <class F>
+__global__ void __launch_bounds__(ITEM_BLOCK, 1) items_kernel(F f, long n) {
+  const long i = static_cast<long>(blockIdx.x) * ITEM_BLOCK + threadIdx.x;
+  if (i < n) f(i);
+}
+template <class F>
+void for_items(long n, const F& f) {
+  if (n <= 0) return;
+  const long blocks = (n + ITEM_BLOCK - 1) / ITEM_BLOCK;
+  items_kernel<<<static_cast<unsigned>(blocks), ITEM_BLOCK>>>(f, n);
+  FLUXROPE_CUDA_CHECK(cudaGetLastError());
+}
+#else
+template <class F>
+void for_items(long n, const F& f) {
+  if (n > 0) thrust::for_each_n(thrust::counting_iterator<long>(0), n, f);
+}
+#endif
 
 // host array -> device vector (reusing its memory), returns the device pointer
 template <class T>
@@ -125,15 +149,14 @@ class ThrustBackend : public Backend {
     const long n = p.n_items();
     FLUXROPE_THRUST("shape_partials (shape_item)", {
       out_.resize(static_cast<size_t>(n) * N_SHAPE_MOMENTS);
-      thrust::for_each_n(thrust::counting_iterator<long>(0), n,
-                         ShapeItems{d, thrust::raw_pointer_cast(out_.data())});
+      for_items(n, ShapeItems{d, thrust::raw_pointer_cast(out_.data())});
       out.resize(out_.size());
       thrust::copy(out_.begin(), out_.end(), out.begin());
     });
   }
 
   void skymaps(const SkymapProblem& p, std::vector<double>& out) override {
-    map("skymaps (skymap_item)", p.n_items(), SkymapItems{device_skymap(p)}, out);
+    map("skymaps (skymap_item)", p.n_items(), SkymapItems{device_skymap(p)}, sky_, out);
   }
 
   void gyro_pads(const GyroPadProblem& p, std::vector<double>& out) override {
@@ -147,11 +170,12 @@ class ThrustBackend : public Backend {
       d.cos_gyro = upload(cos_gyro_, p.cos_gyro, static_cast<size_t>(p.n_gyro));
       d.sin_gyro = upload(sin_gyro_, p.sin_gyro, static_cast<size_t>(p.n_gyro));
     });
-    map("gyro_pads (gyro_pad_item)", p.n_items(), GyroPadItems{d}, out);
+    map("gyro_pads (gyro_pad_item)", p.n_items(), GyroPadItems{d}, out_, out);
   }
 
   void response_skymaps(const ResponseProblem& p, std::vector<double>& out) override {
-    map("response_skymaps (response_item)", p.n_items(), ResponseItems{device_response(p)}, out);
+    map("response_skymaps (response_item)", p.n_items(), ResponseItems{device_response(p)}, sky_,
+        out);
   }
 
   void points(const PointProblem& p, std::vector<double>& out) override {
@@ -161,14 +185,18 @@ class ThrustBackend : public Backend {
       d.r = upload(r_, p.r, static_cast<size_t>(p.n));
       d.v = upload(v_, p.v, static_cast<size_t>(p.n));
     });
-    map("points (point_item)", p.n_items(), PointItems{d}, out);
+    map("points (point_item)", p.n_items(), PointItems{d}, out_, out);
   }
 
   void counts(const CountsProblem& p) override {
     const size_t n = static_cast<size_t>(p.n_items());
     CountsProblem d = p;
     FLUXROPE_THRUST("counts (upload)", {
-      d.f_model = upload(f_model_, p.f_model, n);
+      // the skymaps rows where the last skymap call left them (sky_), or uploaded
+      const size_t first = static_cast<size_t>(p.first_sample) * FPI_N_BINS;
+      d.f_model = p.f_resident && sky_.size() >= first + n
+                      ? thrust::raw_pointer_cast(sky_.data()) + first
+                      : upload(f_model_, p.f_model, n);
       d.one_count = upload(one_count_, p.one_count, 2 * static_cast<size_t>(FPI_N_ENERGY));
       d.energy = upload(energy_, p.energy, 2 * static_cast<size_t>(FPI_N_ENERGY));
       d.parity = upload(parity_, p.parity, static_cast<size_t>(p.n_samples));
@@ -185,7 +213,7 @@ class ThrustBackend : public Backend {
       d.def = thrust::raw_pointer_cast(def_.data());
     });
     FLUXROPE_THRUST("counts (counts_item)", {
-      thrust::for_each_n(thrust::counting_iterator<long>(0), p.n_items(), CountsItems{d});
+      for_items(p.n_items(), CountsItems{d});
       thrust::copy(expected_.begin(), expected_.end(), p.counts_expected);
       thrust::copy(counts_.begin(), counts_.end(), p.counts);
       thrust::copy(dist_.begin(), dist_.end(), p.dist);
@@ -195,18 +223,18 @@ class ThrustBackend : public Backend {
   }
 
   void reduce(const SkymapSource& src, const ReductionProblem& r, std::vector<double>& out) override {
-    // the skymaps into out_ on the device, where they stay
+    // the skymaps into sky_ on the device, where they stay
     if (src.response) {
       ResponseProblem d = device_response(*src.response);
-      run_into_out("reduce (response_item)", src.response->n_items(), ResponseItems{d});
+      run_into("reduce (response_item)", src.response->n_items(), ResponseItems{d}, sky_);
     } else {
       SkymapProblem d = device_skymap(*src.centre);
-      run_into_out("reduce (skymap_item)", src.centre->n_items(), SkymapItems{d});
+      run_into("reduce (skymap_item)", src.centre->n_items(), SkymapItems{d}, sky_);
     }
     ReductionProblem d = r;
     const size_t rows = static_cast<size_t>(r.n_samples) * r.row_width();
     FLUXROPE_THRUST("reduce (upload)", {
-      d.sky = thrust::raw_pointer_cast(out_.data());
+      d.sky = thrust::raw_pointer_cast(sky_.data());
       d.dir = upload(red_dir_, r.dir, static_cast<size_t>(FPI_N_PHI) * FPI_N_THETA);
       d.parity = upload(parity_, r.parity, static_cast<size_t>(r.n_samples));
       d.b_field = upload(b_field_, r.b_field, static_cast<size_t>(r.n_samples));
@@ -221,32 +249,33 @@ class ThrustBackend : public Backend {
     });
     double* o = thrust::raw_pointer_cast(red_.data());
     FLUXROPE_THRUST("reduce (moment_item, pad_bins_item, pad_item)", {
-      thrust::for_each_n(thrust::counting_iterator<long>(0), r.n_moment_items(), MomentItems{d, o});
-      thrust::for_each_n(thrust::counting_iterator<long>(0), r.n_bin_items(), PadBinItems{d});
-      thrust::for_each_n(thrust::counting_iterator<long>(0), r.n_pad_items(), PadItems{d, o});
+      for_items(r.n_moment_items(), MomentItems{d, o});
+      for_items(r.n_bin_items(), PadBinItems{d});
+      for_items(r.n_pad_items(), PadItems{d, o});
       out.resize(rows);
       thrust::copy(red_.begin(), red_.end(), out.begin());
     });
   }
 
  private:
-  // items(i) for i < n into out_ on the device (resized, not cleared), where it stays.
+  // items(i) for i < n into the device vector `to` (resized, not cleared), where it stays.
   template <class Items>
-  void run_into_out(const char* what, long n, const Items& items) {
+  void run_into(const char* what, long n, const Items& items, DeviceVector<double>& to) {
     FLUXROPE_THRUST(what, {
-      out_.resize(static_cast<size_t>(n));
-      thrust::for_each_n(thrust::counting_iterator<long>(0), n,
-                         StoreItems<Items>{items, thrust::raw_pointer_cast(out_.data())});
+      to.resize(static_cast<size_t>(n));
+      for_items(n, StoreItems<Items>{items, thrust::raw_pointer_cast(to.data())});
     });
   }
 
-  // out[i] = items(i) for i < n on the device, copied back into out (resized, not cleared).
+  // out[i] = items(i) for i < n, computed into `to` on the device (where it stays) and copied
+  // back into out (resized, not cleared).
   template <class Items>
-  void map(const char* what, long n, const Items& items, std::vector<double>& out) {
-    run_into_out(what, n, items);
+  void map(const char* what, long n, const Items& items, DeviceVector<double>& to,
+           std::vector<double>& out) {
+    run_into(what, n, items, to);
     FLUXROPE_THRUST(what, {
       out.resize(static_cast<size_t>(n));
-      thrust::copy(out_.begin(), out_.end(), out.begin());
+      thrust::copy(to.begin(), to.begin() + n, out.begin());
     });
   }
 
@@ -299,7 +328,8 @@ class ThrustBackend : public Backend {
   }
 
   std::string name_;
-  DeviceVector<double> out_, field_, pot_, shape_field_;
+  // sky_: the last skymaps (response or bin-centre), kept for counts and reduce; out_: the rest
+  DeviceVector<double> sky_, out_, field_, pot_, shape_field_;
   std::vector<double> host_field_, host_pot_;
   DeviceVector<double> rho_, x_par_, w_par_, x_half_, w_half_, x_perp_, w_perp_;
   DeviceVector<Vec3> dirs_, r_, v_;

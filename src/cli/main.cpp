@@ -234,8 +234,10 @@ int cmd_synth(CommonOptions& o) {
   const SynthTiming& tm = res.timing;
   fmt::print(
       "  time: backend (skymaps, dense PADs, counts) {:.2f} s, preparation {:.2f} s, "
-      "PADs/moments {:.2f} s, writing {:.2f} s\n",
-      tm.kernel_s, tm.prepare_s, tm.host_s, tm.sink_s);
+      "PADs/moments {:.2f} s, writing {:.2f} s (behind the kernels; waited for {:.2f} s), "
+      "wall {:.2f} s\n",
+      tm.kernel_s, tm.prepare_s, tm.host_s, tm.sink_s, tm.wait_s,
+      std::chrono::duration<double>(clock::now() - t_start).count());
   out.commit();
   fmt::print("\nwrote {}\n", o.output);
   return 0;

@@ -2,9 +2,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <exception>
 #include <climits>
 #include <cmath>
 #include <limits>
+#include <mutex>
+#include <thread>
 
 #include "fluxrope/core/constants.hpp"
 #include "fluxrope/engine/parallel_for.hpp"
@@ -32,6 +36,96 @@ double seconds_since(clock_type::time_point t0) {
 // A run of consecutive rows of one track inside a batch.
 struct Segment {
   size_t track, row0, n, offset;  // offset: first sample of the segment in the batch
+};
+
+// A batch's products, one TrackProducts per segment (their buffers reused batch after batch).
+struct BatchProducts {
+  std::vector<Segment> segments;
+  std::vector<TrackProducts> products;  // [segment]
+};
+
+// Writing behind the kernels (issue 17, docs/performance.md "Pipeline"): the sink writes batch b
+// on its own thread while batch b + 1 is computed. Two BatchProducts alternate (double
+// buffering): memory stays two batches. sink.write runs on the writer thread only, in the order
+// the batches were computed; an error there is rethrown by the next submit() or by finish().
+class WriteBehind {
+ public:
+  explicit WriteBehind(ProductSink& sink) : sink_(sink), thread_([this] { run(); }) {}
+  ~WriteBehind() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    changed_.notify_all();
+    thread_.join();
+  }
+  // The buffer to fill next: never the one being written (submit() swaps them once that is
+  // done), so it is free.
+  BatchProducts& next() { return buffers_[fill_]; }
+  // Hands the filled buffer (next()'s) to the writer, once the writer is done with the one before.
+  void submit() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    const auto t0 = clock_type::now();
+    changed_.wait(lock, [&] { return pending_ == nullptr || error_; });  // one batch in flight
+    wait_s_ += seconds_since(t0);
+    rethrow(lock);
+    pending_ = &buffers_[fill_];
+    fill_ = 1 - fill_;
+    changed_.notify_all();
+  }
+  // Waits until every submitted batch is written; rethrows the writer's error.
+  void finish() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    const auto t0 = clock_type::now();
+    changed_.wait(lock, [&] { return pending_ == nullptr || error_; });
+    wait_s_ += seconds_since(t0);
+    rethrow(lock);
+  }
+  double write_s() const { return write_s_; }  // after finish()
+  double wait_s() const { return wait_s_; }    // the compute side waiting for the writer
+
+ private:
+  void rethrow(std::unique_lock<std::mutex>&) {
+    if (error_) {
+      std::exception_ptr e = error_;
+      error_ = nullptr;
+      std::rethrow_exception(e);
+    }
+  }
+  void run() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      changed_.wait(lock, [&] { return pending_ != nullptr || stop_; });
+      if (!pending_) return;  // stopped with nothing left to write
+      BatchProducts* b = pending_;
+      lock.unlock();
+      std::exception_ptr err;
+      const auto t0 = clock_type::now();
+      try {
+        for (size_t i = 0; i < b->segments.size(); ++i)
+          sink_.write(b->segments[i].track, b->segments[i].row0, b->products[i]);
+      } catch (...) {
+        err = std::current_exception();
+      }
+      lock.lock();
+      write_s_ += seconds_since(t0);
+      if (err) error_ = err;
+      pending_ = nullptr;
+      changed_.notify_all();
+      if (err) return;  // nothing more is written after an error
+    }
+  }
+
+  ProductSink& sink_;
+  BatchProducts buffers_[2];
+  int fill_ = 0;                       // the buffer the compute side fills
+  BatchProducts* pending_ = nullptr;   // the buffer being written (or waiting to be)
+  bool stop_ = false;
+  std::exception_ptr error_;
+  double write_s_ = 0.0, wait_s_ = 0.0;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::thread thread_;  // last: started after every member above exists
 };
 
 void append3(std::vector<double>& v, Vec3 a) {
@@ -193,8 +287,8 @@ SynthResult synthesize_event(Backend& backend, const ProfileTables& profile,
   std::vector<int> parity;
   std::vector<std::uint32_t> keys;
   ResponseSetup setup;
-  TrackProducts p;
   std::vector<Vec3> b_dbcs;
+  WriteBehind writer(sink);
 
   size_t track = 0, row = 0, done = 0;
   while (done < total) {
@@ -245,8 +339,13 @@ SynthResult synthesize_event(Backend& backend, const ProfileTables& profile,
     const size_t gyro_per_sample = gyro.size() / std::max<size_t>(batch_r.size(), 1);
     result.timing.kernel_s += seconds_since(t0);
 
-    for (const Segment& sg : segments) {
+    BatchProducts& batch = writer.next();
+    batch.segments = segments;
+    batch.products.resize(segments.size());
+    for (size_t si = 0; si < segments.size(); ++si) {
+      const Segment& sg = segments[si];
       const Track& t = tracks[sg.track];
+      TrackProducts& p = batch.products[si];
       t0 = clock_type::now();
       // per-sample model quantities (clear() and resize() keep the buffers' memory)
       for (auto* v : {&p.rho_m, &p.B_gse_T, &p.B_lmn_T, &p.energy_eV, &p.ne_m3, &p.Ve_gse_m_s,
@@ -280,6 +379,8 @@ SynthResult synthesize_event(Backend& backend, const ProfileTables& profile,
         keys.insert(keys.end(), {static_cast<std::uint32_t>(sg.track), static_cast<std::uint32_t>(k)});
       CountsProblem cp;
       cp.f_model = p.dist_model_s3_cm6.data();
+      cp.f_resident = true;  // the batch's skymaps, still on a device backend
+      cp.first_sample = static_cast<long>(sg.offset);
       cp.one_count = one_count.data();
       cp.energy = energies.data();
       cp.parity = parity.data();
@@ -310,13 +411,14 @@ SynthResult synthesize_event(Backend& backend, const ProfileTables& profile,
         ts.n_negative_bins += static_cast<long>(p.n_negative_bins[k]);
       }
       ts.n_beyond_edge += p.n_beyond_edge;
-      t0 = clock_type::now();
-      sink.write(sg.track, sg.row0, p);
-      result.timing.sink_s += seconds_since(t0);
     }
+    writer.submit();  // written while the next batch computes
     done += m;
     if (progress) progress(done, total);
   }
+  writer.finish();
+  result.timing.sink_s = writer.write_s();
+  result.timing.wait_s = writer.wait_s();
   return result;
 }
 

@@ -129,6 +129,8 @@ void H5File::create(const std::string& name, const std::vector<uint64_t>& shape,
   Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
   if (dims[0] > 0) {
     H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data());
+    // every row is written: no fill values written first into a chunk a batch only partly covers
+    H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER);
     if (gzip > 0) {
       H5Pset_shuffle(dcpl.get());
       H5Pset_deflate(dcpl.get(), static_cast<unsigned>(gzip));

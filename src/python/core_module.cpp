@@ -171,6 +171,8 @@ nb::dict synth(const PyEquilibrium& e, const std::string& backend_name,
   timing["kernels_s"] = res.timing.kernel_s;
   timing["prepare_s"] = res.timing.prepare_s;
   timing["host_s"] = res.timing.host_s;
+  timing["write_s"] = res.timing.sink_s;
+  timing["write_wait_s"] = res.timing.wait_s;
   out["timing"] = timing;
   const Mat3& R = geo.frame.gse_to_rope;
   out["gse_to_rope"] = numpy(std::vector<double>{R.r0.x, R.r0.y, R.r0.z, R.r1.x, R.r1.y, R.r1.z,

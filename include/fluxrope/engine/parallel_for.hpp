@@ -9,7 +9,7 @@ namespace fluxrope {
 
 template <class F>
 void parallel_for_cpu(long n, F&& f) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(guided)
   for (long i = 0; i < n; ++i) f(i);
 }
 
@@ -128,7 +128,7 @@ inline void simd_lanes_in_order(const Prepared& prepared, int n, Lane& lane, Con
 // CUDA backend runs the same two functions per item.
 template <class Row, class Lane>
 void parallel_rows_cpu(long n_rows, int row_len, double* out, Row&& row, Lane&& lane) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(guided)
   for (long r = 0; r < n_rows; ++r) simd_lanes(row(r), 0, row_len, out + r * row_len, lane);
 }
 
@@ -136,7 +136,7 @@ void parallel_rows_cpu(long n_rows, int row_len, double* out, Row&& row, Lane&& 
 // for items that are sums (a gyro-average).
 template <class Row, class Lane>
 void parallel_row_sums_cpu(long n_rows, int row_len, double* out, Row&& row, Lane&& lane) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(guided)
   for (long r = 0; r < n_rows; ++r) {
     double sum = 0.0;
     simd_lanes_in_order(row(r), row_len, lane, [&](int, double v) { sum += v; });

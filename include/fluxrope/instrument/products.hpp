@@ -73,7 +73,8 @@ ModelSeries model_along_track(const ProfileTables& profile, const RadialProfile&
                               const RopeFrame& frame, const Mat3& dbcs_to_gse, const Track& track);
 
 // Receives the products batch by batch: begin() once with every track, then write() for
-// consecutive rows of each track, in order.
+// consecutive rows of each track, in order. write() runs on a writer thread of its own (one
+// thread, calls never concurrent) while the next batch is computed.
 class ProductSink {
  public:
   virtual ~ProductSink() = default;
@@ -92,7 +93,8 @@ struct SynthTiming {
   double prepare_s = 0.0;  // per-position factors, sample tables
   double kernel_s = 0.0;   // the backend: skymaps, dense PADs, counts / dist / DEF per bin
   double host_s = 0.0;     // per-sample reductions on the CPU cores: PADs, moments, min f
-  double sink_s = 0.0;     // the sink (HDF5 writing)
+  double sink_s = 0.0;     // the sink (HDF5 writing), on its own thread behind the kernels
+  double wait_s = 0.0;     // the computation waiting for the sink (writing not hidden)
 };
 struct SynthResult {
   std::vector<TrackSummary> tracks;
