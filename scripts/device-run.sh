@@ -57,7 +57,7 @@ tests_rc=$?
 } >> "$report"
 
 # 2. compute-sanitizer memcheck on the parity tests (they launch every kernel), 90 s
-san=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
+san=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer /usr/local/cuda/compute-sanitizer/compute-sanitizer 2>/dev/null | head -1 || true)
 if [ "$backend" = cuda ] && [ -n "$san" ]; then
   timeout 90 "$san" --tool memcheck --error-exitcode 3 "$bundle/fluxrope_physics_tests" \
     --gtest_filter="$parity" > "$out/sanitizer.log" 2>&1
@@ -65,7 +65,7 @@ if [ "$backend" = cuda ] && [ -n "$san" ]; then
   san_line=$(grep -E 'ERROR SUMMARY' "$out/sanitizer.log" | tail -1)
 else
   san_rc=-1
-  san_line="not run (backend $backend${san:+}, compute-sanitizer ${san:-not found})"
+  san_line="not run (backend $backend; compute-sanitizer: ${san:-not found})"
 fi
 { echo; echo "## compute-sanitizer memcheck (rc $san_rc)"; echo; echo "    $san_line"; } >> "$report"
 
@@ -75,7 +75,7 @@ if [ "$backend" = cuda ]; then
 else
   filter='BM_ResponseCpu/1|BM_ResponseThrustHost|BM_Vexp|BM_ForwardModel/1'
 fi
-timeout 120 "$bundle/fluxrope_bench" --benchmark_filter="$filter" --benchmark_min_time=0.2s \
+timeout 120 "$bundle/fluxrope_bench" --benchmark_filter="$filter" --benchmark_min_time=0.2 \
   --benchmark_out="$out/bench.json" --benchmark_out_format=json > "$out/bench.log" 2>&1
 bench_rc=$?
 {

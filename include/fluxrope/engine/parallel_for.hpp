@@ -1,9 +1,10 @@
 #pragma once
 // The CPU backend's loops (docs/architecture.md): an OpenMP loop over n work items. The device
 // backend (kernels/thrust_backend.inl) runs the same item functions through Thrust.
-// Static scheduling keeps the item -> thread map, and so every result, independent
-// of timing; items write to disjoint outputs, so results do not depend on the
-// thread count either.
+// Items write to disjoint outputs and each item's arithmetic is fixed, so results depend neither
+// on which thread runs an item nor on the thread count. Guided scheduling, not static: a core
+// shared with the writer thread (products.cpp, issue 17) would otherwise hold the whole team
+// back to its half speed.
 
 namespace fluxrope {
 
