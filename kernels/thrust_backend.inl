@@ -65,6 +65,12 @@ struct PadItems {
   double* out;
   FLUXROPE_HD void operator()(long i) const { pad_item(p, i, out); }
 };
+struct ExtremesItems {
+  const double* sky;
+  double* f_min;
+  double* n_negative;
+  FLUXROPE_HD void operator()(long s) const { skymap_extremes_item(sky, s, f_min, n_negative); }
+};
 struct PointItems {
   PointProblem p;
   FLUXROPE_HD double operator()(long item) const { return point_item(p, item); }
@@ -129,6 +135,66 @@ T* upload(DeviceVector<T>& d, const T* host, size_t n) {
   return thrust::raw_pointer_cast(d.data());
 }
 
+// The products of a batch to the host. On CUDA every device range goes by cudaMemcpyAsync into
+// one pinned staging buffer (reused from batch to batch, grown when a batch needs more), then,
+// after one synchronization, by memcpy into its destination; on the host system
+// (thrust-host) device memory is host memory and each range is copied directly.
+class Downloads {
+ public:
+  Downloads() = default;
+  Downloads(const Downloads&) = delete;
+  Downloads& operator=(const Downloads&) = delete;
+  ~Downloads() {
+#if defined(__CUDACC__)
+    if (pinned_) cudaFreeHost(pinned_);
+#endif
+  }
+  template <class T>
+  void add(const DeviceVector<T>& from, size_t first, size_t count, T* to) {
+    if (count == 0) return;
+    const T* src = thrust::raw_pointer_cast(from.data()) + first;
+    items_.push_back({src, to, count * sizeof(T), total_});
+    total_ += count * sizeof(T);
+  }
+  void run() {
+    const long n = static_cast<long>(items_.size());
+#if defined(__CUDACC__)
+    if (capacity_ < total_) {
+      if (pinned_) FLUXROPE_CUDA_CHECK(cudaFreeHost(pinned_));
+      pinned_ = nullptr;
+      FLUXROPE_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&pinned_), total_));
+      capacity_ = total_;
+    }
+    for (const Item& it : items_)
+      FLUXROPE_CUDA_CHECK(cudaMemcpyAsync(pinned_ + it.offset, it.from, it.bytes,
+                                          cudaMemcpyDeviceToHost, 0));
+    FLUXROPE_CUDA_CHECK(cudaStreamSynchronize(0));
+    // (nvcc compiles this file without OpenMP: one host thread, ~10 GB/s)
+    for (long i = 0; i < n; ++i) std::memcpy(items_[i].to, pinned_ + items_[i].offset, items_[i].bytes);
+#else
+#pragma omp parallel for schedule(dynamic)
+    for (long i = 0; i < n; ++i) std::memcpy(items_[i].to, items_[i].from, items_[i].bytes);
+#endif
+    last_bytes_ = total_;
+    items_.clear();
+    total_ = 0;
+  }
+  size_t last_bytes() const { return last_bytes_; }
+
+ private:
+  struct Item {
+    const void* from;
+    void* to;
+    size_t bytes, offset;
+  };
+  std::vector<Item> items_;
+  size_t total_ = 0, last_bytes_ = 0;
+#if defined(__CUDACC__)
+  char* pinned_ = nullptr;
+  size_t capacity_ = 0;
+#endif
+};
+
 class ThrustBackend : public Backend {
  public:
   explicit ThrustBackend(std::string name) : name_(std::move(name)) {}
@@ -160,17 +226,7 @@ class ThrustBackend : public Backend {
   }
 
   void gyro_pads(const GyroPadProblem& p, std::vector<double>& out) override {
-    GyroPadProblem d = p;
-    FLUXROPE_THRUST("gyro_pads (upload)", {
-      d.profile = resident(p.profile);
-      d.samples = upload(gyro_samples_, p.samples, static_cast<size_t>(p.n_samples));
-      d.speed = upload(speed_, p.speed, static_cast<size_t>(p.n_energy));
-      d.cos_alpha = upload(cos_alpha_, p.cos_alpha, static_cast<size_t>(p.n_pitch));
-      d.sin_alpha = upload(sin_alpha_, p.sin_alpha, static_cast<size_t>(p.n_pitch));
-      d.cos_gyro = upload(cos_gyro_, p.cos_gyro, static_cast<size_t>(p.n_gyro));
-      d.sin_gyro = upload(sin_gyro_, p.sin_gyro, static_cast<size_t>(p.n_gyro));
-    });
-    map("gyro_pads (gyro_pad_item)", p.n_items(), GyroPadItems{d}, out_, out);
+    map("gyro_pads (gyro_pad_item)", p.n_items(), GyroPadItems{device_gyro(p)}, out_, out);
   }
 
   void response_skymaps(const ResponseProblem& p, std::vector<double>& out) override {
@@ -257,6 +313,101 @@ class ThrustBackend : public Backend {
     });
   }
 
+  void synth_batch(const SynthBatchProblem& b) override {
+    // 1. the batch's skymaps into sky_, its dense PADs into out_: they stay on the device
+    long n_samples;
+    if (b.source.response) {
+      n_samples = b.source.response->n_samples;
+      run_into("synth_batch (response_item)", b.source.response->n_items(),
+               ResponseItems{device_response(*b.source.response)}, sky_);
+    } else {
+      n_samples = b.source.centre->n_samples;
+      run_into("synth_batch (skymap_item)", b.source.centre->n_items(),
+               SkymapItems{device_skymap(*b.source.centre)}, sky_);
+    }
+    const long per_gyro = b.gyro ? static_cast<long>(b.gyro->n_energy) * b.gyro->n_pitch : 0;
+    if (b.gyro) run_into("synth_batch (gyro_pad_item)", b.gyro->n_items(),
+                         GyroPadItems{device_gyro(*b.gyro)}, out_);
+    // 2. counts of the whole batch, from sky_ where it is
+    const size_t cells = static_cast<size_t>(n_samples) * FPI_N_BINS;
+    CountsProblem c = b.counts;
+    c.n_samples = n_samples;
+    FLUXROPE_THRUST("synth_batch (upload counts inputs)", {
+      c.f_model = thrust::raw_pointer_cast(sky_.data());
+      c.one_count = upload(one_count_, b.counts.one_count, 2 * static_cast<size_t>(FPI_N_ENERGY));
+      c.energy = upload(energy_, b.counts.energy, 2 * static_cast<size_t>(FPI_N_ENERGY));
+      c.parity = upload(parity_, b.counts.parity, static_cast<size_t>(n_samples));
+      c.key = upload(key_, b.counts.key, 2 * static_cast<size_t>(n_samples));
+      expected_.resize(cells);
+      counts_.resize(cells);
+      dist_.resize(cells);
+      disterr_.resize(cells);
+      def_.resize(cells);
+      c.counts_expected = thrust::raw_pointer_cast(expected_.data());
+      c.counts = thrust::raw_pointer_cast(counts_.data());
+      c.dist = thrust::raw_pointer_cast(dist_.data());
+      c.disterr = thrust::raw_pointer_cast(disterr_.data());
+      c.def = thrust::raw_pointer_cast(def_.data());
+    });
+    FLUXROPE_THRUST("synth_batch (counts_item)", for_items(c.n_items(), CountsItems{c}));
+    // 3. the reductions of dist and of the model skymap, and the extremes, on the device
+    ReductionProblem r = b.reduction;
+    r.n_samples = static_cast<int>(n_samples);
+    static const AllChannels all;
+    FLUXROPE_THRUST("synth_batch (upload reduction inputs)", {
+      r.dir = upload(red_dir_, b.reduction.dir, static_cast<size_t>(FPI_N_PHI) * FPI_N_THETA);
+      r.parity = c.parity;
+      r.b_field = upload(b_field_, b.reduction.b_field, static_cast<size_t>(n_samples));
+      r.weights = upload(weights_, b.reduction.weights, 2);
+      r.one_count = c.one_count;
+      upload(channel_, all.c, static_cast<size_t>(FPI_N_ENERGY));
+      bin_of_.resize(static_cast<size_t>(n_samples) * 512);
+    });
+    const ReductionProblem rd =
+        dist_reduction(r, c.dist, thrust::raw_pointer_cast(channel_.data()),
+                       thrust::raw_pointer_cast(bin_of_.data()));
+    const ReductionProblem rm = model_reduction(r, c.f_model);
+    FLUXROPE_THRUST("synth_batch (moment_item, pad_bins_item, pad_item, skymap_extremes_item)", {
+      red_.resize(static_cast<size_t>(n_samples) * rd.row_width());
+      mom_model_.resize(static_cast<size_t>(n_samples) * N_MOMENT_OUT);
+      f_min_.resize(static_cast<size_t>(n_samples));
+      n_negative_.resize(static_cast<size_t>(n_samples));
+      double* rows = thrust::raw_pointer_cast(red_.data());
+      for_items(rd.n_moment_items(), MomentItems{rd, rows});
+      for_items(rd.n_bin_items(), PadBinItems{rd});
+      for_items(rd.n_pad_items(), PadItems{rd, rows});
+      for_items(rm.n_moment_items(), MomentItems{rm, thrust::raw_pointer_cast(mom_model_.data())});
+      for_items(n_samples, ExtremesItems{c.f_model, thrust::raw_pointer_cast(f_min_.data()),
+                                         thrust::raw_pointer_cast(n_negative_.data())});
+    });
+    // 4. only the products come back, each segment's rows into its arrays
+    rows_host_.resize(red_.size());
+    const size_t width = static_cast<size_t>(rd.row_width());
+    for (int si = 0; si < b.n_segments; ++si) {
+      const SynthSegmentOut& o = b.segments[si];
+      const size_t f = static_cast<size_t>(o.first), n = static_cast<size_t>(o.n);
+      downloads_.add(sky_, f * FPI_N_BINS, n * FPI_N_BINS, o.sky_model);
+      downloads_.add(expected_, f * FPI_N_BINS, n * FPI_N_BINS, o.counts_expected);
+      downloads_.add(counts_, f * FPI_N_BINS, n * FPI_N_BINS, o.counts);
+      downloads_.add(dist_, f * FPI_N_BINS, n * FPI_N_BINS, o.dist);
+      downloads_.add(disterr_, f * FPI_N_BINS, n * FPI_N_BINS, o.disterr);
+      downloads_.add(def_, f * FPI_N_BINS, n * FPI_N_BINS, o.def);
+      downloads_.add(out_, f * per_gyro, n * per_gyro, o.gyro);
+      downloads_.add(mom_model_, f * N_MOMENT_OUT, n * N_MOMENT_OUT, o.moments_model);
+      downloads_.add(f_min_, f, n, o.f_min);
+      downloads_.add(n_negative_, f, n, o.n_negative);
+    }
+    downloads_.add(red_, 0, red_.size(), rows_host_.data());
+    FLUXROPE_THRUST("synth_batch (download)", downloads_.run());
+    for (int si = 0; si < b.n_segments; ++si) {
+      const SynthSegmentOut& o = b.segments[si];
+      scatter_dist_rows(rows_host_.data() + static_cast<size_t>(o.first) * width, o.n, rd.n_pitch,
+                        o.moments_dist, o.pad);
+    }
+  }
+  // Bytes the last synth_batch brought back to the host (docs/performance.md, "Pipeline").
+  size_t last_download_bytes() const { return downloads_.last_bytes(); }
+
  private:
   // items(i) for i < n into the device vector `to` (resized, not cleared), where it stays.
   template <class Items>
@@ -287,6 +438,19 @@ class ThrustBackend : public Backend {
       d.velocity_dir = upload(dirs_, p.velocity_dir, static_cast<size_t>(FPI_N_PHI) * FPI_N_THETA);
       d.speed = upload(speed_, p.speed, 2 * static_cast<size_t>(FPI_N_ENERGY));
       d.samples = upload(skymap_samples_, p.samples, static_cast<size_t>(p.n_samples));
+    });
+    return d;
+  }
+  GyroPadProblem device_gyro(const GyroPadProblem& p) {
+    GyroPadProblem d = p;
+    FLUXROPE_THRUST("gyro_pads (upload)", {
+      d.profile = resident(p.profile);
+      d.samples = upload(gyro_samples_, p.samples, static_cast<size_t>(p.n_samples));
+      d.speed = upload(gyro_speed_, p.speed, static_cast<size_t>(p.n_energy));
+      d.cos_alpha = upload(cos_alpha_, p.cos_alpha, static_cast<size_t>(p.n_pitch));
+      d.sin_alpha = upload(sin_alpha_, p.sin_alpha, static_cast<size_t>(p.n_pitch));
+      d.cos_gyro = upload(cos_gyro_, p.cos_gyro, static_cast<size_t>(p.n_gyro));
+      d.sin_gyro = upload(sin_gyro_, p.sin_gyro, static_cast<size_t>(p.n_gyro));
     });
     return d;
   }
@@ -347,7 +511,9 @@ class ThrustBackend : public Backend {
   DeviceVector<Vec3> red_dir_, b_field_;
   DeviceVector<MomentWeights> weights_;
   DeviceVector<int> channel_, bin_of_;
-  DeviceVector<double> red_;
+  DeviceVector<double> red_, mom_model_, f_min_, n_negative_, gyro_speed_;
+  std::vector<double> rows_host_;
+  Downloads downloads_;
 };
 
 }  // namespace

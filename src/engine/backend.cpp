@@ -126,9 +126,57 @@ class CpuBackend final : public Backend {
     parallel_for_cpu(r.n_bin_items(), [&](long i) { pad_bins_item(r, i); });
     parallel_for_cpu(r.n_pad_items(), [&](long i) { pad_item(r, i, o); });
   }
+  void synth_batch(const SynthBatchProblem& b) override {
+    // the batch's skymaps and dense PADs in one pass each, then segment by segment straight
+    // into the segment's arrays (no batch-sized copies of the products)
+    if (b.source.response)
+      response_skymaps(*b.source.response, sky_);
+    else
+      skymaps(*b.source.centre, sky_);
+    const long per_gyro = b.gyro ? static_cast<long>(b.gyro->n_energy) * b.gyro->n_pitch : 0;
+    if (b.gyro) gyro_pads(*b.gyro, gyro_);
+    static const AllChannels channels;
+    for (int si = 0; si < b.n_segments; ++si) {
+      const SynthSegmentOut& o = b.segments[si];
+      std::copy(sky_.begin() + o.first * FPI_N_BINS, sky_.begin() + (o.first + o.n) * FPI_N_BINS,
+                o.sky_model);
+      std::copy(gyro_.begin() + o.first * per_gyro, gyro_.begin() + (o.first + o.n) * per_gyro,
+                o.gyro);
+      CountsProblem cp = b.counts;
+      cp.f_model = o.sky_model;
+      cp.parity = b.counts.parity + o.first;
+      cp.key = b.counts.key + 2 * o.first;
+      cp.n_samples = o.n;
+      cp.counts_expected = o.counts_expected;
+      cp.counts = o.counts;
+      cp.dist = o.dist;
+      cp.disterr = o.disterr;
+      cp.def = o.def;
+      counts(cp);
+      // the segment's rows of the batch's reductions
+      ReductionProblem r = b.reduction;
+      r.parity += o.first;
+      r.b_field += o.first;
+      r.n_samples = static_cast<int>(o.n);
+      bin_of_.resize(static_cast<size_t>(o.n) * 512);
+      const ReductionProblem rd = dist_reduction(r, o.dist, channels.c, bin_of_.data());
+      rows_.resize(static_cast<size_t>(o.n) * rd.row_width());
+      double* rows = rows_.data();
+      parallel_for_cpu(rd.n_moment_items(), [&](long s) { moment_item(rd, s, rows); });
+      parallel_for_cpu(rd.n_bin_items(), [&](long i) { pad_bins_item(rd, i); });
+      parallel_for_cpu(rd.n_pad_items(), [&](long i) { pad_item(rd, i, rows); });
+      scatter_dist_rows(rows, o.n, rd.n_pitch, o.moments_dist, o.pad);
+      const ReductionProblem rm = model_reduction(r, o.sky_model);
+      parallel_for_cpu(rm.n_moment_items(), [&](long s) { moment_item(rm, s, o.moments_model); });
+      parallel_for_cpu(o.n, [&](long s) {
+        skymap_extremes_item(o.sky_model, s, o.f_min, o.n_negative);
+      });
+    }
+  }
 
  private:
   std::vector<double> sky_;  // the batch's skymaps, reused from call to call
+  std::vector<double> gyro_, rows_;
   std::vector<int> bin_of_;
 };
 

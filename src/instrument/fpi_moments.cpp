@@ -45,10 +45,7 @@ MomentWeights moment_weights(const double* energy_eV, const MomentSettings& s) {
   return w;
 }
 
-FpiMoments fpi_moments(const double* sky, const MomentWeights& w, Vec3 b, const double* A) {
-  static const std::vector<Vec3> dir = make_fpi_tables().velocity_dir;
-  double o[N_MOMENT_OUT];
-  skymap_moments(sky, w, dir.data(), b, false, A, o);
+FpiMoments moments_from_row(const double* o, const MomentWeights& w) {
   FpiMoments m;
   m.n_energies_used = w.n_used;
   m.n_m3 = o[MOM_N];
@@ -62,6 +59,13 @@ FpiMoments fpi_moments(const double* sky, const MomentWeights& w, Vec3 b, const 
   m.sigma_T_par_J = o[MOM_SIGMA_T_PAR];
   m.sigma_T_perp_J = o[MOM_SIGMA_T_PERP];
   return m;
+}
+
+FpiMoments fpi_moments(const double* sky, const MomentWeights& w, Vec3 b, const double* A) {
+  static const std::vector<Vec3> dir = make_fpi_tables().velocity_dir;
+  double o[N_MOMENT_OUT];
+  skymap_moments(sky, w, dir.data(), b, false, A, o);
+  return moments_from_row(o, w);
 }
 
 }  // namespace fluxrope

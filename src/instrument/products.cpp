@@ -3,14 +3,18 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
-#include <exception>
 #include <climits>
+#include <exception>
 #include <cmath>
 #include <limits>
 #include <mutex>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "fluxrope/core/constants.hpp"
+#include "fluxrope/core/error.hpp"
+#include "fluxrope/instrument/fpi_moments.hpp"
 #include "fluxrope/engine/parallel_for.hpp"
 
 namespace fluxrope {
@@ -217,31 +221,6 @@ void store_moments(const FpiMoments& m, const Mat3& R, size_t k, MomentSeries& o
   }
 }
 
-// The per-sample reductions after the backend's per-bin counts: the minimum and the number of
-// negative model bins (docs/physics.md §8: they get no counts and no DEF), the PAD of dist and
-// the ground-system moments of dist and of the model skymap.
-void sample_products(const InstrumentSettings& s, const MomentWeights mw[2],
-                     const double* one_count, const Frames& fr, int parity, Vec3 b_dbcs, size_t k,
-                     TrackProducts& p) {
-  const double* A = one_count + parity * FPI_N_ENERGY;
-  const size_t off = k * FPI_N_BINS;
-  const double* fm = p.dist_model_s3_cm6.data() + off;
-  double fmin = std::numeric_limits<double>::infinity();
-  long neg = 0;
-  for (long b = 0; b < FPI_N_BINS; ++b) {
-    fmin = std::min(fmin, fm[b]);
-    neg += fm[b] < 0;
-  }
-  p.f_min_s3_cm6[k] = fmin;
-  p.n_negative_bins[k] = static_cast<double>(neg);
-  const std::vector<double> pad =
-      pad_from_skymap(p.dist_s3_cm6.data() + off, b_dbcs, s.pad_bins, s.pad_weighting);
-  std::copy(pad.begin(), pad.end(), p.pad_s3_cm6.begin() + k * pad.size());
-  store_moments(fpi_moments(p.dist_s3_cm6.data() + off, mw[parity], b_dbcs, A), fr.dbcs_to_gse,
-                k, p.fpi);
-  store_moments(fpi_moments(fm, mw[parity], b_dbcs, A), fr.dbcs_to_gse, k, p.fpi_model);
-}
-
 }  // namespace
 
 SynthResult synthesize_event(Backend& backend, const ProfileTables& profile,
@@ -280,14 +259,18 @@ SynthResult synthesize_event(Backend& backend, const ProfileTables& profile,
   if (batch_samples < 1) batch_samples = 1;
 
   // Buffers reused from batch to batch (no allocation, no fresh pages after the first).
-  std::vector<double> sky;
   std::vector<SkymapSample> centre_samples;
   std::vector<ResponseSample> response_samples;
   std::vector<Vec3> r0, batch_r, batch_U;
   std::vector<int> parity;
   std::vector<std::uint32_t> keys;
   ResponseSetup setup;
+  SkymapSetup centre;
+  GyroPadSetup gyro_setup;
   std::vector<Vec3> b_dbcs;
+  std::vector<SynthSegmentOut> outs;
+  std::vector<double> mom_dist, mom_model;  // (batch, N_MOMENT_OUT)
+  static const FpiTables fpi = make_fpi_tables();
   WriteBehind writer(sink);
 
   size_t track = 0, row = 0, done = 0;
@@ -309,11 +292,15 @@ SynthResult synthesize_event(Backend& backend, const ProfileTables& profile,
     r0.clear();
     batch_r.clear();
     batch_U.clear();
+    parity.clear();
+    keys.clear();
     for (const Segment& sg : segments) {
       const Track& t = tracks[sg.track];
       for (size_t k = sg.row0; k < sg.row0 + sg.n; ++k) {
         batch_r.push_back(t.r_rope_m[k]);
         batch_U.push_back(t.U_rope_m_s);
+        parity.push_back(t.parity[k]);
+        keys.insert(keys.end(), {static_cast<std::uint32_t>(sg.track), static_cast<std::uint32_t>(k)});
         if (integrated) {
           response_samples.push_back({t.U_rope_m_s, fr.dbcs_to_rope, t.parity[k]});
           r0.push_back(t.r_rope_m[k]);
@@ -327,82 +314,111 @@ SynthResult synthesize_event(Backend& backend, const ProfileTables& profile,
         }
       }
     }
-    if (integrated) prepare_response(profile, tables, response_samples, r0, setup);
-    result.timing.prepare_s += seconds_since(t0);
-    t0 = clock_type::now();
     if (integrated)
-      backend.response_skymaps(setup.problem, sky);
+      prepare_response(profile, tables, response_samples, r0, setup);
     else
-      sky = synth_skymaps(backend, profile, centre_samples);
-    // dense gyro-averaged PADs of the whole batch (every spacecraft) in one launch too
-    const std::vector<double> gyro = synth_gyro_pads(backend, profile, batch_r, batch_U, instrument);
-    const size_t gyro_per_sample = gyro.size() / std::max<size_t>(batch_r.size(), 1);
-    result.timing.kernel_s += seconds_since(t0);
+      centre = make_skymap_setup(profile, centre_samples);
+    gyro_setup = make_gyro_pad_setup(profile, batch_r, batch_U, instrument);
+    const long per_gyro = static_cast<long>(gyro_setup.problem.n_energy) * gyro_setup.problem.n_pitch;
+    result.timing.prepare_s += seconds_since(t0);
 
+    // Per-sample model quantities first (the field against which PADs and temperatures are
+    // taken), and each segment's arrays sized (clear() and resize() keep their memory).
+    t0 = clock_type::now();
     BatchProducts& batch = writer.next();
     batch.segments = segments;
     batch.products.resize(segments.size());
+    b_dbcs.clear();
+    outs.clear();
     for (size_t si = 0; si < segments.size(); ++si) {
       const Segment& sg = segments[si];
       const Track& t = tracks[sg.track];
       TrackProducts& p = batch.products[si];
-      t0 = clock_type::now();
-      // per-sample model quantities (clear() and resize() keep the buffers' memory)
       for (auto* v : {&p.rho_m, &p.B_gse_T, &p.B_lmn_T, &p.energy_eV, &p.ne_m3, &p.Ve_gse_m_s,
                       &p.Ve_minus_Vi_lmn_m_s, &p.T_par_J, &p.T_perp_J, &p.j_lmn_A_m2})
         v->clear();
       p.n = sg.n;
       p.n_beyond_edge = 0;
-      b_dbcs.clear();
       for (size_t k = sg.row0; k < sg.row0 + sg.n; ++k)
         model_quantities(pv, profile_source, frame, fr, t, k, p, b_dbcs);
-      p.pad_gyro_s3_cm6.assign(gyro.begin() + sg.offset * gyro_per_sample,
-                               gyro.begin() + (sg.offset + sg.n) * gyro_per_sample);
-      // skymap products
       const size_t cells = sg.n * FPI_N_BINS;
-      p.dist_model_s3_cm6.assign(sky.begin() + sg.offset * FPI_N_BINS,
-                                 sky.begin() + sg.offset * FPI_N_BINS + cells);
-      p.counts_expected.resize(cells);
+      for (auto* v : {&p.dist_model_s3_cm6, &p.counts_expected, &p.dist_s3_cm6, &p.disterr_s3_cm6,
+                      &p.def})
+        v->resize(cells);
       p.counts.resize(cells);
-      p.dist_s3_cm6.resize(cells);
-      p.disterr_s3_cm6.resize(cells);
-      p.def.resize(cells);
+      p.pad_gyro_s3_cm6.resize(sg.n * per_gyro);
       p.pad_s3_cm6.resize(sg.n * FPI_N_ENERGY * instrument.pad_bins);
       p.f_min_s3_cm6.resize(sg.n);
       p.n_negative_bins.resize(sg.n);
+      SynthSegmentOut o;
+      o.first = static_cast<long>(sg.offset);
+      o.n = static_cast<long>(sg.n);
+      o.sky_model = p.dist_model_s3_cm6.data();
+      o.counts_expected = p.counts_expected.data();
+      o.counts = p.counts.data();
+      o.dist = p.dist_s3_cm6.data();
+      o.disterr = p.disterr_s3_cm6.data();
+      o.def = p.def.data();
+      o.gyro = p.pad_gyro_s3_cm6.data();
+      o.pad = p.pad_s3_cm6.data();
+      o.f_min = p.f_min_s3_cm6.data();
+      o.n_negative = p.n_negative_bins.data();
+      outs.push_back(o);
+    }
+    // the moments' rows of every segment, converted after the backend ran
+    const size_t n_batch = batch_r.size();
+    mom_dist.resize(n_batch * N_MOMENT_OUT);
+    mom_model.resize(n_batch * N_MOMENT_OUT);
+    for (SynthSegmentOut& o : outs) {
+      o.moments_dist = mom_dist.data() + o.first * N_MOMENT_OUT;
+      o.moments_model = mom_model.data() + o.first * N_MOMENT_OUT;
+    }
+    for (const Vec3& b : b_dbcs)
+      if (!(std::isfinite(norm2(b)) && norm2(b) > 0))
+        throw Error(fmt::format("pitch angles need a finite non-zero field, got ({}, {}, {})",
+                                b.x, b.y, b.z));
+    result.timing.host_s += seconds_since(t0);
+
+    // The backend: skymaps -> counts -> reductions, the dense PADs (batch_kernel.hpp).
+    t0 = clock_type::now();
+    SynthBatchProblem bp;
+    bp.source.response = integrated ? &setup.problem : nullptr;
+    bp.source.centre = integrated ? nullptr : &centre.problem;
+    bp.gyro = &gyro_setup.problem;
+    bp.counts.one_count = one_count.data();
+    bp.counts.energy = energies.data();
+    bp.counts.parity = parity.data();
+    bp.counts.key = keys.data();
+    bp.counts.seed = instrument.counts.seed;
+    bp.counts.noise = instrument.counts.noise;
+    bp.counts.n_samples = static_cast<long>(n_batch);
+    bp.reduction.dir = fpi.velocity_dir.data();
+    bp.reduction.parity = parity.data();
+    bp.reduction.b_field = b_dbcs.data();
+    bp.reduction.weights = mw;
+    bp.reduction.one_count = one_count.data();
+    bp.reduction.n_samples = static_cast<int>(n_batch);
+    bp.reduction.n_pitch = instrument.pad_bins;
+    bp.reduction.weighting = instrument.pad_weighting;
+    bp.segments = outs.data();
+    bp.n_segments = static_cast<int>(outs.size());
+    backend.synth_batch(bp);
+    result.timing.kernel_s += seconds_since(t0);
+
+    // Moments into the tracks' frames, the run's summary.
+    t0 = clock_type::now();
+    for (size_t si = 0; si < segments.size(); ++si) {
+      const Segment& sg = segments[si];
+      TrackProducts& p = batch.products[si];
       resize_moments(p.fpi, sg.n);
       resize_moments(p.fpi_model, sg.n);
-      // per bin on the backend: counts, noise, dist, disterr, DEF
-      parity.assign(t.parity.begin() + sg.row0, t.parity.begin() + sg.row0 + sg.n);
-      keys.clear();
-      for (size_t k = sg.row0; k < sg.row0 + sg.n; ++k)
-        keys.insert(keys.end(), {static_cast<std::uint32_t>(sg.track), static_cast<std::uint32_t>(k)});
-      CountsProblem cp;
-      cp.f_model = p.dist_model_s3_cm6.data();
-      cp.f_resident = true;  // the batch's skymaps, still on a device backend
-      cp.first_sample = static_cast<long>(sg.offset);
-      cp.one_count = one_count.data();
-      cp.energy = energies.data();
-      cp.parity = parity.data();
-      cp.key = keys.data();
-      cp.seed = instrument.counts.seed;
-      cp.noise = instrument.counts.noise;
-      cp.n_samples = static_cast<long>(sg.n);
-      cp.counts_expected = p.counts_expected.data();
-      cp.counts = p.counts.data();
-      cp.dist = p.dist_s3_cm6.data();
-      cp.disterr = p.disterr_s3_cm6.data();
-      cp.def = p.def.data();
-      const auto tc = clock_type::now();
-      backend.counts(cp);
-      const double counts_s = seconds_since(tc);
-      result.timing.kernel_s += counts_s;
-      // per sample on the host: negativity, PAD, moments
-      parallel_for_cpu(static_cast<long>(sg.n), [&](long k) {
-        sample_products(instrument, mw, one_count.data(), fr, t.parity[sg.row0 + k], b_dbcs[k], k,
-                        p);
-      });
-      result.timing.host_s += seconds_since(t0) - counts_s;
+      for (size_t k = 0; k < sg.n; ++k) {
+        const size_t row = (sg.offset + k) * N_MOMENT_OUT;
+        store_moments(moments_from_row(mom_dist.data() + row, mw[parity[sg.offset + k]]), fr.dbcs_to_gse,
+                      k, p.fpi);
+        store_moments(moments_from_row(mom_model.data() + row, mw[parity[sg.offset + k]]),
+                      fr.dbcs_to_gse, k, p.fpi_model);
+      }
       TrackSummary& ts = result.tracks[sg.track];
       for (size_t k = 0; k < sg.n; ++k) {
         ts.rho_min_m = std::min(ts.rho_min_m, p.rho_m[k]);
@@ -412,6 +428,7 @@ SynthResult synthesize_event(Backend& backend, const ProfileTables& profile,
       }
       ts.n_beyond_edge += p.n_beyond_edge;
     }
+    result.timing.host_s += seconds_since(t0);
     writer.submit();  // written while the next batch computes
     done += m;
     if (progress) progress(done, total);

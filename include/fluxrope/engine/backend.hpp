@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "fluxrope/equilibrium/shape_kernel.hpp"
+#include "fluxrope/instrument/batch_kernel.hpp"
 #include "fluxrope/instrument/counts_kernel.hpp"
 #include "fluxrope/instrument/gyro_pad_kernel.hpp"
 #include "fluxrope/instrument/reduction_kernel.hpp"
@@ -15,12 +16,6 @@
 #include "fluxrope/model/point_kernel.hpp"
 
 namespace fluxrope {
-
-// Where reduce() takes its skymaps from: exactly one of the two.
-struct SkymapSource {
-  const ResponseProblem* response = nullptr;  // response-averaged skymaps
-  const SkymapProblem* centre = nullptr;      // bin-centre skymaps
-};
 
 class Backend {
  public:
@@ -50,6 +45,10 @@ class Backend {
   // backend's own; r's other arrays are host pointers.
   virtual void reduce(const SkymapSource& source, const ReductionProblem& r,
                       std::vector<double>& out) = 0;
+  // One batch of the synthesis (batch_kernel.hpp): skymaps -> counts -> per-sample reductions
+  // and the dense PADs, every stage where the backend runs; each segment's products are written
+  // into its SynthSegmentOut arrays (host). On a device only those products cross to the host.
+  virtual void synth_batch(const SynthBatchProblem& b) = 0;
 };
 
 std::unique_ptr<Backend> make_cpu_backend();

@@ -41,6 +41,10 @@ struct FpiMoments {
 // reduction_kernel.hpp, where the moments themselves are computed).
 MomentWeights moment_weights(const double* energy_eV, const MomentSettings& s);
 
+// One sample's N_MOMENT_OUT values (reduction_kernel.hpp's MomentIndex layout, as moment_item
+// writes them) as FpiMoments.
+FpiMoments moments_from_row(const double* row, const MomentWeights& w);
+
 // Moments of one skymap (phi 32, theta 16, energy 32) in s^3/cm^6; b is the field direction in
 // the skymap's axes (for T_par, T_perp). Negative f enters as it is. With one_count (the 32
 // one-count levels A of the skymap's table, s^3/cm^6) the sigmas from the counting statistics.

@@ -21,6 +21,7 @@ struct SkymapSetup {
   SkymapSetup(SkymapSetup&&) = default;
   SkymapSetup(const SkymapSetup&) = delete;
   SkymapSetup& operator=(const SkymapSetup&) = delete;
+  SkymapSetup& operator=(SkymapSetup&&) = default;  // the problem keeps pointing into the moved vectors
 };
 SkymapSetup make_skymap_setup(const ProfileTables& profile,
                               const std::vector<SkymapSample>& samples);
@@ -63,6 +64,7 @@ struct GyroPadSetup {
   GyroPadSetup(GyroPadSetup&&) = default;
   GyroPadSetup(const GyroPadSetup&) = delete;
   GyroPadSetup& operator=(const GyroPadSetup&) = delete;
+  GyroPadSetup& operator=(GyroPadSetup&&) = default;  // the problem keeps pointing into the moved vectors
 };
 GyroPadSetup make_gyro_pad_setup(const ProfileTables& profile, const std::vector<Vec3>& r_rope,
                                  Vec3 U_rope, const InstrumentSettings& s);
