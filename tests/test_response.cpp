@@ -12,6 +12,7 @@
 #include <map>
 
 #include "fluxrope/core/constants.hpp"
+#include "fluxrope/core/error.hpp"
 #include "fluxrope/core/philox.hpp"
 #include "fluxrope/engine/parallel_for.hpp"
 #include "fluxrope/equilibrium/quadrature.hpp"
@@ -343,6 +344,52 @@ TEST(Counts, IdenticalForAnyThreadCountAndBatchSize) {
   // another seed, other counts; noise off: dist is the model
   const CountsSink d = run_event(test::config_of("yang2022", {"instrument.seed=5"}), 2, 64);
   EXPECT_FALSE(a.counts[0] == d.counts[0]);
+}
+
+// Writing behind the kernels (issue 17): the sink runs on the writer thread; an error it throws
+// stops the synthesis and reaches the caller with its message, nothing is written after it, and
+// nothing hangs; the batches arrive in order, each written before the one two later is filled.
+namespace {
+struct FailingSink final : ProductSink {
+  size_t calls = 0, fail_at;
+  std::vector<std::pair<size_t, size_t>> order;  // (track, row0) as written
+  explicit FailingSink(size_t fail) : fail_at(fail) {}
+  void begin(const std::vector<Track>&, const InstrumentSettings&) override {}
+  void write(size_t track, size_t row0, const TrackProducts&) override {
+    if (++calls == fail_at) throw Error("the disk is full (test)");
+    order.emplace_back(track, row0);
+  }
+};
+}  // namespace
+
+TEST(WriteBehind, SinkErrorsReachTheCallerAndBatchesArriveInOrder) {
+  const RunConfig cfg = test::config_of("yang2022", {"geometry.duration_s=0.15"});
+  auto cpu = make_cpu_backend();
+  const GeometrySettings& g = cfg.geometry;
+  const RopeFrame frame = make_rope_frame(g.L_gse, g.M_gse, g.N_gse);
+  std::vector<Track> tracks = make_tracks(g, frame);
+  for (Track& t : tracks) {
+    t.time_s.resize(5);
+    t.parity.resize(5);
+    t.r_rope_m.resize(5);
+  }
+  const RadialProfile& prof = test::solved("yang2022").profile;
+  // batches of 3 samples over 4 x 5 rows: 9 segments (track, row0) in the tracks' order
+  FailingSink ok(0);
+  synthesize_event(*cpu, yang(), prof, frame, cfg.instrument, g.cadence_s, tracks, 3, ok);
+  const std::vector<std::pair<size_t, size_t>> expected = {
+      {0, 0}, {0, 3}, {1, 0}, {1, 1}, {1, 4}, {2, 0}, {2, 2}, {3, 0}, {3, 3}};
+  EXPECT_EQ(ok.order, expected);
+  for (size_t fail : {1u, 4u, 9u}) {  // the first, a middle and the last write
+    FailingSink bad(fail);
+    try {
+      synthesize_event(*cpu, yang(), prof, frame, cfg.instrument, g.cadence_s, tracks, 3, bad);
+      ADD_FAILURE() << "no error from a sink failing at write " << fail;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("the disk is full (test)"), std::string::npos);
+    }
+    EXPECT_EQ(bad.calls, fail) << "nothing is written after the error";
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
