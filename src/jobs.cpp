@@ -74,7 +74,8 @@ SynthEstimate estimate_synth(const RunConfig& cfg, const EventGeometry& geo, boo
   SynthEstimate e;
   e.file_bytes = samples * row_file;
   const double batch = std::min(samples, static_cast<double>(cfg.output.batch_samples));
-  e.memory_bytes = (in_memory ? samples : batch) * row_memory;
+  // streamed: the batch being computed and the one being written (products.cpp, WriteBehind)
+  e.memory_bytes = (in_memory ? samples : std::min(samples, 2.0 * batch)) * row_memory;
   e.evaluations = samples * (FPI_N_BINS * nodes + gyro);
   return e;
 }

@@ -33,8 +33,9 @@ struct EventGeometry {
 EventGeometry event_geometry(const RunConfig& cfg);
 
 // What a synthesis will need, estimated from the configuration before anything is computed
-// (README "Valid ranges"): the file it writes (uncompressed), the memory of one batch (or of
-// the whole interval when the products stay in memory, as in Python) and the evaluations of f.
+// (README "Valid ranges"): the file it writes (uncompressed), the memory of two batches (one
+// computing, one being written; or of the whole interval when the products stay in memory, as
+// in Python) and the evaluations of f.
 struct SynthEstimate {
   double file_bytes = 0.0;
   double memory_bytes = 0.0;
