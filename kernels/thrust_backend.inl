@@ -175,11 +175,9 @@ class Downloads {
 #pragma omp parallel for schedule(dynamic)
     for (long i = 0; i < n; ++i) std::memcpy(items_[i].to, items_[i].from, items_[i].bytes);
 #endif
-    last_bytes_ = total_;
     items_.clear();
     total_ = 0;
   }
-  size_t last_bytes() const { return last_bytes_; }
 
  private:
   struct Item {
@@ -188,7 +186,7 @@ class Downloads {
     size_t bytes, offset;
   };
   std::vector<Item> items_;
-  size_t total_ = 0, last_bytes_ = 0;
+  size_t total_ = 0;
 #if defined(__CUDACC__)
   char* pinned_ = nullptr;
   size_t capacity_ = 0;
@@ -248,11 +246,7 @@ class ThrustBackend : public Backend {
     const size_t n = static_cast<size_t>(p.n_items());
     CountsProblem d = p;
     FLUXROPE_THRUST("counts (upload)", {
-      // the skymaps rows where the last skymap call left them (sky_), or uploaded
-      const size_t first = static_cast<size_t>(p.first_sample) * FPI_N_BINS;
-      d.f_model = p.f_resident && sky_.size() >= first + n
-                      ? thrust::raw_pointer_cast(sky_.data()) + first
-                      : upload(f_model_, p.f_model, n);
+      d.f_model = upload(f_model_, p.f_model, n);
       d.one_count = upload(one_count_, p.one_count, 2 * static_cast<size_t>(FPI_N_ENERGY));
       d.energy = upload(energy_, p.energy, 2 * static_cast<size_t>(FPI_N_ENERGY));
       d.parity = upload(parity_, p.parity, static_cast<size_t>(p.n_samples));
@@ -305,9 +299,7 @@ class ThrustBackend : public Backend {
     });
     double* o = thrust::raw_pointer_cast(red_.data());
     FLUXROPE_THRUST("reduce (moment_item, pad_bins_item, pad_item)", {
-      for_items(r.n_moment_items(), MomentItems{d, o});
-      for_items(r.n_bin_items(), PadBinItems{d});
-      for_items(r.n_pad_items(), PadItems{d, o});
+      reductions(d, o);
       out.resize(rows);
       thrust::copy(red_.begin(), red_.end(), out.begin());
     });
@@ -373,9 +365,7 @@ class ThrustBackend : public Backend {
       f_min_.resize(static_cast<size_t>(n_samples));
       n_negative_.resize(static_cast<size_t>(n_samples));
       double* rows = thrust::raw_pointer_cast(red_.data());
-      for_items(rd.n_moment_items(), MomentItems{rd, rows});
-      for_items(rd.n_bin_items(), PadBinItems{rd});
-      for_items(rd.n_pad_items(), PadItems{rd, rows});
+      reductions(rd, rows);
       for_items(rm.n_moment_items(), MomentItems{rm, thrust::raw_pointer_cast(mom_model_.data())});
       for_items(n_samples, ExtremesItems{c.f_model, thrust::raw_pointer_cast(f_min_.data()),
                                          thrust::raw_pointer_cast(n_negative_.data())});
@@ -405,10 +395,14 @@ class ThrustBackend : public Backend {
                         o.moments_dist, o.pad);
     }
   }
-  // Bytes the last synth_batch brought back to the host (docs/performance.md, "Pipeline").
-  size_t last_download_bytes() const { return downloads_.last_bytes(); }
 
  private:
+  // The reductions of r (device pointers) into rows: moments, pitch bins, then the PAD cells.
+  static void reductions(const ReductionProblem& r, double* rows) {
+    for_items(r.n_moment_items(), MomentItems{r, rows});
+    for_items(r.n_bin_items(), PadBinItems{r});
+    for_items(r.n_pad_items(), PadItems{r, rows});
+  }
   // items(i) for i < n into the device vector `to` (resized, not cleared), where it stays.
   template <class Items>
   void run_into(const char* what, long n, const Items& items, DeviceVector<double>& to) {

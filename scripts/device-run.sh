@@ -103,11 +103,12 @@ PY
 # 4. the four-spacecraft burst on the backend, with its split, 200 s
 burst_dir=${FLUXROPE_BURST_DIR:-$(mktemp -d)}
 mkdir -p "$burst_dir"
-start=$(date +%s.%N)
+start_ms=$(( $(date +%s%N) / 1000000 ))
 timeout 200 "$bundle/fluxrope" synth --backend "$backend" --set geometry.duration_s="$burst_s" \
   -o "$burst_dir/burst.h5" > "$out/burst.log" 2>&1
 burst_rc=$?
-wall=$(echo "$(date +%s.%N) - $start" | bc)
+wall_ms=$(( $(date +%s%N) / 1000000 - start_ms ))
+wall="$(( wall_ms / 1000 )).$(printf '%03d' $(( wall_ms % 1000 )))"
 size=$(stat -c %s "$burst_dir/burst.h5" 2>/dev/null || echo 0)
 rm -f "$burst_dir/burst.h5"
 [ -z "${FLUXROPE_BURST_DIR:-}" ] && rmdir "$burst_dir" 2>/dev/null

@@ -121,10 +121,7 @@ class CpuBackend final : public Backend {
     bin_of_.resize(static_cast<size_t>(r.n_bin_items()));
     r.bin_of = bin_of_.data();
     out.assign(static_cast<size_t>(r.n_samples) * r.row_width(), 0.0);
-    double* o = out.data();
-    parallel_for_cpu(r.n_moment_items(), [&](long s) { moment_item(r, s, o); });
-    parallel_for_cpu(r.n_bin_items(), [&](long i) { pad_bins_item(r, i); });
-    parallel_for_cpu(r.n_pad_items(), [&](long i) { pad_item(r, i, o); });
+    reductions(r, out.data());
   }
   void synth_batch(const SynthBatchProblem& b) override {
     // the batch's skymaps and dense PADs in one pass each, then segment by segment straight
@@ -161,11 +158,8 @@ class CpuBackend final : public Backend {
       bin_of_.resize(static_cast<size_t>(o.n) * 512);
       const ReductionProblem rd = dist_reduction(r, o.dist, channels.c, bin_of_.data());
       rows_.resize(static_cast<size_t>(o.n) * rd.row_width());
-      double* rows = rows_.data();
-      parallel_for_cpu(rd.n_moment_items(), [&](long s) { moment_item(rd, s, rows); });
-      parallel_for_cpu(rd.n_bin_items(), [&](long i) { pad_bins_item(rd, i); });
-      parallel_for_cpu(rd.n_pad_items(), [&](long i) { pad_item(rd, i, rows); });
-      scatter_dist_rows(rows, o.n, rd.n_pitch, o.moments_dist, o.pad);
+      reductions(rd, rows_.data());
+      scatter_dist_rows(rows_.data(), o.n, rd.n_pitch, o.moments_dist, o.pad);
       const ReductionProblem rm = model_reduction(r, o.sky_model);
       parallel_for_cpu(rm.n_moment_items(), [&](long s) { moment_item(rm, s, o.moments_model); });
       parallel_for_cpu(o.n, [&](long s) {
@@ -175,6 +169,12 @@ class CpuBackend final : public Backend {
   }
 
  private:
+  // The reductions of r into rows: moments, pitch bins, then the PAD cells (they read the bins).
+  static void reductions(const ReductionProblem& r, double* rows) {
+    parallel_for_cpu(r.n_moment_items(), [&](long s) { moment_item(r, s, rows); });
+    parallel_for_cpu(r.n_bin_items(), [&](long i) { pad_bins_item(r, i); });
+    parallel_for_cpu(r.n_pad_items(), [&](long i) { pad_item(r, i, rows); });
+  }
   std::vector<double> sky_;  // the batch's skymaps, reused from call to call
   std::vector<double> gyro_, rows_;
   std::vector<int> bin_of_;

@@ -10,10 +10,8 @@
 #include <mutex>
 #include <thread>
 
-#include <fmt/format.h>
 
 #include "fluxrope/core/constants.hpp"
-#include "fluxrope/core/error.hpp"
 #include "fluxrope/instrument/fpi_moments.hpp"
 #include "fluxrope/engine/parallel_for.hpp"
 
@@ -48,7 +46,7 @@ struct BatchProducts {
   std::vector<TrackProducts> products;  // [segment]
 };
 
-// Writing behind the kernels (issue 17, docs/performance.md "Pipeline"): the sink writes batch b
+// Writing behind the kernels (issue 17, docs/performance.md "Writing behind the kernels"): the sink writes batch b
 // on its own thread while batch b + 1 is computed. Two BatchProducts alternate (double
 // buffering): memory stays two batches. sink.write runs on the writer thread only, in the order
 // the batches were computed; an error there is rethrown by the next submit() or by finish().
@@ -373,10 +371,7 @@ SynthResult synthesize_event(Backend& backend, const ProfileTables& profile,
       o.moments_dist = mom_dist.data() + o.first * N_MOMENT_OUT;
       o.moments_model = mom_model.data() + o.first * N_MOMENT_OUT;
     }
-    for (const Vec3& b : b_dbcs)
-      if (!(std::isfinite(norm2(b)) && norm2(b) > 0))
-        throw Error(fmt::format("pitch angles need a finite non-zero field, got ({}, {}, {})",
-                                b.x, b.y, b.z));
+    for (const Vec3& b : b_dbcs) require_pitch_field(b);
     result.timing.host_s += seconds_since(t0);
 
     // The backend: skymaps -> counts -> reductions, the dense PADs (batch_kernel.hpp).

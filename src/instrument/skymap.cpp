@@ -96,13 +96,18 @@ std::vector<double> synth_gyro_pads(Backend& backend, const ProfileTables& profi
   return out;
 }
 
+void require_pitch_field(Vec3 b) {
+  const double bnorm = std::sqrt(norm2(b));
+  if (!(bnorm > 0) || !std::isfinite(bnorm))
+    throw Error(fmt::format("pitch angles need a finite non-zero field, got ({}, {}, {})", b.x,
+                            b.y, b.z));
+}
+
 namespace {
 // The pitch bin of every (phi, theta) bin against b_dbcs (reduction_kernel.hpp).
 std::vector<int> pitch_bins(Vec3 b_dbcs, int n_pitch) {
+  require_pitch_field(b_dbcs);
   const double bnorm = std::sqrt(norm2(b_dbcs));
-  if (!(bnorm > 0) || !std::isfinite(bnorm))
-    throw Error(fmt::format("pitch angles need a finite non-zero field, got ({}, {}, {})",
-                            b_dbcs.x, b_dbcs.y, b_dbcs.z));
   static const FpiTables fpi = make_fpi_tables();
   const Vec3 b = (1.0 / bnorm) * b_dbcs;
   std::vector<int> bin_of(FPI_N_PHI * FPI_N_THETA);

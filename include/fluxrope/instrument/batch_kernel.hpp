@@ -1,6 +1,6 @@
 #pragma once
 // One batch of the synthesis as a backend runs it (issue 17 item 3, docs/performance.md
-// "Pipeline"): the skymaps (response or bin-centre kernel) -> counts, noise, dist, disterr and
+// "The device pipeline"): the skymaps (response or bin-centre kernel) -> counts, noise, dist, disterr and
 // DEF per bin (counts_item) -> the per-sample reductions (the ground-system moments of dist and
 // of the model skymap, the instrument PAD of dist, the minimum of f and the negative bins) and
 // the dense gyro-averaged PADs. Every stage is an item function that runs where the backend

@@ -16,11 +16,6 @@ namespace fluxrope {
 
 struct CountsProblem {
   const double* f_model = nullptr;    // (n_samples, 16384) s^3/cm^6
-  // f_model are rows [first_sample, first_sample + n_samples) of the skymaps of the backend's
-  // last skymaps()/response_skymaps() call: a device backend takes them where they still are
-  // instead of uploading f_model again (f_model stays the host copy, for the CPU backend).
-  bool f_resident = false;
-  long first_sample = 0;
   const double* one_count = nullptr;  // [parity * 32 + i]: A [s^3/cm^6]
   const double* energy = nullptr;     // [parity * 32 + i]: E [eV]
   const int* parity = nullptr;        // per sample

@@ -81,6 +81,9 @@ std::vector<double> synth_gyro_pads(Backend& backend, const ProfileTables& profi
                                     const std::vector<Vec3>& r_rope,
                                     const std::vector<Vec3>& U_rope, const InstrumentSettings& s);
 
+// Throws fluxrope::Error unless b (any frame) is finite and non-zero: pitch angles need it.
+void require_pitch_field(Vec3 b);
+
 // Instrument-style PAD of one skymap (phi 32, theta 16, energy 32): each bin's centre
 // velocity (minus look, DBCS) gets pitch angle acos(v_hat . b_hat) against b_dbcs, and bins
 // are averaged within n_pitch equal pitch bins over [0, 180] deg: unweighted (pySPEDAS), weighted
