@@ -35,10 +35,14 @@ def main():
     n = get_data(f"mms{p}_des_numberdensity_brst")
     omni = get_data(f"mms{p}_des_energyspectr_omni_brst")
     dists = mms_get_fpi_dist(f"mms{p}_des_dist_brst", probe=p, data_rate="brst", species="e")
-    k = int(np.argmax(b.y[:, 3]))  # closest approach: largest |B|
-    t = float(dists[k]["start_time"])
+    # closest approach: largest |B| (FGM at 128 Hz), and the skymap whose 30 ms hold it
+    t_peak = b.times[int(np.argmax(b.y[:, 3]))]
+    starts = np.array([float(d["start_time"]) for d in dists])
+    k = int(np.argmin(np.abs(starts + 0.015 - t_peak)))
+    t = starts[k]
+    b_k = [np.interp(t + 0.015, b.times, b.y[:, c]) for c in range(3)]  # B at the record's centre
     x = t + np.linspace(-0.1, 0.1, 21)
-    store_data("b_at_k", data={"x": x, "y": np.tile(b.y[k, :3], (len(x), 1))})
+    store_data("b_at_k", data={"x": x, "y": np.tile(b_k, (len(x), 1))})
     pad = mms_pad_fpi(dists, time=t, samples=1, mag_data="b_at_k", units="df_cm")
 
     t0 = b.times[0]

@@ -15,7 +15,8 @@ py="$venv/bin/python"
 if [ "${1:-}" = "--readers" ]; then
   # pySPEDAS 2.2.2 asks for geopack >= 1.0.13, whose import downloads IGRF coefficients (it
   # fails offline); pyrfu imports geopack, 1.0.10 does not download. Both work with 1.0.10.
-  "$py" -m pip install -q "pyspedas==2.2.2" "pyrfu==2.4.21" "matplotlib<3.11" >&2
+  # spacepy: its pycdf.istp checker tests the exported files (its wheel carries the CDF library)
+  "$py" -m pip install -q "pyspedas==2.2.2" "pyrfu==2.4.21" "matplotlib<3.11" "spacepy>=0.5" >&2
   "$py" -m pip install -q --no-deps "geopack==1.0.10" >&2
 fi
 echo "$py"

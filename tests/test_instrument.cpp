@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "fluxrope/core/constants.hpp"
+#include "fluxrope/core/error.hpp"
 #include "fluxrope/engine/parallel_for.hpp"
 #include "fluxrope/instrument/skymap.hpp"
 #include "test_util.hpp"
@@ -248,4 +249,53 @@ TEST(Skymap, BaselineAvx2AndAvx512LoopsGiveIdenticalBits) {
       ASSERT_EQ(wide[i], base[i]) << "AVX-512, row " << r << ", bin " << i;
 #endif
   }
+}
+
+// The des-moms spectra (ground_spectra) against sums written out by hand: DEF = band value x the
+// channel index + 1 for a field along +Z, where each direction's pitch angle is 180 deg minus its
+// look colatitude (velocity = minus look), so the theta rows alone decide the bands.
+TEST(GroundSpectra, BandsAndEnergyRangesAverageTheRightBins) {
+  const std::array<double, FPI_N_ENERGY>& E = fpi_energy_table(0);
+  std::vector<double> def(FPI_N_BINS);
+  auto band_of = [](int j) {
+    const double alpha = 180.0 - fpi_theta_deg(j);
+    return alpha < 45.0 ? 0 : (alpha <= 135.0 ? 1 : 2);
+  };
+  const double value[3] = {1.0, 10.0, 100.0};
+  for (int k = 0; k < FPI_N_PHI; ++k)
+    for (int j = 0; j < FPI_N_THETA; ++j)
+      for (int i = 0; i < FPI_N_ENERGY; ++i)
+        def[(static_cast<long>(k) * FPI_N_THETA + j) * FPI_N_ENERGY + i] =
+            value[band_of(j)] * (i + 1);
+  const GroundSpectra g = ground_spectra(def.data(), E.data(), Vec3{0, 0, 2.5});
+  int n_band[3] = {0, 0, 0};
+  for (int j = 0; j < FPI_N_THETA; ++j) ++n_band[band_of(j)];
+  ASSERT_EQ(n_band[0] + n_band[1] + n_band[2], 16);
+  for (int i = 0; i < FPI_N_ENERGY; ++i) {
+    EXPECT_DOUBLE_EQ(g.par[i], 1.0 * (i + 1));
+    EXPECT_DOUBLE_EQ(g.perp[i], 10.0 * (i + 1));
+    EXPECT_DOUBLE_EQ(g.anti[i], 100.0 * (i + 1));
+    EXPECT_NEAR(g.omni[i], (n_band[0] + 10.0 * n_band[1] + 100.0 * n_band[2]) / 16.0 * (i + 1),
+                1e-12 * g.omni[i]);
+  }
+  // pitchangdist: 30 bins of 6 deg; theta row j (centre 5.625 + 11.25 j) gives pitch 180 - theta;
+  // the low range [0, 200) eV holds the channels below 200 eV, each with weight 1
+  const GroundSpectraSettings s;
+  ASSERT_EQ(g.pad.size(), 3u * s.n_pitch);
+  double mean_low = 0.0;
+  int n_low = 0;
+  for (int i = 0; i < FPI_N_ENERGY; ++i)
+    if (E[i] < 200.0) {
+      mean_low += i + 1;
+      ++n_low;
+    }
+  mean_low /= n_low;
+  for (int j = 0; j < FPI_N_THETA; ++j) {
+    const int q = static_cast<int>((180.0 - fpi_theta_deg(j)) / 6.0);
+    EXPECT_NEAR(g.pad[q], value[band_of(j)] * mean_low, 1e-12 * g.pad[q]) << "theta row " << j;
+  }
+  int empty = 0;
+  for (int q = 0; q < s.n_pitch; ++q) empty += std::isnan(g.pad[q]) ? 1 : 0;
+  EXPECT_EQ(empty, s.n_pitch - FPI_N_THETA);  // one pitch bin per theta row, the rest empty
+  EXPECT_THROW(ground_spectra(def.data(), E.data(), Vec3{0, 0, 0}), Error);
 }

@@ -26,7 +26,8 @@ FGM_VERSION = "5.87.0"
 FILL = -1e31
 _MMS_NAME = re.compile(r"(?i)^mms([1-4])$")
 _YEARS = (2000, 2100)  # the start times accepted (MMS launched in 2015)
-_MAX_FGM_RATE_HZ = 1e4  # FGM burst is 128 Hz
+FGM_BURST_HZ = 128.0  # FGM burst: 128 vectors/s (docs/instrument.md)
+_MAX_FGM_RATE_HZ = 1e4
 _MAX_FGM_SAMPLES = 10_000_000
 # what export_cdf reads from each spacecraft's dataset (n: the number of records)
 _TRACK_VARIABLES = (
@@ -140,11 +141,15 @@ class _Export:
 
     def makedirs(self, d):
         missing = []
+        d = os.path.abspath(d)  # a bare relative name's dirname is '' (and stays so)
         while not os.path.isdir(d):
             if os.path.exists(d):
                 raise FluxropeError(f"export_cdf: '{d}' exists and is not a folder")
             missing.append(d)
-            d = os.path.dirname(d)
+            parent = os.path.dirname(d)
+            if parent == d:  # the file system's root, not a folder: nothing to create under
+                raise FluxropeError(f"export_cdf: cannot create a folder under '{d}'")
+            d = parent
         for m in reversed(missing):
             os.mkdir(m)
             self.created.append(m)
@@ -189,6 +194,7 @@ class _Writer:
             n = max(len(s) for s in strings)
             spec = {"Variable": name, "Data_Type": CDF_CHAR, "Num_Elements": n,
                     "Rec_Vary": False, "Dim_Sizes": [len(strings)]}
+            attrs = {"FILLVAL": " ", **attrs}  # ISTP: a blank is the fill of CHAR variables
             self.cdf.write_var(spec, var_attrs=attrs, var_data=[s.ljust(n) for s in strings])
             return
         a = np.ascontiguousarray(np.asarray(data, dtype=_NUMPY[cdf_type]))
@@ -258,32 +264,44 @@ def _epoch_vars(w, epochs, plus_ns):
         "FILLVAL": -9223372036854775808, "VALIDMIN": 0, "VALIDMAX": 9223372036854775807,
         "DELTA_PLUS_VAR": "Epoch_plus_var", "DELTA_MINUS_VAR": "Epoch_minus_var",
         "TIME_BASE": "J2000", "TIME_SCALE": "Terrestrial Time", "REFERENCE_POSITION": "Rotating Earth Geoid",
-        "SCALETYP": "linear"})
+        "SCALETYP": "linear", "FORMAT": "I22"})
     for name, value, desc in (("Epoch_plus_var", plus_ns, "Accumulation after Epoch"),
                               ("Epoch_minus_var", 0, "Accumulation before Epoch")):
         w.var(name, np.array(value), CDF_INT8, {
             "CATDESC": desc, "FIELDNAM": name, "UNITS": "ns", "VAR_TYPE": "support_data",
             "FILLVAL": -9223372036854775808, "VALIDMIN": 0, "VALIDMAX": 10_000_000_000,
-            "SI_CONVERSION": "1e-9>s", "LABLAXIS": name}, rec_vary=False)
+            "SI_CONVERSION": "1e-9>s", "LABLAXIS": name, "FORMAT": "I12"}, rec_vary=False)
 
 
-def _data_attrs(catdesc, field, units, depends, labl=None, display="time_series", fill=FILL,
-                vmin=-1e30, vmax=1e30, var_type="data"):
-    a = {"CATDESC": catdesc, "FIELDNAM": field, "UNITS": units, "VAR_TYPE": var_type,
-         "FILLVAL": fill, "VALIDMIN": vmin, "VALIDMAX": vmax, "DISPLAY_TYPE": display,
-         "FORMAT": "E12.4", "SCALETYP": "linear"}
+def _axis_label(field):
+    """A short axis label from a variable name: mms1_des_numberdensity_brst -> numberdensity."""
+    label = re.sub(r"^mms[1-4]_(des|dis|fgm|edp|mec)_", "", field)
+    return re.sub(r"_(brst|brst_l2|srvy_l2|l2)$", "", label)
+
+
+def _data_attrs(catdesc, field, units, depends, labl=None, display=None, fill=FILL,
+                vmin=-1e30, vmax=1e30, var_type="data", axis=None):
+    """ISTP variable attributes. DISPLAY_TYPE only on data (time_series unless given: vectors and
+    tensors too, as the MMS files have it, since pySPEDAS draws any 'spectrogram' as one);
+    LABLAXIS a short label (axis, or the name without its mms<n>_<instrument>_ prefix and rate
+    suffix) unless LABL_PTR_i label the components; UNITS a blank for dimensionless values."""
+    a = {"CATDESC": catdesc, "FIELDNAM": field, "UNITS": units or " ", "VAR_TYPE": var_type,
+         "FILLVAL": fill, "VALIDMIN": vmin, "VALIDMAX": vmax, "FORMAT": "E12.4",
+         "SCALETYP": "linear"}
+    if var_type == "data":
+        a["DISPLAY_TYPE"] = display or "time_series"
     for i, d in enumerate(depends):
         a[f"DEPEND_{i}"] = d
     for i, lab in enumerate(labl or [], start=1):
         a[f"LABL_PTR_{i}"] = lab
     if not labl:
-        a["LABLAXIS"] = field
+        a["LABLAXIS"] = axis or _axis_label(field)
     return a
 
 
 @boundary
 def export_cdf(tracks, root, start=DEFAULT_START, version=FPI_VERSION, equilibrium=None,
-               fgm_rate_hz=None, probes=None):
+               fgm_rate_hz="auto", probes=None):
     """Write each spacecraft's des-dist, des-moms and FGM burst files under root.
 
     tracks: {name: xarray.Dataset} as synth() or read() return them; names MMS1..MMS4 (any
@@ -291,9 +309,14 @@ def export_cdf(tracks, root, start=DEFAULT_START, version=FPI_VERSION, equilibri
     root: the MMS data folder (pySPEDAS: MMS_DATA_DIR; pyrfu: mms.db_init(local=root)).
     start: the UTC time stamped on the first sample (ISO 8601 or datetime); default the paper's
         event, 2015-10-19 14:07:56. Later samples keep their spacing (30 ms).
-    fgm_rate_hz: with the Equilibrium the tracks came from, the FGM file samples the model field
-        at this rate (FGM burst: 128) over the interval; without, the field at the FPI sample
-        times (the B that fluxrope's PADs and moments used).
+    fgm_rate_hz: the FGM file samples the model field at this rate over the interval, from the
+        Equilibrium the tracks came from (equilibrium=) or, without it, from the equilibrium of
+        each dataset's configuration (config_toml), solved again (deterministic: the same field).
+        "auto" (the default): FGM burst's 128 Hz where the field can be had that way (the
+        spacecraft is one of its configuration's), else the FPI sample times; None: the field at
+        the FPI sample times (the B fluxrope's PADs and moments used).
+    Angles and B_dmpa are in the instrument axes of the configuration's [instrument] dbcs_to_gse
+        (DMPA taken as DBCS, both despun spacecraft axes).
     Everything is checked before the first file is written (names, probes, every variable's
     shape and values, the start, the rate, root and the target paths), and the files are
     renamed into place together at the end: the whole export lands, or nothing does.
@@ -304,21 +327,22 @@ def export_cdf(tracks, root, start=DEFAULT_START, version=FPI_VERSION, equilibri
         raise FluxropeError("export_cdf: tracks must be a non-empty {name: Dataset} dict")
     if probes is not None and not isinstance(probes, dict):
         raise FluxropeError("export_cdf: probes must be a {name: probe number} dict")
-    if fgm_rate_hz is not None:
+    auto = isinstance(fgm_rate_hz, str) and fgm_rate_hz == "auto"
+    if auto:
+        fgm_rate_hz = FGM_BURST_HZ
+    elif fgm_rate_hz is not None:
         if isinstance(fgm_rate_hz, bool) or not isinstance(
                 fgm_rate_hz, (int, float, np.integer, np.floating)) or not (
                 math.isfinite(fgm_rate_hz) and 0 < fgm_rate_hz <= _MAX_FGM_RATE_HZ):
             raise FluxropeError(f"export_cdf: fgm_rate_hz = {fgm_rate_hz!r} must be a rate in "
-                                f"(0, {_MAX_FGM_RATE_HZ:g}] Hz (FGM burst: 128)")
-        if equilibrium is None:
-            raise FluxropeError("export_cdf: fgm_rate_hz needs the equilibrium the tracks came from")
-        if not hasattr(equilibrium, "field"):
-            raise FluxropeError("export_cdf: equilibrium must be the Equilibrium the tracks came from")
+                                f"(0, {_MAX_FGM_RATE_HZ:g}] Hz (FGM burst: 128), 'auto' or None")
+    if equilibrium is not None and not hasattr(equilibrium, "field"):
+        raise FluxropeError("export_cdf: equilibrium must be the Equilibrium the tracks came from")
     root = os.fspath(root)
     if os.path.exists(root) and not os.path.isdir(root):
         raise FluxropeError(f"export_cdf: root '{root}' exists and is not a folder")
     stamp, day = t0.strftime("%Y%m%d%H%M%S"), t0.strftime("%Y/%m/%d")
-    plans, seen = [], {}
+    plans, seen, solved = [], {}, {}
     for name, ds in tracks.items():
         n_rec = _check_track(name, ds)
         probe = _probe_of(name, probes)
@@ -333,12 +357,23 @@ def export_cdf(tracks, root, start=DEFAULT_START, version=FPI_VERSION, equilibri
             raise FluxropeError(f"export_cdf: {name}'s times do not fit a date from {t0}") from e
         if times[-1].year > _YEARS[1]:
             raise FluxropeError(f"export_cdf: {name}'s last sample falls in {times[-1].year}")
-        if fgm_rate_hz and (t[-1] - t[0]) * fgm_rate_hz > _MAX_FGM_SAMPLES:
-            raise FluxropeError(f"export_cdf: {fgm_rate_hz:g} Hz over {t[-1] - t[0]:g} s is more "
-                                f"than {_MAX_FGM_SAMPLES} FGM samples")
+        config = _config_of(name, ds)
+        if config is None:
+            raise FluxropeError(f"export_cdf: the dataset of {name} has no config_toml attribute "
+                                "(synth() and read() datasets carry it): the instrument axes "
+                                "(dbcs_to_gse) of its skymaps are unknown")
+        field = None  # the equilibrium that gives the field at FGM's rate, if any
+        if fgm_rate_hz:
+            field = equilibrium if equilibrium is not None else _equilibrium_of(
+                name, config, solved, required=not auto)
+            if field is not None and (t[-1] - t[0]) * fgm_rate_hz > _MAX_FGM_SAMPLES:
+                raise FluxropeError(f"export_cdf: {fgm_rate_hz:g} Hz over {t[-1] - t[0]:g} s is "
+                                    f"more than {_MAX_FGM_SAMPLES} FGM samples")
         # the accumulation after each time tag: the sample spacing (30 ms in burst mode)
         plus = int(round(float(np.median(np.diff(t))) * 1e9)) if n_rec > 1 else 30_000_000
-        out = _Out(root, probe, stamp, day, ds.attrs.get("config_toml", ""), _tt2000(times), plus)
+        out = _Out(root, probe, stamp, day, ds.attrs.get("config_toml", ""), _tt2000(times), plus,
+                   np.asarray(config.dbcs_to_gse))
+        out.field, out.rate_hz = field, (fgm_rate_hz if field is not None else None)
         for path in out.paths(version):
             if os.path.lexists(path):
                 real = os.path.realpath(path)
@@ -351,7 +386,7 @@ def export_cdf(tracks, root, start=DEFAULT_START, version=FPI_VERSION, equilibri
             out.export = export
             _write_dist(out, ds, version)
             _write_moms(out, ds, version)
-            _write_fgm(out, ds, equilibrium, fgm_rate_hz, name)
+            _write_fgm(out, ds, name)
         written = [path for _, path in export.done]
         export.commit()
     except OSError as e:
@@ -367,10 +402,19 @@ def export_cdf(tracks, root, start=DEFAULT_START, version=FPI_VERSION, equilibri
 class _Out:
     """Where and how one spacecraft's files are written."""
 
-    def __init__(self, root, n, stamp, day, cfg, epochs, plus_ns):
+    def __init__(self, root, n, stamp, day, cfg, epochs, plus_ns, dbcs_to_gse):
         self.root, self.n, self.stamp, self.day, self.cfg = root, n, stamp, day, cfg
         self.epochs, self.plus_ns = epochs, plus_ns
+        self.dbcs_to_gse = dbcs_to_gse  # rows
         self.export = None
+        self.field = self.rate_hz = None
+
+    def to_dbcs(self, v_gse):
+        """(n, 3) GSE vectors in the instrument axes: v_dbcs = R^T v_gse, R = dbcs_to_gse."""
+        return v_gse @ self.dbcs_to_gse
+
+    def b_dbcs(self, ds):
+        return self.to_dbcs(ds["B_gse_nT"].values)
 
     def fpi_path(self, kind, version):
         src = f"mms{self.n}_fpi_brst_l2_{kind}"
@@ -442,12 +486,7 @@ def _write_dist(out, ds, version):
             "Spin phase at the start of the accumulation (synthetic: 0)",
             p + "startdelphi_angle_brst", "deg", ["Epoch"], var_type="support_data",
             vmin=0.0, vmax=360.0))
-        w.var(p + "errorflags_brst", zeros, CDF_UINT4, _data_attrs(
-            "Error flags (synthetic: none)", p + "errorflags_brst", "", ["Epoch"],
-            var_type="support_data", fill=4294967295, vmin=0, vmax=4294967294))
-        w.var(p + "compressionloss_brst", zeros, CDF_UINT1, _data_attrs(
-            "Lossy compression flag (synthetic: none)", p + "compressionloss_brst", "", ["Epoch"],
-            var_type="support_data", fill=255, vmin=0, vmax=1))
+        _flag_vars(w, p, len(parity))
         deps = ["Epoch", p + "phi_brst", p + "theta_brst", p + "energy_brst"]
         labl = [p + "sector_label_brst", p + "pixel_label_brst", p + "energy_label_brst"]
         for key, var, desc in (("dist_s3_cm6", "dist", "phase-space density"),
@@ -500,42 +539,122 @@ def _write_moms(out, ds, version):
                 vals[var] = (ds[key].values, base[1], "1-sigma counting error of the " +
                              base[2][0].lower() + base[2][1:], [], labl)
         for var, (data, units, desc, _, labl) in vals.items():
-            depends = ["Epoch"]
-            if data.ndim == 3:  # tensors: DEPEND_1/2 = the component labels
-                depends += [cart, cart]
-            w.var(p + var + "_brst", data, CDF_REAL4, _data_attrs(
-                f"MMS{n} DES burst {desc} (SYNTHETIC, fluxrope)", p + var + "_brst", units,
-                depends, labl=labl))
-        # omni-directional energy spectrum: DEF averaged over the 512 look directions
-        omni = ds["def_keV_cm2_s_sr_keV"].values.mean(axis=(1, 2))
-        w.var(p + "energyspectr_omni_brst", omni, CDF_REAL4, _data_attrs(
-            f"MMS{n} DES burst omni-directional energy spectrum (SYNTHETIC, fluxrope)",
-            p + "energyspectr_omni_brst", "keV/(cm^2 s sr keV)", ["Epoch", p + "energy_brst"],
-            display="spectrogram", vmin=0.0, vmax=1e12))
+            attrs = _data_attrs(f"MMS{n} DES burst {desc} (SYNTHETIC, fluxrope)",
+                                p + var + "_brst", units, ["Epoch"], labl=labl)
+            if data.ndim == 3:  # tensors: both component axes labelled and represented by cartrep
+                attrs.update(REPRESENTATION_1=cart, REPRESENTATION_2=cart)
+            w.var(p + var + "_brst", data, CDF_REAL4, attrs)
+        # the spectra and PADs of DEF the ground system writes (docs/instrument.md "The moments
+        # file"), computed in the library from the same skymaps (fluxrope._core.ground_spectra)
+        g = _core.ground_spectra(np.ascontiguousarray(ds["def_keV_cm2_s_sr_keV"].values, dtype=float),
+                                 np.ascontiguousarray(ds["energy_eV"].values, dtype=float),
+                                 np.ascontiguousarray(out.b_dbcs(ds), dtype=float))
+        n_pitch = g["n_pitch"]
+        width = 180.0 / n_pitch
+        w.var(p + "pitchangle_brst", width * (np.arange(n_pitch) + 0.5), CDF_REAL4, _data_attrs(
+            "Pitch angle of each bin centre of the pitchangdist variables", p + "pitchangle_brst",
+            "deg", [], var_type="support_data", vmin=0.0, vmax=180.0, axis="pitch angle"),
+            rec_vary=False)
+        w.var(p + "pitchangle_delta_brst", np.full(n_pitch, width / 2), CDF_REAL4, _data_attrs(
+            "Half width of the pitch-angle bins", p + "pitchangle_delta_brst", "deg", [],
+            var_type="support_data", vmin=0.0, vmax=180.0), rec_vary=False)
+        par, anti = g["par_max_deg"], g["anti_min_deg"]
+        for kind, desc in (("omni", "omni-directional (all 512 directions)"),
+                           ("par", f"parallel (pitch angle 0-{par:g} deg)"),
+                           ("perp", f"perpendicular (pitch angle {par:g}-{anti:g} deg)"),
+                           ("anti", f"antiparallel (pitch angle {anti:g}-180 deg)")):
+            w.var(p + f"energyspectr_{kind}_brst", _filled(g[kind]), CDF_REAL4, _data_attrs(
+                f"MMS{n} DES burst {desc} energy spectrum, DEF averaged over the bins "
+                "(SYNTHETIC, fluxrope)", p + f"energyspectr_{kind}_brst", "keV/(cm^2 s sr keV)",
+                ["Epoch", p + "energy_brst"], display="spectrogram", vmin=0.0, vmax=1e12,
+                axis=f"DEF {kind}"))
+        edges = g["energy_edges_eV"]
+        for r, kind in enumerate(("lowen", "miden", "highen")):
+            w.var(p + f"pitchangdist_{kind}_brst", _filled(g["pad"][:, r, :]), CDF_REAL4, _data_attrs(
+                f"MMS{n} DES burst pitch-angle distribution, DEF averaged over the bins of "
+                f"{edges[r]:g}-{edges[r + 1]:g} eV (SYNTHETIC, fluxrope)",
+                p + f"pitchangdist_{kind}_brst", "keV/(cm^2 s sr keV)",
+                ["Epoch", p + "pitchangle_brst"], display="spectrogram", vmin=0.0, vmax=1e12,
+                axis=f"PAD {kind}"))
+        _flag_vars(w, p, len(n_cm3))
     return w.path
 
 
-def _write_fgm(out, ds, equilibrium=None, rate_hz=None, name=None):
+def _flag_vars(w, p, n_rec):
+    """errorflags and compressionloss, as in both DES files (pySPEDAS draws their flag bars)."""
+    zeros = np.zeros(n_rec)
+    w.var(p + "errorflags_brst", zeros, CDF_UINT4, _data_attrs(
+        "Error flags (synthetic: none)", p + "errorflags_brst", "", ["Epoch"],
+        var_type="support_data", fill=4294967295, vmin=0, vmax=4294967294))
+    w.var(p + "compressionloss_brst", zeros, CDF_UINT1, _data_attrs(
+        "Lossy compression flag (synthetic: none)", p + "compressionloss_brst", "", ["Epoch"],
+        var_type="support_data", fill=255, vmin=0, vmax=1))
+
+
+def _filled(a):
+    """NaN (a cell no bin falls in) as the files' fill value."""
+    return np.where(np.isnan(a), FILL, a)
+
+
+def _write_fgm(out, ds, name):
     n = out.n
     epochs = out.epochs
     B = ds["B_gse_nT"].values
-    if rate_hz:
+    resolution = "30 ms (FPI sample times)"
+    if out.rate_hz:
         t = ds["time"].values
-        ts = np.arange(t[0], t[-1] + (t[1] - t[0] if len(t) > 1 else 0.03), 1.0 / rate_hz)
-        B = equilibrium.field(name, ts)
+        ts = np.arange(t[0], t[-1] + (t[1] - t[0] if len(t) > 1 else 0.03), 1.0 / out.rate_hz)
+        B = out.field.field(name, ts)
         # TT2000 of each sample: the first FPI record's plus the offset
         epochs = epochs[0] + np.round((ts - t[0]) * 1e9).astype(np.int64)
+        resolution = f"{1.0 / out.rate_hz:.6g} s ({out.rate_hz:g} Hz)"
     src = f"mms{n}_fgm_brst_l2"
     path = out.fgm_path()
-    with _Writer(out.export, path, _global(n, src, "brst_l2", "FGM>Fluxgate Magnetometer", FGM_VERSION,
-                               f"{src}_{out.stamp}_v{FGM_VERSION}", out.cfg,
-                               "MMS FGM burst magnetic field (at the FPI sample times)")) as w:
+    attrs = _global(n, src, "brst_l2", "FGM>Fluxgate Magnetometer", FGM_VERSION,
+                    f"{src}_{out.stamp}_v{FGM_VERSION}", out.cfg,
+                    f"MMS FGM burst magnetic field (the model field, {resolution})")
+    attrs["Time_resolution"] = resolution
+    with _Writer(out.export, path, attrs) as w:
         _epoch_vars(w, epochs, 0)
-        B4 = np.column_stack([B, np.sqrt((B * B).sum(axis=1))])
-        w.var("label_b_gse", ["Bx GSE", "By GSE", "Bz GSE", "Bt"], CDF_CHAR, {
-            "CATDESC": "B labels", "FIELDNAM": "label_b_gse", "VAR_TYPE": "metadata",
-            "FORMAT": "A7"})
-        w.var(f"mms{n}_fgm_b_gse_brst_l2", B4, CDF_REAL4, _data_attrs(
-            f"MMS{n} FGM burst magnetic field in GSE and its magnitude (SYNTHETIC, fluxrope)",
-            f"mms{n}_fgm_b_gse_brst_l2", "nT", ["Epoch"], labl=["label_b_gse"]))
+        for frame, vectors in (("gse", B), ("dmpa", out.to_dbcs(B))):
+            label = f"label_b_{frame}"
+            w.var(label, [f"Bx {frame.upper()}", f"By {frame.upper()}", f"Bz {frame.upper()}", "Bt"],
+                  CDF_CHAR, {"CATDESC": f"B {frame.upper()} labels", "FIELDNAM": label,
+                             "VAR_TYPE": "metadata", "FORMAT": "A7"})
+            var = f"mms{n}_fgm_b_{frame}_brst_l2"
+            frame_text = "GSE" if frame == "gse" else "DMPA (the instrument axes, as DBCS)"
+            w.var(var, np.column_stack([vectors, np.sqrt((vectors * vectors).sum(axis=1))]),
+                  CDF_REAL4, _data_attrs(
+                      f"MMS{n} FGM burst magnetic field in {frame_text} and its magnitude "
+                      "(SYNTHETIC, fluxrope)", var, "nT", ["Epoch"], labl=[label]))
+        w.var(f"mms{n}_fgm_flag_brst_l2", np.zeros(len(epochs)), CDF_UINT4, _data_attrs(
+            "Quality flag (synthetic: 0, good)", f"mms{n}_fgm_flag_brst_l2", "", ["Epoch"],
+            var_type="support_data", fill=4294967295, vmin=0, vmax=4294967294, axis="flag"))
     return path
+
+
+def _config_of(name, ds):
+    """The Config a dataset was made with (config_toml); None when it carries none."""
+    text = ds.attrs.get("config_toml")
+    if not text:
+        return None
+    from .api import load_config
+    try:
+        return load_config(str(text))
+    except FluxropeError as e:
+        raise FluxropeError(f"export_cdf: the configuration of {name} (config_toml): {e}") from e
+
+
+def _equilibrium_of(name, config, solved, required):
+    """The equilibrium of a dataset's configuration, solved once per configuration; None when
+    the field cannot be had that way and it is not required."""
+    if name not in config.spacecraft:
+        if not required:
+            return None
+        raise FluxropeError(f"export_cdf: fgm_rate_hz needs the equilibrium the tracks came "
+                            f"from: give equilibrium=, since {name} is not a spacecraft of its "
+                            f"configuration ({', '.join(config.spacecraft)})")
+    if config.toml not in solved:
+        from .api import solve
+        solved[config.toml] = solve(config, backend="cpu")
+    return solved[config.toml]

@@ -144,4 +144,52 @@ std::vector<double> pad_from_skymap(const double* skymap, Vec3 b_dbcs, int n_pit
   return pad;
 }
 
+GroundSpectra ground_spectra(const double* def, const double* energy_eV, Vec3 b_dbcs,
+                             const GroundSpectraSettings& s) {
+  if (!(s.n_pitch >= 1 && s.n_pitch <= 180))
+    throw Error(fmt::format("ground spectra: n_pitch = {} must be 1 .. 180", s.n_pitch));
+  if (!(0.0 < s.par_max_deg && s.par_max_deg < s.anti_min_deg && s.anti_min_deg < 180.0))
+    throw Error(fmt::format("ground spectra: the bands need 0 < par_max_deg ({}) < anti_min_deg "
+                            "({}) < 180", s.par_max_deg, s.anti_min_deg));
+  require_pitch_field(b_dbcs);
+  static const FpiTables fpi = make_fpi_tables();
+  const Vec3 b = (1.0 / std::sqrt(norm2(b_dbcs))) * b_dbcs;
+  const int n_dir = FPI_N_PHI * FPI_N_THETA;
+  // per direction: its band (0 par, 1 perp, 2 anti) and its pitch bin
+  std::vector<int> band(n_dir), bin_of(n_dir);
+  for (int a = 0; a < n_dir; ++a) {
+    double c = dot(fpi.velocity_dir[a], b);
+    c = c < -1.0 ? -1.0 : (c > 1.0 ? 1.0 : c);
+    const double alpha = std::acos(c) * 180.0 / constants::PI;
+    band[a] = alpha < s.par_max_deg ? 0 : (alpha <= s.anti_min_deg ? 1 : 2);
+    bin_of[a] = pad_pitch_bin(fpi.velocity_dir[a], b, s.n_pitch);
+  }
+  GroundSpectra g;
+  const size_t n_cells = 3 * static_cast<size_t>(s.n_pitch);
+  std::vector<double> pad_sum(n_cells, 0.0), pad_n(n_cells, 0.0);
+  for (int i = 0; i < FPI_N_ENERGY; ++i) {
+    int range = -1;
+    for (int r = 0; r < 3; ++r)
+      if (energy_eV[i] >= s.energy_edges_eV[r] && energy_eV[i] < s.energy_edges_eV[r + 1]) range = r;
+    double sum[3] = {0, 0, 0}, n[3] = {0, 0, 0}, all = 0.0;
+    for (int a = 0; a < n_dir; ++a) {
+      const double v = def[static_cast<long>(a) * FPI_N_ENERGY + i];
+      sum[band[a]] += v;
+      n[band[a]] += 1.0;
+      all += v;
+      if (range >= 0) {
+        pad_sum[range * s.n_pitch + bin_of[a]] += v;
+        pad_n[range * s.n_pitch + bin_of[a]] += 1.0;
+      }
+    }
+    g.omni[i] = all / n_dir;
+    g.par[i] = n[0] > 0 ? sum[0] / n[0] : NAN;
+    g.perp[i] = n[1] > 0 ? sum[1] / n[1] : NAN;
+    g.anti[i] = n[2] > 0 ? sum[2] / n[2] : NAN;
+  }
+  g.pad.resize(n_cells);
+  for (size_t c = 0; c < n_cells; ++c) g.pad[c] = pad_n[c] > 0 ? pad_sum[c] / pad_n[c] : NAN;
+  return g;
+}
+
 }  // namespace fluxrope

@@ -17,6 +17,7 @@
 
 #include "fluxrope/core/constants.hpp"
 #include "fluxrope/core/error.hpp"
+#include "fluxrope/instrument/skymap.hpp"
 #include "fluxrope/io/output_tables.hpp"
 #include "fluxrope/jobs.hpp"
 #include "fluxrope/reconstruct/fit.hpp"
@@ -201,7 +202,60 @@ NB_MODULE(_core, m) {
                      for (const auto& s : c.geometry.spacecraft) names.push_back(s.name);
                      return names;
                    })
-      .def_prop_ro("cadence_s", [](const RunConfig& c) { return c.geometry.cadence_s; });
+      .def_prop_ro("cadence_s", [](const RunConfig& c) { return c.geometry.cadence_s; })
+      .def_prop_ro(
+          "dbcs_to_gse",
+          [](const RunConfig& c) {
+            const Mat3& R = c.instrument.dbcs_to_gse;
+            return numpy(std::vector<double>{R.r0.x, R.r0.y, R.r0.z, R.r1.x, R.r1.y, R.r1.z,
+                                             R.r2.x, R.r2.y, R.r2.z},
+                         {3, 3});
+          },
+          "the rotation of the instrument axes (DBCS) into GSE, rows ([instrument] dbcs_to_gse)");
+
+  // des-moms spectra of DEF skymaps (include/fluxrope/instrument/skymap.hpp, ground_spectra)
+  m.def(
+      "ground_spectra",
+      [](nb::ndarray<const double, nb::c_contig, nb::device::cpu> def,
+         nb::ndarray<const double, nb::c_contig, nb::device::cpu> energy_eV,
+         nb::ndarray<const double, nb::c_contig, nb::device::cpu> b_dbcs_nT) {
+        if (def.ndim() != 4 || def.shape(1) != FPI_N_PHI || def.shape(2) != FPI_N_THETA ||
+            def.shape(3) != FPI_N_ENERGY)
+          throw Error("ground_spectra: def must have shape (n, 32, 16, 32)");
+        const size_t n = def.shape(0);
+        if (energy_eV.ndim() != 2 || energy_eV.shape(0) != n || energy_eV.shape(1) != FPI_N_ENERGY)
+          throw Error("ground_spectra: energy_eV must have shape (n, 32)");
+        const std::vector<Vec3> b = vec3s(b_dbcs_nT, "ground_spectra: b_dbcs_nT");
+        if (b.size() != n) throw Error("ground_spectra: b_dbcs_nT must have one row per skymap");
+        const GroundSpectraSettings set;
+        std::vector<double> omni, par, perp, anti, pad;
+        {
+          nb::gil_scoped_release release;
+          for (size_t k = 0; k < n; ++k) {
+            const GroundSpectra g = ground_spectra(def.data() + k * FPI_N_BINS,
+                                                   energy_eV.data() + k * FPI_N_ENERGY, b[k], set);
+            omni.insert(omni.end(), g.omni.begin(), g.omni.end());
+            par.insert(par.end(), g.par.begin(), g.par.end());
+            perp.insert(perp.end(), g.perp.begin(), g.perp.end());
+            anti.insert(anti.end(), g.anti.begin(), g.anti.end());
+            pad.insert(pad.end(), g.pad.begin(), g.pad.end());
+          }
+        }
+        const size_t ne = FPI_N_ENERGY, np_ = static_cast<size_t>(set.n_pitch);
+        nb::dict d;
+        d["omni"] = numpy(std::move(omni), {n, ne});
+        d["par"] = numpy(std::move(par), {n, ne});
+        d["perp"] = numpy(std::move(perp), {n, ne});
+        d["anti"] = numpy(std::move(anti), {n, ne});
+        d["pad"] = numpy(std::move(pad), {n, size_t{3}, np_});
+        d["n_pitch"] = set.n_pitch;
+        d["par_max_deg"] = set.par_max_deg;
+        d["anti_min_deg"] = set.anti_min_deg;
+        d["energy_edges_eV"] = nb::make_tuple(set.energy_edges_eV[0], set.energy_edges_eV[1],
+                                              set.energy_edges_eV[2], set.energy_edges_eV[3]);
+        return d;
+      },
+      "def_keV"_a, "energy_eV"_a, "b_dbcs_nT"_a);
 
   m.def(
       "load_config",

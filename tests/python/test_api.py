@@ -200,7 +200,10 @@ def test_fit_from_python_and_from_the_l2_files(tmp_path):
     # so only the field enters here)
     fluxrope.export_cdf(truth, str(tmp_path))
     obs = fluxrope.observations_from_l2(str(tmp_path), "2015-10-19T14:07:56.5", moments=())
-    np.testing.assert_allclose(obs["MMS2"]["t_s"], truth["MMS2"]["time"].values, atol=1e-9)
+    t = truth["MMS2"]["time"].values  # FGM at its 128 Hz over the FPI interval
+    np.testing.assert_allclose(obs["MMS2"]["t_s"], t[0] + np.arange(len(obs["MMS2"]["t_s"])) / 128,
+                               atol=1e-9)
+    assert obs["MMS2"]["t_s"][-1] <= t[-1] + 0.03
     r2 = fluxrope.fit(obs, start, moments=())
     assert abs(r2["value"][0] - 23.0) < max(3 * r2["sigma"][0], 1e-4)
     with pytest.raises(FluxropeError, match="shape"):
@@ -234,6 +237,68 @@ def test_fgm_at_its_own_rate(tmp_path, equilibrium, tracks):
     np.testing.assert_allclose(B[0, :3], ds["B_gse_nT"].values[0], rtol=1e-6)
     np.testing.assert_allclose(equilibrium.field("MMS1", ds["time"].values), ds["B_gse_nT"].values,
                                rtol=1e-12)
+    # without equilibrium=, the same field from each dataset's configuration, solved again
+    fluxrope.export_cdf(tracks, str(tmp_path / "again"))
+    c2 = cdflib.CDF(str(tmp_path / "again/mms1/fgm/brst/l2/2015/10/19/mms1_fgm_brst_l2_20151019140756_v5.87.0.cdf"))
+    np.testing.assert_array_equal(c2.varget("mms1_fgm_b_gse_brst_l2"), B)
+    np.testing.assert_array_equal(c2.varget("Epoch"), e)
+    # None: the field at the FPI sample times
+    fluxrope.export_cdf(tracks, str(tmp_path / "fpi"), fgm_rate_hz=None)
+    c3 = cdflib.CDF(str(tmp_path / "fpi/mms1/fgm/brst/l2/2015/10/19/mms1_fgm_brst_l2_20151019140756_v5.87.0.cdf"))
+    np.testing.assert_allclose(c3.varget("mms1_fgm_b_gse_brst_l2")[:, :3], ds["B_gse_nT"].values,
+                               rtol=1e-6)
+    # a spacecraft its configuration does not name: an explicit rate needs equilibrium=, "auto"
+    # falls back to the FPI times
     with pytest.raises(FluxropeError, match="needs the equilibrium"):
-        fluxrope.export_cdf(tracks, str(tmp_path / "x"), fgm_rate_hz=128)
+        fluxrope.export_cdf({"X1": ds}, str(tmp_path / "x"), fgm_rate_hz=128, probes={"X1": 1})
     assert not (tmp_path / "x").exists()  # nothing written
+    fluxrope.export_cdf({"X1": ds}, str(tmp_path / "y"), probes={"X1": 1})
+    c4 = cdflib.CDF(str(tmp_path / "y/mms1/fgm/brst/l2/2015/10/19/mms1_fgm_brst_l2_20151019140756_v5.87.0.cdf"))
+    assert c4.varget("mms1_fgm_b_gse_brst_l2").shape == (ds.sizes["time"], 4)
+    assert "FPI sample times" in str(c4.globalattsget()["Time_resolution"])
+
+
+def test_export_into_a_relative_folder_that_does_not_exist_yet(tmp_path, tracks, monkeypatch):
+    """export_cdf(tracks, "mms_data") as the README writes it (it once looped forever on the
+    folder's empty dirname)."""
+    monkeypatch.chdir(tmp_path)
+    paths = fluxrope.export_cdf({"MMS1": tracks["MMS1"]}, "mms_data", fgm_rate_hz=None)
+    assert len(paths) == 3 and all(os.path.isfile(p) for p in paths)
+    assert (tmp_path / "mms_data" / "mms1" / "fgm").is_dir()
+
+
+def test_des_moms_spectra_as_the_ground_system_bins_them(tmp_path, tracks):
+    """energyspectr_* and pitchangdist_* of des-moms against the same averages computed here
+    from the des-dist DEF, the look directions and B (numpy, independent of the library):
+    velocity = minus look, pitch = acos(v . b), unweighted means of the bins in each band."""
+    import cdflib
+    fluxrope.export_cdf(tracks, str(tmp_path), fgm_rate_hz=None)
+    c = cdflib.CDF(str(tmp_path / "mms2/fpi/brst/l2/des-moms/2015/10/19/mms2_fpi_brst_l2_des-moms_20151019140756_v3.4.0.cdf"))
+    ds = tracks["MMS2"]
+    theta = np.radians(ds["theta"].values)
+    pitch_angle = c.varget("mms2_des_pitchangle_brst")
+    np.testing.assert_allclose(pitch_angle, 3.0 + 6.0 * np.arange(30))
+    for k in (0, 16, 32):
+        phi = np.radians(ds["phi_deg"].values[k])
+        v = -np.stack([np.outer(np.cos(phi), np.sin(theta)), np.outer(np.sin(phi), np.sin(theta)),
+                       np.outer(np.ones_like(phi), np.cos(theta))], axis=-1)  # (phi, theta, 3)
+        b = ds["B_gse_nT"].values[k]  # DBCS = GSE in the default configuration
+        alpha = np.degrees(np.arccos(np.clip(v @ (b / np.linalg.norm(b)), -1, 1)))
+        dflux = ds["def_keV_cm2_s_sr_keV"].values[k]  # (phi, theta, energy)
+        energy = ds["energy_eV"].values[k]
+        for kind, sel in (("omni", alpha >= 0), ("par", alpha < 45),
+                          ("perp", (alpha >= 45) & (alpha <= 135)), ("anti", alpha > 135)):
+            want = dflux[sel].mean(axis=0)
+            got = c.varget(f"mms2_des_energyspectr_{kind}_brst")[k]
+            np.testing.assert_allclose(got, want.astype(np.float32), rtol=1e-6, err_msg=kind)
+        q = np.minimum((alpha / 6.0).astype(int), 29)
+        for kind, lo, hi in (("lowen", 0, 200), ("miden", 200, 2000), ("highen", 2000, 30000)):
+            chan = (energy >= lo) & (energy < hi)
+            got = c.varget(f"mms2_des_pitchangdist_{kind}_brst")[k]
+            for j in range(30):
+                cells = dflux[q == j][:, chan]
+                if cells.size == 0:
+                    assert got[j] == -1e31, (kind, j)  # no bin: the fill value
+                else:
+                    np.testing.assert_allclose(got[j], np.float32(cells.mean()), rtol=1e-6,
+                                               err_msg=f"{kind} bin {j}")

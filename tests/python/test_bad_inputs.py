@@ -625,7 +625,12 @@ def _bad_exports(tracks):
         ("fgm_negative", {"MMS1": t1}, {"fgm_rate_hz": -128}, ["fgm_rate_hz"]),
         ("fgm_huge", {"MMS1": t1}, {"fgm_rate_hz": 1e9}, ["fgm_rate_hz"]),
         ("fgm_string", {"MMS1": t1}, {"fgm_rate_hz": "128"}, ["fgm_rate_hz"]),
-        ("fgm_no_eq", {"MMS1": t1}, {"fgm_rate_hz": 128}, ["equilibrium"]),
+        # a spacecraft its configuration does not name: the field at 128 Hz needs equilibrium=
+        ("fgm_no_eq", {"X1": t1}, {"fgm_rate_hz": 128, "probes": {"X1": 1}},
+         ["X1", "equilibrium"]),
+        ("no_config", {"MMS1": t1.assign_attrs(config_toml="")}, {}, ["MMS1", "config_toml"]),
+        ("bad_config", {"MMS1": t1.assign_attrs(config_toml="[model]\ntau_z = -1\n")}, {},
+         ["MMS1", "config_toml", "tau_z"]),
         ("b_string", {"MMS1": _track_with(tracks, "MMS1", "B_gse_nT", np.full((n, 3), "x"))},
          {}, ["B_gse_nT", "not numbers"]),
         ("b_shape", {"MMS1": _track_with(tracks, "MMS1", "B_gse_nT", np.zeros((n, 2)))}, {},
@@ -655,7 +660,7 @@ def _bad_exports(tracks):
 
 BAD_EXPORT_IDS = ["two_as_mms1", "two_as_mms1_by_probes", "same_probe_by_case", "unknown_name", "mms5",
                   "probe_out_of_range", "probe_missing", "probes_not_dict", "fgm_nan",
-                  "fgm_negative", "fgm_huge", "fgm_string", "fgm_no_eq", "b_string", "b_shape",
+                  "fgm_negative", "fgm_huge", "fgm_string", "fgm_no_eq", "no_config", "bad_config", "b_string", "b_shape",
                   "b_missing", "dist_nan", "dist_shape", "parity", "moments_missing",
                   "time_decreasing", "not_a_dataset", "empty", "start_text", "start_1900",
                   "start_9999", "second_bad"]

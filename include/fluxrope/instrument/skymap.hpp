@@ -100,4 +100,26 @@ struct PadCells {
 PadCells pad_cells(const double* skymap, Vec3 b_dbcs, const std::vector<int>& channels, int n_pitch,
                    PadWeighting weighting, const double* one_count);
 
+// The spectra of one skymap that the FPI ground system writes into des-moms (docs/instrument.md
+// "The moments file"): DEF [keV/(cm^2 s sr keV)] averaged, bin by bin unweighted as pySPEDAS
+// does, over all 512 directions (omni), over the directions of pitch < par_max_deg (par), in
+// [par_max_deg, anti_min_deg] (perp) and > anti_min_deg (anti), per channel; and pitch-angle
+// distributions on n_pitch equal bins over [0, 180] deg, averaged over every bin whose channel
+// centre lies in one of the energy ranges [edges[r], edges[r + 1]) eV. Cells no bin falls in are
+// NaN (the files' fill value).
+struct GroundSpectraSettings {
+  double par_max_deg = 45.0;    // pySPEDAS mms_pad_fpi's parallel band [0, 45]
+  double anti_min_deg = 135.0;  // and antiparallel [135, 180]
+  int n_pitch = 30;             // the des-moms pitchangdist bins: 30 x 6 deg
+  std::array<double, 4> energy_edges_eV{0.0, 200.0, 2000.0, 30000.0};  // lowen, miden, highen
+};
+struct GroundSpectra {
+  std::array<double, FPI_N_ENERGY> omni{}, par{}, perp{}, anti{};
+  std::vector<double> pad;  // (3 ranges, n_pitch)
+};
+// def: one skymap (phi 32, theta 16, energy 32) of DEF; energy_eV: its 32 channel centres; b_dbcs:
+// the field (DBCS, any length, finite and non-zero).
+GroundSpectra ground_spectra(const double* def, const double* energy_eV, Vec3 b_dbcs,
+                             const GroundSpectraSettings& s = {});
+
 }  // namespace fluxrope
