@@ -82,7 +82,7 @@ def main():
     rng = np.random.default_rng(1)
     obs = {}
     for name, ds in truth.items():
-        o = {"time_s": ds["time"].values,
+        o = {"time_s": ds["t_s"].values,
              "B_gse_nT": ds["B_gse_nT"].values + 0.1 * rng.standard_normal(ds["B_gse_nT"].shape)}
         if name == "MMS1":
             o.update(fpi_moments=True, parity=ds["parity"].values)

@@ -223,6 +223,14 @@ TEST(ConfigErrors, GeometryAndInstrument) {
   expect_error(with_sets({"geometry.L=[1,0,0]"}), {"unknown key geometry.L", "L_gse"});
   expect_error(with_sets({"geometry.M_gse=[1,0]"}), {"geometry.M_gse", "array of 3 numbers"});
   expect_error(with_sets({"geometry.cadence_s=0"}), {"geometry.cadence_s", "out of range"});
+  for (const char* t : {"\"yesterday\"", "\"2015-02-29T00:00:00\"", "\"1999-12-31T23:59:59\"",
+                        "\"2015-10-19T24:00:00\"", "\"2015-10-19T14:07:56.\"", "5"})
+    expect_error(with_sets({std::string("geometry.t0_utc=") + t}), {"geometry.t0_utc", "UTC time"});
+  {
+    const RunConfig c = load_config(with_sets({"geometry.t0_utc=\"2016-02-29 01:02:03.25Z\""}));
+    EXPECT_EQ(c.geometry.t0_utc, "2016-02-29T01:02:03.25");
+    EXPECT_EQ(load_config(ConfigSources{}).geometry.t0_utc, "2015-10-19T14:07:56.500");
+  }
   expect_error(with_sets({"instrument.pad_weighting=median"}), {"instrument.pad_weighting"});
   expect_error(with_sets({"instrument.dbcs_to_gse=[[2,0,0],[0,1,0],[0,0,1]]"}), {"not a rotation"});
   expect_error(with_file("sc.toml",

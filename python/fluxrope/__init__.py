@@ -11,12 +11,12 @@ writes MMS Level-2 CDF files that pySPEDAS and pyrfu load.
 Errors (bad configuration, wrong array shape, ...) raise fluxrope.FluxropeError.
 """
 from ._core import FluxropeError, __version__, cuda_compiled, cuda_device_count
-from .api import (Config, Equilibrium, fit, fit_center, load_config, observations_from_l2, read,
+from .api import (at_energy, Config, Equilibrium, fit, fit_center, load_config, observations_from_l2, read,
                   solve, synth, to_pyrfu_skymap)
 from .cdf import DEFAULT_START, export_cdf
 from .posterior import sample_posterior
 from .sweep import Sweep, load_sweep, run_sweep
 
 __all__ = ["FluxropeError", "__version__", "Config", "Equilibrium", "load_config", "solve",
-           "synth", "fit", "sample_posterior", "fit_center", "observations_from_l2", "read", "to_pyrfu_skymap", "export_cdf", "DEFAULT_START", "cuda_compiled",
+           "synth", "at_energy", "fit", "sample_posterior", "fit_center", "observations_from_l2", "read", "to_pyrfu_skymap", "export_cdf", "DEFAULT_START", "cuda_compiled",
            "cuda_device_count", "Sweep", "load_sweep", "run_sweep"]

@@ -14,8 +14,9 @@ def main(argv=None):
                                            "from a fluxrope synth HDF5 file")
     ex.add_argument("input", help="fluxrope synth output (HDF5)")
     ex.add_argument("--root", required=True, help="MMS data folder (MMS_DATA_DIR)")
-    ex.add_argument("--start", default=cdf.DEFAULT_START,
-                    help=f"UTC time of the first sample (default {cdf.DEFAULT_START})")
+    ex.add_argument("--start", default=None,
+                    help="UTC time of the first sample (default: the file's own, [geometry] "
+                         f"t0_utc + t_start_s; {cdf.DEFAULT_START} for the default event)")
     ex.add_argument("--probe", action="append", default=[], metavar="NAME=N",
                     help="write spacecraft NAME as MMS probe N (1-4); MMS1..MMS4 need none")
     sw = sub.add_parser("sweep", help="run a parameter sweep ([sweep] table) on Dask")

@@ -11,7 +11,7 @@ from . import _core, _toml
 from ._core import FluxropeError
 from ._errors import boundary
 
-__all__ = ["Config", "load_config", "Equilibrium", "solve", "synth", "fit_center", "fit",
+__all__ = ["at_energy", "Config", "load_config", "Equilibrium", "solve", "synth", "fit_center", "fit",
            "observations_from_l2", "read", "to_pyrfu_skymap"]
 
 Config = _core.Config
@@ -74,6 +74,132 @@ def _config(config):
     return load_config(config)
 
 
+# Component labels of the vector and tensor dimensions.
+_COMPONENTS = {"gse": ["x", "y", "z"], "gse_col": ["x", "y", "z"], "dbcs": ["x", "y", "z"],
+               "lmn": ["L", "M", "N"], "xyz_rope": ["x", "y", "z"]}
+_FRAME_TEXT = {"gse": "GSE", "gse_col": "GSE (tensor columns)", "dbcs": "DBCS (instrument axes)",
+               "lmn": "LMN (the configured L, M, N)", "xyz_rope": "rope frame (z the axis)"}
+# What each product is (long_name); units stay in the name and the units attribute.
+_LONG_NAMES = {
+    "parity": "energy table of the record (burst steptable parity)",
+    "rho_km": "distance from the rope axis", "B_gse_nT": "model magnetic field, GSE",
+    "B_lmn_nT": "model magnetic field, LMN",
+    "dist_s3_cm6": "phase-space density as L2 dist (counts-based, the instrument's bins)",
+    "disterr_s3_cm6": "phase-space density error as L2 disterr (Poisson)",
+    "dist_model_s3_cm6": "phase-space density of the model in the instrument's bins (no noise)",
+    "counts_expected": "expected counts per bin", "counts": "Poisson counts per bin",
+    "def_keV_cm2_s_sr_keV": "differential energy flux of dist",
+    "pad_s3_cm6": "PAD of dist",
+    "pad_gyro_s3_cm6": "gyro-averaged model PAD (dense grid)",
+    "f_min_s3_cm6": "smallest model phase-space density in the skymap",
+    "n_negative_bins": "skymap bins with negative model f",
+    "ne_cm3": "model electron density", "Ve_gse_km_s": "model electron bulk velocity, GSE",
+    "Ve_minus_Vi_lmn_km_s": "model electron velocity relative to the ions, LMN",
+    "T_par_eV": "model electron temperature along B", "T_perp_eV": "model electron temperature across B",
+    "j_lmn_nA_m2": "model current density, LMN",
+}
+_MOMENT_TEXT = {"n_cm3": "density", "V_dbcs_km_s": "bulk velocity, DBCS",
+                "V_gse_km_s": "bulk velocity, GSE", "P_gse_nPa": "pressure tensor, GSE",
+                "T_par_eV": "temperature along B", "T_perp_eV": "temperature across B",
+                "q_gse_mW_m2": "heat flux, GSE"}
+
+
+def _long_name(name):
+    if name in _LONG_NAMES:
+        return _LONG_NAMES[name]
+    for prefix, whose in (("moments_fpi_model_", "ground-system moment of the noise-free skymap: "),
+                          ("moments_fpi_", "ground-system moment of dist: ")):
+        if name.startswith(prefix):
+            key = name[len(prefix):]
+            sigma = key.startswith("sigma_")
+            text = _MOMENT_TEXT.get(key[6:] if sigma else key, key.replace("_", " "))
+            return whose + ("1-sigma counting error of the " if sigma else "") + text
+    return name.replace("_", " ")
+
+
+def _seconds(ds):
+    """A track's sample times in seconds from t = 0: the t_s coordinate, or a numeric time."""
+    if "t_s" in ds.coords:
+        return ds["t_s"].values
+    return ds["time"].values
+
+
+def _utc(t0_utc, t_s):
+    """datetime64[ns] UTC of times t_s [s] after t0_utc."""
+    return np.datetime64(t0_utc, "ns") + np.round(np.asarray(t_s) * 1e9).astype("timedelta64[ns]")
+
+
+def _track_dataset(arrays, attrs, config):
+    """A spacecraft's products as an analysis-ready Dataset: time in UTC (t_s, seconds from
+    [geometry] t0_utc, beside it), the energy channel coordinate, component labels, long_name
+    and units on every variable."""
+    ds = _dataset(arrays, attrs)
+    t_s = ds["time"].values
+    ds = ds.assign_coords(t_s=("time", t_s, {"units": "s", "long_name": "time from t = 0 "
+                                             f"({config.t0_utc} UTC, [geometry] t0_utc)"}))
+    ds = ds.assign_coords(time=("time", _utc(config.t0_utc, t_s),
+                                {"long_name": "UTC (accumulation start)"}))
+    if "energy" in ds.dims:
+        ds = ds.assign_coords(energy=("energy", np.arange(ds.sizes["energy"]), {
+            "long_name": "energy channel (its energy per record: energy_eV; fluxrope.at_energy "
+                         "interpolates to a fixed energy)", "units": "1"}))
+    for dim, labels in _COMPONENTS.items():
+        if dim in ds.dims and ds.sizes[dim] == len(labels):
+            ds = ds.assign_coords({dim: (dim, labels, {"long_name": _FRAME_TEXT[dim] + " component"})})
+    for name in list(ds.data_vars) + list(ds.coords):
+        ds[name].attrs.setdefault("long_name", _long_name(name))
+        if name != "time":  # (a datetime64 coordinate carries its unit in its type)
+            ds[name].attrs.setdefault("units", "1")
+    return ds
+
+
+@boundary
+def at_energy(ds, var, energy_eV):
+    """ds[var] at a fixed energy: each record's values interpolated between the two channels of
+    its own energy table that bracket energy_eV, linearly in log E.
+
+    Burst records alternate two tables half a channel apart (parity 0 / 1), so one channel index
+    is 48.6 eV in one record and 55.1 eV in the next: a spectrogram at a fixed channel is striped.
+    var: a variable with dimensions (time, ..., energy, ...) whose energy axis is the channel one
+    (pad_s3_cm6, def_keV_cm2_s_sr_keV, dist_s3_cm6, ...). Returns a DataArray without the energy
+    dimension; its attrs say how it was made. NaN cells stay NaN (a neighbour NaN gives NaN).
+    """
+    if not isinstance(ds, xr.Dataset):
+        raise FluxropeError(f"at_energy: needs a spacecraft's Dataset, got {type(ds).__name__}")
+    name = ds.attrs.get("spacecraft", "the spacecraft")
+    a = ds[var] if var in ds.variables else None
+    if a is None:
+        raise FluxropeError(f"at_energy: the dataset of {name} has no '{var}'")
+    if "energy" not in a.dims or a.dims[0] != "time":
+        raise FluxropeError(f"at_energy: {var} has dimensions {a.dims}, not (time, ..., energy, ...)")
+    try:
+        e = float(energy_eV)
+    except (TypeError, ValueError) as err:
+        raise FluxropeError(f"at_energy: energy_eV = {energy_eV!r} is not a number") from err
+    table = np.asarray(_var(ds, "energy_eV", "at_energy", name), dtype=float)  # (time, energy)
+    lo, hi = table.min(axis=1).max(), table.max(axis=1).min()
+    if not (np.isfinite(e) and lo <= e <= hi):
+        raise FluxropeError(f"at_energy: energy_eV = {energy_eV!r} is outside the energies every "
+                            f"record covers, {lo:.6g} .. {hi:.6g} eV")
+    x, logt = np.log(e), np.log(table)
+    # the bracketing channels of every record: i with logt[i] <= x <= logt[i + 1]
+    i = np.clip((logt <= x).sum(axis=1) - 1, 0, table.shape[1] - 2)
+    rows = np.arange(table.shape[0])
+    w = (x - logt[rows, i]) / (logt[rows, i + 1] - logt[rows, i])  # (time,)
+    v = a.transpose("time", "energy", ...)
+    lower, upper = v.values[rows, i], v.values[rows, i + 1]
+    w = w.reshape((-1,) + (1,) * (lower.ndim - 1))
+    out = xr.DataArray((1 - w) * lower + w * upper, dims=("time",) + v.dims[2:],
+                       coords={c: v.coords[c] for c in v.coords
+                               if "energy" not in v.coords[c].dims})
+    out.attrs = {**a.attrs, "energy_eV": e,
+                 "long_name": f"{a.attrs.get('long_name', var)} at {e:g} eV",
+                 "interpolation": "each record between the two channels of its own energy table "
+                                  "(burst parity 0 or 1) bracketing the energy, linear in log E"}
+    out.name = f"{var}_at_{e:g}eV"
+    return out
+
+
 def _dataset(arrays, attrs=None):
     """xarray.Dataset from {name: (values, units, axes)}; '/' in names becomes '_'."""
     data_vars, coords = {}, {}
@@ -131,9 +257,13 @@ class Equilibrium:
 
     @boundary
     def field(self, spacecraft, t_s):
-        """The model field B [nT, GSE] along a spacecraft's track of [geometry] at any times t_s
-        [s from the configuration's t = 0], shape (n, 3)."""
-        return self._engine().field(spacecraft, [float(x) for x in np.atleast_1d(t_s)])
+        """The model field B [nT, GSE] along a spacecraft's track of [geometry] at any times t_s:
+        seconds from the configuration's t = 0, or UTC datetime64 (a track's time coordinate),
+        shape (n, 3)."""
+        t = np.atleast_1d(np.asarray(t_s))
+        if np.issubdtype(t.dtype, np.datetime64):  # UTC: seconds after [geometry] t0_utc
+            t = (t - np.datetime64(self.config.t0_utc, "ns")) / np.timedelta64(1, "s")
+        return self._engine().field(spacecraft, [float(x) for x in t])
 
     @boundary
     def f(self, r_km, v_km_s, frame_velocity_km_s=(0.0, 0.0, 0.0), backend="auto"):
@@ -191,7 +321,7 @@ def synth(source=None, backend="auto", progress=False):
                  "n_beyond_edge": t["n_beyond_edge"], "backend": res["backend"],
                  "gse_to_rope": res["gse_to_rope"].tolist(),
                  "angles_frame": "phi/theta: look directions in DBCS (velocity = minus look)"}
-        out[name] = _dataset(t["arrays"], attrs)
+        out[name] = _track_dataset(t["arrays"], attrs, cfg)
     return out
 
 
@@ -209,7 +339,8 @@ def fit_center(tracks, config=None, levels_nT=None):
     names, ts, Bs = [], [], []
     for name, tr in tracks.items():
         if isinstance(tr, xr.Dataset):
-            t, B = _var(tr, "time", "fit_center", name), _var(tr, "B_gse_nT", "fit_center", name)
+            _var(tr, "time", "fit_center", name)
+            t, B = _seconds(tr), _var(tr, "B_gse_nT", "fit_center", name)
             if config is None and "config_toml" in tr.attrs:
                 config = load_config(tr.attrs["config_toml"])
         elif isinstance(tr, (tuple, list)) and len(tr) == 2:
@@ -239,7 +370,8 @@ def _observations(observations, moments, pad_energies_eV, observed):
     for name, o in observations.items():
         if isinstance(o, xr.Dataset):
             ds = o
-            o = {"t_s": _var(ds, "time", "fit", name), "B_gse_nT": _var(ds, "B_gse_nT", "fit", name)}
+            _var(ds, "time", "fit", name)
+            o = {"t_s": _seconds(ds), "B_gse_nT": _var(ds, "B_gse_nT", "fit", name)}
             if name in moments:
                 if observed == "fpi":  # what the ground system reports, with its counting errors
                     o["fpi_moments"] = True
@@ -457,16 +589,16 @@ def observations_from_l2(root, t0, probes=(1, 2, 3, 4), moments=(1,), names=None
 
 
 @boundary
-def to_pyrfu_skymap(ds, var="dist_s3_cm6", start="2015-10-19T14:07:56", probe=None):
+def to_pyrfu_skymap(ds, var="dist_s3_cm6", start=None, probe=None):
     """One spacecraft's skymaps in pyrfu's layout (pyrf.ts_skymap), so pyrfu's functions
     (get_pitch_angle_dist, psd_moments, ...) run on them without a CDF round trip: data
     (time, idx0 = energy, idx1 = phi, idx2 = theta) in s^3/cm^6, energy (time, idx0) and phi
     (time, idx1) per record, theta (idx2), absolute times at the centre of each accumulation
-    (the first one starting at `start`, as export_cdf stamps it; pyrfu's convention), and the
+    (the first one starting at `start`, default the dataset's own UTC time, as export_cdf stamps
+    it; pyrfu's convention), and the
     attributes pyrfu reads (species, tmmode, energy0/1,
     esteptable, FIELDNAM with "brst"). pyrfu itself is not needed to build it."""
-    import datetime as dt
-    from .cdf import _start
+    from .cdf import _first_utc
     if not isinstance(ds, xr.Dataset):
         raise FluxropeError(f"to_pyrfu_skymap: needs a spacecraft's Dataset, got {type(ds).__name__}")
     for key in (var, "time", "energy_eV", "parity", "phi_deg", "theta"):
@@ -474,9 +606,8 @@ def to_pyrfu_skymap(ds, var="dist_s3_cm6", start="2015-10-19T14:07:56", probe=No
     if ds[var].ndim != 4:
         raise FluxropeError(f"to_pyrfu_skymap: {var} must be (time, phi, theta, energy), "
                             f"got dimensions {ds[var].dims}")
-    t0 = np.datetime64(_start(start).replace(tzinfo=None) if isinstance(start, dt.datetime)
-                       else _start(start))
-    t = ds["time"].values
+    t0 = np.datetime64(_first_utc(ds, start), "ns")
+    t = _seconds(ds)
     # pyrfu (like pySPEDAS' center_measurement and irfu) moves FPI's time tags from the start to
     # the centre of each accumulation: half a sample spacing later
     half = 0.5 * (t[1] - t[0]) if len(t) > 1 else 0.015
@@ -581,5 +712,5 @@ def read(path):
                      "backend": backend,
                      "gse_to_rope": need(f, "geometry/gse_to_rope")[()].tolist(),
                      "angles_frame": "phi/theta: look directions in DBCS (velocity = minus look)"}
-            tracks[name] = _dataset(_read_group(g), attrs)
+            tracks[name] = _track_dataset(_read_group(g), attrs, cfg)
     return eq, tracks

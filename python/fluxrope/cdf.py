@@ -83,6 +83,24 @@ def _start(start):
     return t
 
 
+def _seconds(ds):
+    """A track's times in seconds from t = 0 (t_s; a dataset built by hand may carry them as
+    a numeric time)."""
+    return np.asarray(ds["t_s"].values if "t_s" in ds.coords else ds["time"].values)
+
+
+def _first_utc(ds, start):
+    """The UTC datetime of a dataset's first record: start when given, else its time coordinate
+    (UTC from [geometry] t0_utc), else DEFAULT_START for a dataset with times in seconds."""
+    if start is not None:
+        return _start(start)
+    t = ds["time"].values if "time" in ds.coords else None
+    if t is not None and np.issubdtype(t.dtype, np.datetime64) and len(t):
+        ns = int(t[0].astype("datetime64[ns]").astype(np.int64))
+        return _start(dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=ns // 1000))
+    return _start(DEFAULT_START)
+
+
 def _check_track(name, ds):
     """Every variable export_cdf writes, with its shape, finite: the number of records."""
     import xarray as xr
@@ -105,14 +123,21 @@ def _check_track(name, ds):
             raise FluxropeError(f"export_cdf: {name}'s {key} is not finite everywhere")
         return a
 
-    t = get("time", (None,))
+    if "time" not in ds.variables:
+        raise FluxropeError(f"export_cdf: the dataset of {name} has no 'time'")
+    t = _seconds(ds)
+    if t.ndim != 1 or not np.issubdtype(t.dtype, np.number) or not np.all(np.isfinite(t)):
+        raise FluxropeError(f"export_cdf: {name}'s time (seconds, t_s) must be finite numbers "
+                            "along one dimension")
     n = len(t)
     if n == 0:
         raise FluxropeError(f"export_cdf: {name} has no samples")
-    if n > 1 and not np.all(np.diff(t) > 0):
-        k = int(np.argmax(~(np.diff(t) > 0))) + 1
-        raise FluxropeError(f"export_cdf: {name}'s time must increase strictly "
-                            f"(time[{k}] = {t[k]} after {t[k - 1]})")
+    utc = ds["time"].values
+    for series in (t, utc) if np.issubdtype(utc.dtype, np.datetime64) else (t,):
+        if n > 1 and not np.all(np.diff(series) > np.zeros((), np.diff(series).dtype)):
+            k = int(np.argmax(~(np.diff(series) > np.zeros((), np.diff(series).dtype)))) + 1
+            raise FluxropeError(f"export_cdf: {name}'s time must increase strictly "
+                                f"(time[{k}] = {series[k]} after {series[k - 1]})")
     for key, shape in _TRACK_VARIABLES:
         get(key, tuple(n if s == "n" else s for s in shape))
     parity = ds["parity"].values
@@ -300,15 +325,16 @@ def _data_attrs(catdesc, field, units, depends, labl=None, display=None, fill=FI
 
 
 @boundary
-def export_cdf(tracks, root, start=DEFAULT_START, version=FPI_VERSION, equilibrium=None,
+def export_cdf(tracks, root, start=None, version=FPI_VERSION, equilibrium=None,
                fgm_rate_hz="auto", probes=None):
     """Write each spacecraft's des-dist, des-moms and FGM burst files under root.
 
     tracks: {name: xarray.Dataset} as synth() or read() return them; names MMS1..MMS4 (any
         case) give the probe, or probes={name: 1..4} does.
     root: the MMS data folder (pySPEDAS: MMS_DATA_DIR; pyrfu: mms.db_init(local=root)).
-    start: the UTC time stamped on the first sample (ISO 8601 or datetime); default the paper's
-        event, 2015-10-19 14:07:56. Later samples keep their spacing (30 ms).
+    start: the UTC time stamped on the first sample (ISO 8601 or datetime); default the
+        dataset's own (its time coordinate: [geometry] t0_utc + t_s; for the default event
+        2015-10-19 14:07:56, the paper's burst interval). Later samples keep their spacing.
     fgm_rate_hz: the FGM file samples the model field at this rate over the interval, from the
         Equilibrium the tracks came from (equilibrium=) or, without it, from the equilibrium of
         each dataset's configuration (config_toml), solved again (deterministic: the same field).
@@ -322,7 +348,8 @@ def export_cdf(tracks, root, start=DEFAULT_START, version=FPI_VERSION, equilibri
     renamed into place together at the end: the whole export lands, or nothing does.
     Returns the paths written. Raises FluxropeError naming what is wrong.
     """
-    t0 = _start(start)
+    if start is not None:
+        _start(start)  # a bad start is refused before anything else
     if not isinstance(tracks, dict) or not tracks:
         raise FluxropeError("export_cdf: tracks must be a non-empty {name: Dataset} dict")
     if probes is not None and not isinstance(probes, dict):
@@ -341,7 +368,6 @@ def export_cdf(tracks, root, start=DEFAULT_START, version=FPI_VERSION, equilibri
     root = os.fspath(root)
     if os.path.exists(root) and not os.path.isdir(root):
         raise FluxropeError(f"export_cdf: root '{root}' exists and is not a folder")
-    stamp, day = t0.strftime("%Y%m%d%H%M%S"), t0.strftime("%Y/%m/%d")
     plans, seen, solved = [], {}, {}
     for name, ds in tracks.items():
         n_rec = _check_track(name, ds)
@@ -350,7 +376,9 @@ def export_cdf(tracks, root, start=DEFAULT_START, version=FPI_VERSION, equilibri
             raise FluxropeError(f"export_cdf: spacecraft {seen[probe]!r} and {name!r} would both "
                                 f"be written as mms{probe}")
         seen[probe] = name
-        t = ds["time"].values
+        t = _seconds(ds)
+        t0 = _first_utc(ds, start)
+        stamp, day = t0.strftime("%Y%m%d%H%M%S"), t0.strftime("%Y/%m/%d")
         try:
             times = [t0 + dt.timedelta(seconds=float(s - t[0])) for s in t]
         except OverflowError as e:
@@ -602,7 +630,7 @@ def _write_fgm(out, ds, name):
     B = ds["B_gse_nT"].values
     resolution = "30 ms (FPI sample times)"
     if out.rate_hz:
-        t = ds["time"].values
+        t = _seconds(ds)
         ts = np.arange(t[0], t[-1] + (t[1] - t[0] if len(t) > 1 else 0.03), 1.0 / out.rate_hz)
         B = out.field.field(name, ts)
         # TT2000 of each sample: the first FPI record's plus the offset

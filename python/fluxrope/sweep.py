@@ -24,6 +24,10 @@ import numpy as np
 import xarray as xr
 
 from ._core import FluxropeError
+from .api import _COMPONENTS
+
+# coordinates a track dataset derives from its configuration and shapes (api._track_dataset)
+_DERIVED_COORDS = {"t_s", "energy", *_COMPONENTS}
 from ._errors import boundary
 
 __all__ = ["Sweep", "run_sweep", "load_sweep", "member_summary"]
@@ -235,7 +239,10 @@ def write(path, eq, tracks):
             for name, ds in tracks.items():
                 g = f.create_group(f"tracks/{name}")
                 for k in list(ds.coords) + list(ds.data_vars):
-                    v = g.create_dataset(k, data=ds[k].values)
+                    if k in _DERIVED_COORDS:  # made from the others when read
+                        continue
+                    data = ds["t_s"].values if k == "time" else ds[k].values  # seconds from t0
+                    v = g.create_dataset(k, data=data)
                     v.attrs["units"] = ds[k].attrs.get("units", "")
                     v.attrs["axes"] = ",".join(ds[k].dims)
         os.replace(tmp, path)

@@ -41,7 +41,7 @@ namespace {
 const std::set<std::string>& geometry_keys() {
   static const std::set<std::string> k = {
       "L_gse",     "M_gse",      "N_gse",     "center_ln_km", "rope_velocity_gse_km_s",
-      "t_start_s", "duration_s", "cadence_s", "spacecraft"};
+      "t_start_s", "t0_utc",     "duration_s", "cadence_s",    "spacecraft"};
   return k;
 }
 const std::set<std::string>& instrument_keys() {
@@ -155,6 +155,43 @@ std::string choice(const toml::node& n, const std::vector<std::string>& options,
                           v ? fmt::format(" = \"{}\"", *v) : std::string(), list));
 }
 
+// An ISO 8601 UTC time "YYYY-MM-DDThh:mm:ss[.f...]" (a trailing Z allowed) in 2000-2100, as
+// the MMS files are stamped; returned without the Z.
+std::string utc_time(const toml::node& n, const std::string& what) {
+  auto v = n.value<std::string>();
+  const std::string bad = fmt::format(
+      "{} must be a UTC time \"YYYY-MM-DDThh:mm:ss[.fff]\" in 2000-2100 (e.g. "
+      "\"2015-10-19T14:07:56.5\")", what);
+  if (!n.is_string() || !v) throw Error(bad);
+  std::string s = *v;
+  if (!s.empty() && (s.back() == 'Z' || s.back() == 'z')) s.pop_back();
+  auto digits = [&](size_t at, size_t len) {
+    if (s.size() < at + len) return -1;
+    int x = 0;
+    for (size_t i = at; i < at + len; ++i) {
+      if (!std::isdigit(static_cast<unsigned char>(s[i]))) return -1;
+      x = 10 * x + (s[i] - '0');
+    }
+    return x;
+  };
+  if (s.size() < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') ||
+      s[13] != ':' || s[16] != ':')
+    throw Error(bad + fmt::format(", got \"{}\"", *v));
+  const int year = digits(0, 4), month = digits(5, 2), day = digits(8, 2), hour = digits(11, 2),
+            minute = digits(14, 2), second = digits(17, 2);
+  const bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+  const int month_days[] = {31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool ok = year >= 2000 && year <= 2100 && month >= 1 && month <= 12 && day >= 1 &&
+            hour >= 0 && hour < 24 && minute >= 0 && minute < 60 && second >= 0 && second < 60;
+  ok = ok && day <= month_days[month - 1];
+  if (ok && s.size() > 19) {  // a fraction of a second: '.' and 1-9 digits
+    ok = s[19] == '.' && s.size() >= 21 && s.size() <= 29 && digits(20, s.size() - 20) >= 0;
+  }
+  if (!ok) throw Error(bad + fmt::format(", got \"{}\"", *v));
+  s[10] = 'T';
+  return s;
+}
+
 bool boolean(const toml::node& n, const std::string& what) {
   auto v = n.value<bool>();
   if (!n.is_boolean() || !v) throw Error(fmt::format("{} must be true or false", what));
@@ -194,6 +231,7 @@ GeometrySettings geometry_from(const toml::table& t, const std::string& where) {
     }
     if (key == "t_start_s")
       g.t_start_s = bounded(n, -GEOMETRY_MAX_TIME_S, GEOMETRY_MAX_TIME_S, what, "s");
+    if (key == "t0_utc") g.t0_utc = utc_time(n, what);
     if (key == "duration_s") g.duration_s = bounded(n, 1e-6, GEOMETRY_MAX_TIME_S, what, "s");
     if (key == "cadence_s") g.cadence_s = bounded(n, 1e-4, 1e4, what, "s");
     if (key == "spacecraft") {
@@ -487,6 +525,7 @@ std::string render_event_toml(const GeometrySettings& g, const InstrumentSetting
       g.center_L_km, g.center_N_km);
   o << fmt::format("rope_velocity_gse_km_s = {}   # ion bulk velocity seen by the spacecraft\n",
                    v3(g.rope_velocity_gse_km_s));
+  o << fmt::format("t0_utc      = \"{}\"   # UTC of t = 0\n", g.t0_utc);
   o << fmt::format("t_start_s   = {}\n", g.t_start_s);
   o << fmt::format("duration_s  = {}\n", g.duration_s);
   o << fmt::format("cadence_s   = {}   # FPI burst: 0.03\n", g.cadence_s);

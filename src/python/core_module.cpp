@@ -203,6 +203,8 @@ NB_MODULE(_core, m) {
                      return names;
                    })
       .def_prop_ro("cadence_s", [](const RunConfig& c) { return c.geometry.cadence_s; })
+      .def_prop_ro("t0_utc", [](const RunConfig& c) { return c.geometry.t0_utc; },
+                   "UTC of t = 0, ISO 8601 ([geometry] t0_utc)")
       .def_prop_ro(
           "dbcs_to_gse",
           [](const RunConfig& c) {

@@ -54,7 +54,7 @@ def test_round_trip_through_the_l2_files(truth, tmp_path):
 
 
 def test_round_trip_from_synth_and_the_old_comparison_warns(truth):
-    obs = {n: {"time_s": ds["time"].values, "B_gse_nT": ds["B_gse_nT"].values}
+    obs = {n: {"time_s": ds["t_s"].values, "B_gse_nT": ds["B_gse_nT"].values}
            for n, ds in truth.items()}
     ds = truth["MMS1"]
     obs["MMS1"].update(fpi_moments=True, parity=ds["parity"].values,
@@ -84,7 +84,7 @@ def test_posterior_of_a_field_only_toy_matches_the_least_squares(truth):
     equal the least-squares value and sigma within the sampling error of the chain."""
     cfg = fluxrope.load_config(set=SETS + ['fit.free=["center_L_km", "center_N_km"]',
                                            "geometry.center_ln_km=[2.3, -0.4]"])
-    obs = with_fgm_noise({n: {"time_s": ds["time"].values, "B_gse_nT": ds["B_gse_nT"].values}
+    obs = with_fgm_noise({n: {"time_s": ds["t_s"].values, "B_gse_nT": ds["B_gse_nT"].values}
                           for n, ds in truth.items()}, 7)
     r = fluxrope.fit(obs, cfg, moments=())
     post = fluxrope.sample_posterior(obs, cfg, moments=(), walkers=16, steps=400, start=r, seed=2)
@@ -105,7 +105,7 @@ def test_posterior_of_a_field_only_toy_matches_the_least_squares(truth):
 def test_posterior_walkers_on_a_dask_client(truth):
     from dask.distributed import Client, LocalCluster
     cfg = fluxrope.load_config(set=SETS + ['fit.free=["center_L_km"]'])
-    obs = with_fgm_noise({n: {"time_s": ds["time"].values, "B_gse_nT": ds["B_gse_nT"].values}
+    obs = with_fgm_noise({n: {"time_s": ds["t_s"].values, "B_gse_nT": ds["B_gse_nT"].values}
                           for n, ds in truth.items()}, 8)
     r = fluxrope.fit(obs, cfg, moments=())
     local = fluxrope.sample_posterior(obs, cfg, moments=(), walkers=4, steps=20, start=r, seed=1)

@@ -44,7 +44,7 @@ def test_pyspedas_loads_dist_moms_and_fgm(pyspedas_mms, tracks, equilibrium):
     # (pySPEDAS's float unix times carry ~0.2 us of rounding, and B changes by up to ~100 nT/s in
     # the core: compare at the exact sample times the spacing says)
     assert np.allclose(b.times - t0, np.arange(len(b.times)) / 128, atol=1e-6)
-    t = tracks["MMS1"]["time"].values[0] + np.arange(len(b.times)) / 128
+    t = tracks["MMS1"]["t_s"].values[0] + np.arange(len(b.times)) / 128
     np.testing.assert_allclose(b.y[:, :3], equilibrium.field("MMS1", t), rtol=1e-6)
     np.testing.assert_allclose(b.y[0, :3], tracks["MMS1"]["B_gse_nT"].values[0], rtol=1e-6)
     # DMPA = the instrument axes (the default dbcs_to_gse: identity), |B| in the 4th column
@@ -70,9 +70,10 @@ def test_pyspedas_pad_equals_fluxropes(pyspedas_mms, tracks):
             no_update=True)
     dists = mms_get_fpi_dist("mms1_des_dist_brst", probe="1", data_rate="brst", species="e")
     ours = tracks["MMS1"]["pad_s3_cm6"].values
-    for k in (0, 16, 32):  # outside, closest approach, outside
-        # the field fluxrope binned record k against, held over its accumulation
-        t = float(dists[k]["start_time"])
+    for k in (0, 4, 7, 16, 32):  # outside, closest approach, outside
+        # the field fluxrope binned record k against, held over its accumulation; the record
+        # asked for by its centre (by its start, rounding picks record 3 for 4 and 6 for 7)
+        t = float(dists[k]["start_time"]) + 0.015
         x = t + np.linspace(-0.1, 0.1, 201)
         b_k = tracks["MMS1"]["B_gse_nT"].values[k].astype(np.float32)
         store_data("b_record", data={"x": x, "y": np.tile(b_k, (len(x), 1))})
@@ -106,7 +107,7 @@ def test_pyrfu_loads_the_skymaps_and_field(pyrfu_mms, tracks, equilibrium):
                                   np.transpose(ours["dist_s3_cm6"].values, (0, 3, 1, 2)).astype(np.float32))
     np.testing.assert_allclose(vdf.energy.values[0], ours["energy_eV"].values[0], rtol=1e-6)
     b = mms.get_data("b_gse_fgm_brst_l2", TINT, 1)  # 128 Hz, from the first FPI record on
-    t = ours["time"].values[0] + np.arange(len(b)) / 128
+    t = ours["t_s"].values[0] + np.arange(len(b)) / 128
     np.testing.assert_allclose(b.values[:, :3], equilibrium.field("MMS1", t), rtol=1e-6)
 
 

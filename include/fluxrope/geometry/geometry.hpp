@@ -24,6 +24,10 @@ struct GeometrySettings {
   double center_N_km = 0.0;
   Vec3 rope_velocity_gse_km_s{0, 0, 0};  // ion bulk velocity seen by the spacecraft (U = -this)
   double t_start_s = 0.0;
+  // The UTC time of t = 0, ISO 8601 "YYYY-MM-DDThh:mm:ss[.fff]" (2000-2100): the time stamps of
+  // the Python results and of the exported L2 files. Default: the 2015-10-19 event's (its burst
+  // interval's first record, 14:07:56, is the default t_start_s = -0.5 s).
+  std::string t0_utc = "2015-10-19T14:07:56.500";
   double duration_s = 1.0;
   double cadence_s = 0.03;
   std::vector<SpacecraftSpec> spacecraft;
