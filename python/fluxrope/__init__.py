@@ -6,7 +6,7 @@ writes MMS Level-2 CDF files that pySPEDAS and pyrfu load.
     import fluxrope
     eq = fluxrope.solve()                         # the built-in yang2022 preset
     tracks = fluxrope.synth(eq)                   # {"MMS1": xarray.Dataset, ...}
-    fluxrope.export_cdf(tracks, "mms_data")       # L2 des-dist, des-moms, fgm files
+    fluxrope.export_cdf(tracks, "mms_data")       # L2 des-dist, des-moms, fgm, edp, mec files
 
 Errors (bad configuration, wrong array shape, ...) raise fluxrope.FluxropeError.
 """

@@ -260,10 +260,19 @@ class Equilibrium:
         """The model field B [nT, GSE] along a spacecraft's track of [geometry] at any times t_s:
         seconds from the configuration's t = 0, or UTC datetime64 (a track's time coordinate),
         shape (n, 3)."""
+        return self._engine().field(spacecraft, self._seconds(t_s))
+
+    def electric_field(self, spacecraft, t_s):
+        """The electric field [mV/m, GSE] the spacecraft measures along its track (EDP): the
+        rope frame's E_rho rho_hat plus U x B of its motion through the rope (docs/physics.md
+        "Fields along the tracks"), at times t_s as field() takes them, shape (n, 3)."""
+        return self._engine().electric_field(spacecraft, self._seconds(t_s))
+
+    def _seconds(self, t_s):
         t = np.atleast_1d(np.asarray(t_s))
         if np.issubdtype(t.dtype, np.datetime64):  # UTC: seconds after [geometry] t0_utc
             t = (t - np.datetime64(self.config.t0_utc, "ns")) / np.timedelta64(1, "s")
-        return self._engine().field(spacecraft, [float(x) for x in t])
+        return [float(x) for x in t]
 
     @boundary
     def f(self, r_km, v_km_s, frame_velocity_km_s=(0.0, 0.0, 0.0), backend="auto"):

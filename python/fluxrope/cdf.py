@@ -7,6 +7,8 @@ Per spacecraft (mms<n>: MMS1..MMS4 by name, any other name through probes={name:
   <root>/mms<n>/fpi/brst/l2/des-dist/YYYY/MM/DD/mms<n>_fpi_brst_l2_des-dist_<start>_v3.4.0.cdf
   <root>/mms<n>/fpi/brst/l2/des-moms/YYYY/MM/DD/mms<n>_fpi_brst_l2_des-moms_<start>_v3.4.0.cdf
   <root>/mms<n>/fgm/brst/l2/YYYY/MM/DD/mms<n>_fgm_brst_l2_<start>_v5.87.0.cdf
+  <root>/mms<n>/edp/brst/l2/{dce,scpot}/YYYY/MM/DD/mms<n>_edp_brst_l2_{dce,scpot}_<start>_v*.cdf
+  <root>/mms<n>/mec/srvy/l2/{epht89d,epht89q}/YYYY/MM/mms<n>_mec_srvy_l2_*_YYYYMMDD_v2.2.1.cdf
 """
 import datetime as dt
 import math
@@ -27,6 +29,12 @@ FILL = -1e31
 _MMS_NAME = re.compile(r"(?i)^mms([1-4])$")
 _YEARS = (2000, 2100)  # the start times accepted (MMS launched in 2015)
 FGM_BURST_HZ = 128.0  # FGM burst: 128 vectors/s (docs/instrument.md)
+EDP_BURST_HZ = 8192.0  # EDP burst DCE: 8192 samples/s (docs/python.md "EDP and MEC")
+EDP_VERSION = {"dce": "3.0.0", "scpot": "2.4.0"}
+MEC_VERSION = "2.2.1"
+MEC_CADENCE_S = 30.0  # MEC survey ephemeris: one record per 30 s
+MEC_KINDS = ("epht89d", "epht89q")  # pyrfu reads the first, pySPEDAS by default the second
+_MAX_EDP_RATE_HZ = 1e5
 _MAX_FGM_RATE_HZ = 1e4
 _MAX_FGM_SAMPLES = 10_000_000
 # what export_cdf reads from each spacecraft's dataset (n: the number of records)
@@ -326,8 +334,8 @@ def _data_attrs(catdesc, field, units, depends, labl=None, display=None, fill=FI
 
 @boundary
 def export_cdf(tracks, root, start=None, version=FPI_VERSION, equilibrium=None,
-               fgm_rate_hz="auto", probes=None):
-    """Write each spacecraft's des-dist, des-moms and FGM burst files under root.
+               fgm_rate_hz="auto", probes=None, edp_rate_hz=EDP_BURST_HZ):
+    """Write each spacecraft's des-dist, des-moms, FGM, EDP (dce, scpot) and MEC files under root.
 
     tracks: {name: xarray.Dataset} as synth() or read() return them; names MMS1..MMS4 (any
         case) give the probe, or probes={name: 1..4} does.
@@ -341,6 +349,10 @@ def export_cdf(tracks, root, start=None, version=FPI_VERSION, equilibrium=None,
         "auto" (the default): FGM burst's 128 Hz where the field can be had that way (the
         spacecraft is one of its configuration's), else the FPI sample times; None: the field at
         the FPI sample times (the B fluxrope's PADs and moments used).
+    edp_rate_hz: the rate of the EDP burst files (the model's E in the spacecraft frame, GSE and
+        DSL, and the spacecraft potential [instrument] sc_potential_V); None: no EDP files. EDP
+        and MEC (r_gse, v_gse every 30 s, epht89d and epht89q) are written for the spacecraft
+        the configuration names (their field and position come from it).
     Angles and B_dmpa are in the instrument axes of the configuration's [instrument] dbcs_to_gse
         (DMPA taken as DBCS, both despun spacecraft axes).
     Everything is checked before the first file is written (names, probes, every variable's
@@ -363,6 +375,11 @@ def export_cdf(tracks, root, start=None, version=FPI_VERSION, equilibrium=None,
                 math.isfinite(fgm_rate_hz) and 0 < fgm_rate_hz <= _MAX_FGM_RATE_HZ):
             raise FluxropeError(f"export_cdf: fgm_rate_hz = {fgm_rate_hz!r} must be a rate in "
                                 f"(0, {_MAX_FGM_RATE_HZ:g}] Hz (FGM burst: 128), 'auto' or None")
+    if edp_rate_hz is not None and (isinstance(edp_rate_hz, bool) or not isinstance(
+            edp_rate_hz, (int, float, np.integer, np.floating)) or not (
+            math.isfinite(edp_rate_hz) and 0 < edp_rate_hz <= _MAX_EDP_RATE_HZ)):
+        raise FluxropeError(f"export_cdf: edp_rate_hz = {edp_rate_hz!r} must be a rate in "
+                            f"(0, {_MAX_EDP_RATE_HZ:g}] Hz (EDP burst: {EDP_BURST_HZ:g}) or None")
     if equilibrium is not None and not hasattr(equilibrium, "field"):
         raise FluxropeError("export_cdf: equilibrium must be the Equilibrium the tracks came from")
     root = os.fspath(root)
@@ -397,11 +414,21 @@ def export_cdf(tracks, root, start=None, version=FPI_VERSION, equilibrium=None,
             if field is not None and (t[-1] - t[0]) * fgm_rate_hz > _MAX_FGM_SAMPLES:
                 raise FluxropeError(f"export_cdf: {fgm_rate_hz:g} Hz over {t[-1] - t[0]:g} s is "
                                     f"more than {_MAX_FGM_SAMPLES} FGM samples")
+        # EDP and MEC: for a spacecraft of the configuration, from its equilibrium
+        model = None
+        if name in config.spacecraft:
+            model = equilibrium if equilibrium is not None else _equilibrium_of(
+                name, config, solved, required=False)
+            if edp_rate_hz and (t[-1] - t[0]) * edp_rate_hz > _MAX_FGM_SAMPLES:
+                raise FluxropeError(f"export_cdf: {edp_rate_hz:g} Hz over {t[-1] - t[0]:g} s is "
+                                    f"more than {_MAX_FGM_SAMPLES} EDP samples")
         # the accumulation after each time tag: the sample spacing (30 ms in burst mode)
         plus = int(round(float(np.median(np.diff(t))) * 1e9)) if n_rec > 1 else 30_000_000
         out = _Out(root, probe, stamp, day, ds.attrs.get("config_toml", ""), _tt2000(times), plus,
                    np.asarray(config.dbcs_to_gse))
         out.field, out.rate_hz = field, (fgm_rate_hz if field is not None else None)
+        out.model, out.edp_rate_hz, out.config = model, edp_rate_hz, config
+        out.zero_utc = times[0] - dt.timedelta(seconds=float(t[0]))  # UTC of t = 0
         for path in out.paths(version):
             if os.path.lexists(path):
                 real = os.path.realpath(path)
@@ -415,6 +442,10 @@ def export_cdf(tracks, root, start=None, version=FPI_VERSION, equilibrium=None,
             _write_dist(out, ds, version)
             _write_moms(out, ds, version)
             _write_fgm(out, ds, name)
+            if out.model is not None:
+                if out.edp_rate_hz:
+                    _write_edp(out, ds, name)
+                _write_mec(out, ds, name)
         written = [path for _, path in export.done]
         export.commit()
     except OSError as e:
@@ -435,7 +466,8 @@ class _Out:
         self.epochs, self.plus_ns = epochs, plus_ns
         self.dbcs_to_gse = dbcs_to_gse  # rows
         self.export = None
-        self.field = self.rate_hz = None
+        self.field = self.rate_hz = self.model = self.edp_rate_hz = self.config = None
+        self.zero_utc = None
 
     def to_dbcs(self, v_gse):
         """(n, 3) GSE vectors in the instrument axes: v_dbcs = R^T v_gse, R = dbcs_to_gse."""
@@ -453,9 +485,21 @@ class _Out:
         return os.path.join(self.root, f"mms{self.n}", "fgm", "brst", "l2", self.day,
                             f"mms{self.n}_fgm_brst_l2_{self.stamp}_v{FGM_VERSION}.cdf")
 
+    def edp_path(self, kind):
+        return os.path.join(self.root, f"mms{self.n}", "edp", "brst", "l2", kind, self.day,
+                            f"mms{self.n}_edp_brst_l2_{kind}_{self.stamp}_v{EDP_VERSION[kind]}.cdf")
+
+    def mec_path(self, kind):
+        return os.path.join(self.root, f"mms{self.n}", "mec", "srvy", "l2", kind, self.day[:7],
+                            f"mms{self.n}_mec_srvy_l2_{kind}_{self.stamp[:8]}_v{MEC_VERSION}.cdf")
+
     def paths(self, version):
-        return [self.fpi_path("des-dist", version), self.fpi_path("des-moms", version),
-                self.fgm_path()]
+        p = [self.fpi_path("des-dist", version), self.fpi_path("des-moms", version),
+             self.fgm_path()]
+        if self.model is not None:
+            p += [self.edp_path("dce"), self.edp_path("scpot")] if self.edp_rate_hz else []
+            p += [self.mec_path(k) for k in MEC_KINDS]
+        return p
 
     def fpi(self, kind, version, what):
         """A DES burst file: kind "des-dist" or "des-moms", opened with its Epoch variables."""
@@ -686,3 +730,104 @@ def _equilibrium_of(name, config, solved, required):
         from .api import solve
         solved[config.toml] = solve(config, backend="cpu")
     return solved[config.toml]
+
+
+def _write_epoch_named(w, epoch_name, epochs):
+    """An EDP-style time variable (its own name, no accumulation interval)."""
+    w.var(epoch_name, epochs, CDF_TIME_TT2000, {
+        "CATDESC": "Time of the sample (TT2000)", "FIELDNAM": epoch_name, "UNITS": "ns",
+        "VAR_TYPE": "support_data", "LABLAXIS": "Epoch", "MONOTON": "INCREASE",
+        "FILLVAL": -9223372036854775808, "VALIDMIN": 0, "VALIDMAX": 9223372036854775807,
+        "TIME_BASE": "J2000", "TIME_SCALE": "Terrestrial Time",
+        "REFERENCE_POSITION": "Rotating Earth Geoid", "SCALETYP": "linear", "FORMAT": "I22"})
+
+
+def _labels(w, name, strings, what):
+    w.var(name, strings, CDF_CHAR, {"CATDESC": what, "FIELDNAM": name, "VAR_TYPE": "metadata",
+                                    "FORMAT": f"A{max(len(x) for x in strings)}"})
+
+
+def _write_edp(out, ds, name):
+    """EDP burst dce (E in GSE and DSL, E_par) and scpot files at edp_rate_hz."""
+    n = out.n
+    t = _seconds(ds)
+    ts = np.arange(t[0], t[-1] + (t[1] - t[0] if len(t) > 1 else 0.03), 1.0 / out.edp_rate_hz)
+    epochs = out.epochs[0] + np.round((ts - t[0]) * 1e9).astype(np.int64)
+    E = np.asarray(out.model.electric_field(name, ts))  # mV/m, GSE, spacecraft frame
+    B = np.asarray(out.model.field(name, ts))
+    e_par = (E * B).sum(axis=1) / np.linalg.norm(B, axis=1)
+    ep = f"mms{n}_edp_epoch_brst_l2"
+    rate = f"{out.edp_rate_hz:g} samples/s"
+    for kind, what in (("dce", f"MMS EDP burst electric field (the model's, {rate})"),
+                       ("scpot", f"MMS EDP burst spacecraft potential ({rate})")):
+        src = f"mms{n}_edp_brst_l2_{kind}"
+        attrs = _global(n, src, f"brst_l2_{kind}", "EDP>Electric Double Probe", EDP_VERSION[kind],
+                        f"{src}_{out.stamp}_v{EDP_VERSION[kind]}", out.cfg, what)
+        attrs["Instrument_type"] = "Electric Fields (space)"
+        attrs["Time_resolution"] = rate
+        with _Writer(out.export, out.edp_path(kind), attrs) as w:
+            _write_epoch_named(w, ep, epochs)
+            if kind == "dce":
+                for frame, vectors, text in (("gse", E, "GSE"),
+                                             ("dsl", out.to_dbcs(E), "DSL (the instrument axes, as DBCS)")):
+                    label = f"mms{n}_edp_label1_{frame}_brst_l2"
+                    _labels(w, label, [f"Ex {frame.upper()}", f"Ey {frame.upper()}",
+                                       f"Ez {frame.upper()}"], f"E {frame.upper()} labels")
+                    var = f"mms{n}_edp_dce_{frame}_brst_l2"
+                    w.var(var, vectors, CDF_REAL4, _data_attrs(
+                        f"MMS{n} EDP burst electric field in {text}, spacecraft frame "
+                        "(SYNTHETIC, fluxrope: the model's E + U x B)", var, "mV/m", [ep],
+                        labl=[label]))
+                label = f"mms{n}_edp_label1_par_brst_l2"
+                _labels(w, label, ["E par", "E par err"], "E_par labels")
+                var = f"mms{n}_edp_dce_par_epar_brst_l2"
+                w.var(var, np.column_stack([e_par, np.zeros_like(e_par)]), CDF_REAL4, _data_attrs(
+                    f"MMS{n} EDP burst electric field along B and its error (SYNTHETIC, "
+                    "fluxrope: error 0)", var, "mV/m", [ep], labl=[label]))
+            else:
+                var = f"mms{n}_edp_scpot_brst_l2"
+                w.var(var, np.full(len(ts), out.config.sc_potential_V), CDF_REAL4, _data_attrs(
+                    f"MMS{n} EDP burst spacecraft potential (SYNTHETIC, fluxrope: "
+                    "[instrument] sc_potential_V)", var, "V", [ep], axis="scpot"))
+
+
+def _write_mec(out, ds, name):
+    """MEC survey ephemeris: r_gse, v_gse every 30 s on the minute grid, over the interval with
+    one record either side (what readers interpolate from)."""
+    n = out.n
+    t = _seconds(ds)
+    first = out.zero_utc + dt.timedelta(seconds=float(t[0]))
+    last = out.zero_utc + dt.timedelta(seconds=float(t[-1]))
+    grid0 = first.replace(second=0, microsecond=0)
+    k0 = math.floor((first - grid0).total_seconds() / MEC_CADENCE_S) - 1
+    k1 = math.ceil((last - grid0).total_seconds() / MEC_CADENCE_S) + 1
+    utc = [grid0 + dt.timedelta(seconds=MEC_CADENCE_S * k) for k in range(k0, k1 + 1)]
+    ts = np.array([(u - out.zero_utc).total_seconds() for u in utc])  # seconds from t = 0
+    ref = np.asarray(out.config.reference_gse_km)
+    vel = np.asarray(out.config.formation_velocity_gse_km_s)
+    P = np.asarray(out.config.spacecraft_positions_gse_km[name])
+    r = ref + P + ts[:, None] * vel
+    v = np.tile(vel, (len(ts), 1))
+    for kind in MEC_KINDS:
+        src = f"mms{n}_mec_srvy_l2_{kind}"
+        attrs = _global(n, src, f"srvy_l2_{kind}", "MEC>Mission Ephemeris and Coordinates",
+                        MEC_VERSION, f"{src}_{out.stamp[:8]}_v{MEC_VERSION}", out.cfg,
+                        "MMS ephemeris (the configured formation)")
+        attrs["Instrument_type"] = "Ephemeris/Attitude/Orientation"
+        attrs["Time_resolution"] = f"{MEC_CADENCE_S:g} s"
+        with _Writer(out.export, out.mec_path(kind), attrs) as w:
+            w.var("Epoch", _tt2000(utc), CDF_TIME_TT2000, {
+                "CATDESC": "Time of the ephemeris record (TT2000)", "FIELDNAM": "Epoch",
+                "UNITS": "ns", "VAR_TYPE": "support_data", "LABLAXIS": "Epoch",
+                "MONOTON": "INCREASE", "FILLVAL": -9223372036854775808, "VALIDMIN": 0,
+                "VALIDMAX": 9223372036854775807, "TIME_BASE": "J2000",
+                "TIME_SCALE": "Terrestrial Time", "REFERENCE_POSITION": "Rotating Earth Geoid",
+                "SCALETYP": "linear", "FORMAT": "I22"})
+            for q, data, units, what in (("r", r, "km", "position"), ("v", v, "km/s", "velocity")):
+                label = f"mms{n}_mec_{q}_gse_label"
+                _labels(w, label, [f"{q.upper()}x GSE", f"{q.upper()}y GSE", f"{q.upper()}z GSE"],
+                        f"{what} labels")
+                var = f"mms{n}_mec_{q}_gse"
+                w.var(var, data, CDF_DOUBLE, _data_attrs(
+                    f"MMS{n} {what}, GSE (SYNTHETIC, fluxrope: the configured formation)", var,
+                    units, ["Epoch"], labl=[label], vmin=-1e7, vmax=1e7))

@@ -445,7 +445,14 @@ ModelSeries model_along_track(const ProfileTables& profile, const RadialProfile&
   for (size_t k = 0; k < track.time_s.size(); ++k)
     model_quantities(pv, profile_source, frame, fr, track, k, p, b_dbcs);
   ModelSeries m;
+  const double h = profile_source.rho[1] - profile_source.rho[0];
   for (size_t k = 0; k < track.time_s.size(); ++k) {
+    const LocalPoint l = local_point(pv, track.r_rope_m[k]);
+    const double Er = l.rho <= pv.field.rho_edge() ? profile_at(profile_source.Er, h, l.rho) : 0.0;
+    const Vec3 B_rope{-l.sn * l.Bphi, l.c * l.Bphi, l.Bz};
+    // E' = E + U x B in the frame moving with U (non-relativistic, |U| << c)
+    m.E_gse_V_m.push_back(fr.rope_to_gse * (Vec3{Er * l.c, Er * l.sn, 0.0} +
+                                            cross(track.U_rope_m_s, B_rope)));
     m.B_gse_T.push_back({p.B_gse_T[3 * k], p.B_gse_T[3 * k + 1], p.B_gse_T[3 * k + 2]});
     m.Ve_gse_m_s.push_back({p.Ve_gse_m_s[3 * k], p.Ve_gse_m_s[3 * k + 1], p.Ve_gse_m_s[3 * k + 2]});
   }

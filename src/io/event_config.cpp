@@ -41,7 +41,8 @@ namespace {
 const std::set<std::string>& geometry_keys() {
   static const std::set<std::string> k = {
       "L_gse",     "M_gse",      "N_gse",     "center_ln_km", "rope_velocity_gse_km_s",
-      "t_start_s", "t0_utc",     "duration_s", "cadence_s",    "spacecraft"};
+      "t_start_s", "t0_utc",     "duration_s", "cadence_s",    "spacecraft",
+      "reference_gse_km",        "formation_velocity_gse_km_s"};
   return k;
 }
 const std::set<std::string>& instrument_keys() {
@@ -232,6 +233,9 @@ GeometrySettings geometry_from(const toml::table& t, const std::string& where) {
     if (key == "t_start_s")
       g.t_start_s = bounded(n, -GEOMETRY_MAX_TIME_S, GEOMETRY_MAX_TIME_S, what, "s");
     if (key == "t0_utc") g.t0_utc = utc_time(n, what);
+    if (key == "reference_gse_km") g.reference_gse_km = bounded_vec3(n, 1e6, what, "km");
+    if (key == "formation_velocity_gse_km_s")
+      g.formation_velocity_gse_km_s = bounded_vec3(n, GEOMETRY_MAX_SPEED_KM_S, what, "km/s");
     if (key == "duration_s") g.duration_s = bounded(n, 1e-6, GEOMETRY_MAX_TIME_S, what, "s");
     if (key == "cadence_s") g.cadence_s = bounded(n, 1e-4, 1e4, what, "s");
     if (key == "spacecraft") {
@@ -529,6 +533,10 @@ std::string render_event_toml(const GeometrySettings& g, const InstrumentSetting
   o << fmt::format("t_start_s   = {}\n", g.t_start_s);
   o << fmt::format("duration_s  = {}\n", g.duration_s);
   o << fmt::format("cadence_s   = {}   # FPI burst: 0.03\n", g.cadence_s);
+  o << fmt::format("reference_gse_km = {}   # the reference point at t = 0 (MEC positions)\n",
+                   v3(g.reference_gse_km));
+  o << fmt::format("formation_velocity_gse_km_s = {}   # (MEC velocities)\n",
+                   v3(g.formation_velocity_gse_km_s));
   for (const auto& sc : g.spacecraft) {
     o << "\n[[geometry.spacecraft]]\n";
     o << fmt::format("name = \"{}\"\nposition_gse_km = {}   # relative to the reference point\n",

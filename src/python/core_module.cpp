@@ -11,6 +11,7 @@
 #include <nanobind/stl/unique_ptr.h>
 #include <nanobind/stl/vector.h>
 
+#include <cmath>
 #include <map>
 #include <memory>
 #include <optional>
@@ -74,12 +75,35 @@ std::vector<Vec3> vec3s(const nb::ndarray<const double, nb::c_contig, nb::device
   return v;
 }
 
+// (n, 3) array of vectors times a unit factor.
+nb::object vec3_array(const std::vector<Vec3>& v, double scale) {
+  std::vector<double> a;
+  a.reserve(3 * v.size());
+  for (const Vec3& x : v)
+    for (double c : {x.x, x.y, x.z}) a.push_back(c * scale);
+  return numpy(std::move(a), {v.size(), 3});
+}
+
 // A solved equilibrium held by Python, with the configuration it was solved for.
 struct PyEquilibrium {
   RunConfig cfg;
   Equilibrium eq;
   std::string backend;
 };
+
+// The model along one spacecraft's track of [geometry] at given times [s from t = 0].
+ModelSeries model_series(const PyEquilibrium& e, const std::string& name,
+                         const std::vector<double>& t_s) {
+  const EventGeometry geo = event_geometry(e.cfg);
+  const SpacecraftSpec* spec = nullptr;
+  for (const SpacecraftSpec& s : e.cfg.geometry.spacecraft)
+    if (s.name == name) spec = &s;
+  if (!spec) throw Error(fmt::format("no spacecraft '{}' in [geometry]", name));
+  for (double t : t_s)
+    if (!std::isfinite(t)) throw Error("the times must be finite (seconds from t = 0)");
+  return model_along_track(e.eq.tables, e.eq.result.profile, geo.frame, e.cfg.instrument.dbcs_to_gse,
+                           make_track(e.cfg.geometry, geo.frame, *spec, t_s));
+}
 
 std::unique_ptr<Backend> backend_of(const std::string& which) {
   std::string note;
@@ -203,6 +227,25 @@ NB_MODULE(_core, m) {
                      return names;
                    })
       .def_prop_ro("cadence_s", [](const RunConfig& c) { return c.geometry.cadence_s; })
+      .def_prop_ro("reference_gse_km",
+                   [](const RunConfig& c) {
+                     const Vec3 r = c.geometry.reference_gse_km;
+                     return nb::make_tuple(r.x, r.y, r.z);
+                   })
+      .def_prop_ro("formation_velocity_gse_km_s",
+                   [](const RunConfig& c) {
+                     const Vec3 v = c.geometry.formation_velocity_gse_km_s;
+                     return nb::make_tuple(v.x, v.y, v.z);
+                   })
+      .def_prop_ro("spacecraft_positions_gse_km",
+                   [](const RunConfig& c) {
+                     nb::dict d;
+                     for (const auto& s : c.geometry.spacecraft)
+                       d[s.name.c_str()] = nb::make_tuple(s.position_gse_km.x, s.position_gse_km.y,
+                                                          s.position_gse_km.z);
+                     return d;
+                   })
+      .def_prop_ro("sc_potential_V", [](const RunConfig& c) { return c.instrument.moments.sc_potential_V; })
       .def_prop_ro("t0_utc", [](const RunConfig& c) { return c.geometry.t0_utc; },
                    "UTC of t = 0, ISO 8601 ([geometry] t0_utc)")
       .def_prop_ro(
@@ -324,18 +367,14 @@ NB_MODULE(_core, m) {
           "field",
           [](const PyEquilibrium& e, const std::string& name, const std::vector<double>& t_s) {
             // the model field [nT, GSE] along a spacecraft's track of [geometry] at any times
-            const EventGeometry geo = event_geometry(e.cfg);
-            const SpacecraftSpec* spec = nullptr;
-            for (const SpacecraftSpec& s : e.cfg.geometry.spacecraft)
-              if (s.name == name) spec = &s;
-            if (!spec) throw Error(fmt::format("no spacecraft '{}' in [geometry]", name));
-            const ModelSeries m = model_along_track(e.eq.tables, e.eq.result.profile, geo.frame,
-                                                    e.cfg.instrument.dbcs_to_gse,
-                                                    make_track(e.cfg.geometry, geo.frame, *spec, t_s));
-            std::vector<double> B;
-            for (const Vec3& b : m.B_gse_T)
-              for (double c : {b.x, b.y, b.z}) B.push_back(c / constants::NT_TO_SI);
-            return numpy(std::move(B), {t_s.size(), 3});
+            return vec3_array(model_series(e, name, t_s).B_gse_T, 1.0 / constants::NT_TO_SI);
+          },
+          "spacecraft"_a, "t_s"_a)
+      .def(
+          "electric_field",
+          [](const PyEquilibrium& e, const std::string& name, const std::vector<double>& t_s) {
+            // the field the spacecraft measures [mV/m, GSE] (ModelSeries::E_gse_V_m)
+            return vec3_array(model_series(e, name, t_s).E_gse_V_m, 1e3);
           },
           "spacecraft"_a, "t_s"_a)
       .def(

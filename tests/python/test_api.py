@@ -134,7 +134,7 @@ def test_fit_center_finds_the_configured_axis(tracks):
 def test_export_cdf_names_places_and_marks_the_files(tmp_path, tracks):
     import cdflib
     paths = fluxrope.export_cdf(tracks, str(tmp_path))
-    assert len(paths) == 12
+    assert len(paths) == 28  # per probe: des-dist, des-moms, fgm, edp dce and scpot, mec x 2
     dist = tmp_path / "mms1/fpi/brst/l2/des-dist/2015/10/19/mms1_fpi_brst_l2_des-dist_20151019140756_v3.4.0.cdf"
     assert str(dist) in paths
     assert (tmp_path / "mms3/fgm/brst/l2/2015/10/19/mms3_fgm_brst_l2_20151019140756_v5.87.0.cdf").exists()
@@ -263,7 +263,7 @@ def test_export_into_a_relative_folder_that_does_not_exist_yet(tmp_path, tracks,
     folder's empty dirname)."""
     monkeypatch.chdir(tmp_path)
     paths = fluxrope.export_cdf({"MMS1": tracks["MMS1"]}, "mms_data", fgm_rate_hz=None)
-    assert len(paths) == 3 and all(os.path.isfile(p) for p in paths)
+    assert len(paths) == 7 and all(os.path.isfile(p) for p in paths)
     assert (tmp_path / "mms_data" / "mms1" / "fgm").is_dir()
 
 

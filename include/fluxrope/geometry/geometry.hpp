@@ -30,6 +30,11 @@ struct GeometrySettings {
   std::string t0_utc = "2015-10-19T14:07:56.500";
   double duration_s = 1.0;
   double cadence_s = 0.03;
+  // Where the formation is (MEC ephemeris only; the model needs only relative positions): the
+  // reference point's GSE position at t = 0 [km] and the formation's GSE velocity [km/s]
+  // (rope_velocity_gse_km_s is relative to it: what the spacecraft see).
+  Vec3 reference_gse_km{60000.0, 40000.0, -5000.0};
+  Vec3 formation_velocity_gse_km_s{0.0, 0.0, 0.0};
   std::vector<SpacecraftSpec> spacecraft;
 };
 

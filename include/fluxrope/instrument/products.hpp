@@ -68,6 +68,11 @@ struct ModelSeries {
   std::vector<Vec3> B_gse_T;
   std::vector<double> ne_m3, T_par_J, T_perp_J;
   std::vector<Vec3> Ve_gse_m_s;  // electron bulk velocity, spacecraft frame
+  // The electric field the spacecraft measures (EDP), GSE [V/m]: the rope frame's radial
+  // E_rho rho_hat plus the motional term U x B of the spacecraft's velocity U through the rope
+  // (docs/physics.md "Fields along the tracks"); E_rho = 0 beyond the edge, where the profile
+  // is continued at constant density and potential.
+  std::vector<Vec3> E_gse_V_m;
 };
 ModelSeries model_along_track(const ProfileTables& profile, const RadialProfile& profile_source,
                               const RopeFrame& frame, const Mat3& dbcs_to_gse, const Track& track);
