@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""The paper's Figure 4 from the users' own tools: pyrfu's curlometer (pyrf.c_4_j) on the
+exported FGM (128 Hz) and MEC files of the four spacecraft, in L, M, N, against the model's current
+density j = -e n_e V_e along each spacecraft's track (the lines of examples/fig_current.py).
+
+    python -m fluxrope export-cdf out/mms_2015-10-19.h5 --root out/mms_data
+    python3 examples/fig_curlometer.py out/mms_data out/mms_2015-10-19.h5 -o out/figures/curlometer.png
+
+The curlometer estimates j at the tetrahedron's barycentre from a linear fit of B; its error for
+this 10 km tetrahedron in the 19 km-scale rope is bounded in tests/python/test_readers.py
+(docs/python.md "The MMS Level-2 files"). Needs pyrfu (pip install "fluxrope[readers]").
+"""
+import argparse
+import tomllib
+
+import numpy as np
+
+TINT = ["2015-10-19T14:07:56.000", "2015-10-19T14:07:57.000"]
+TINT_MEC = ["2015-10-19T14:07:00.000", "2015-10-19T14:09:00.000"]  # MEC: one record per 30 s
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("root", help="the MMS data folder export-cdf wrote")
+    ap.add_argument("synth", help="the fluxrope synth file it was exported from (the model lines)")
+    ap.add_argument("-o", "--output", default="out/figures/curlometer.png")
+    a = ap.parse_args()
+    import fluxrope
+    from fluxrope_plot import SC_COLOURS, plt, save
+    from pyrfu import mms, pyrf
+    mms.db_init(default="local", local=a.root)  # pyrfu's configuration (see docs/python.md)
+    b = [mms.get_data("b_gse_fgm_brst_l2", TINT, i) for i in (1, 2, 3, 4)]
+    r = [pyrf.resample(mms.get_data("r_gse_mec_srvy_l2", TINT_MEC, i), b[0]) for i in (1, 2, 3, 4)]
+    b = [pyrf.resample(x, b[0]) for x in b]
+    j = np.asarray(pyrf.c_4_j(r, b)[0]) * 1e9  # nA/m^2, GSE
+    _, tracks = fluxrope.read(a.synth)
+    first = next(iter(tracks.values()))
+    geometry = tomllib.loads(first.attrs["config_toml"])["geometry"]
+    lmn = np.array([np.asarray(geometry[k], float) / np.linalg.norm(geometry[k])
+                    for k in ("L_gse", "M_gse", "N_gse")])
+    j_lmn = j @ lmn.T
+    t_fgm = first["t_s"].values[0] + np.arange(len(j)) / 128  # s from t = 0
+    fig, ax = plt.subplots(3, 1, figsize=(7.0, 7.0), sharex=True)
+    for k, lab in enumerate("LMN"):
+        ax[k].plot(t_fgm, j_lmn[:, k], color="0.3", lw=2.2, alpha=0.6, label="curlometer (pyrfu)")
+        for s, (name, ds) in enumerate(tracks.items()):
+            ax[k].plot(ds["t_s"].values, ds["j_lmn_nA_m2"].values[:, k], color=SC_COLOURS[s],
+                       lw=1.0, label=f"model at {name}")
+        ax[k].set_ylabel(rf"$j_{lab}$ [nA m$^{{-2}}$]")
+        ax[k].axhline(0, color="0.6", lw=0.5)
+        ax[k].grid(alpha=0.3)
+    ax[0].legend(fontsize=8, ncol=3)
+    ax[0].set_title("current density: curlometer on the exported FGM + MEC vs the model")
+    ax[2].set_xlabel("t [s] from the closest approach")
+    fig.tight_layout()
+    save(fig, a.output)
+
+
+if __name__ == "__main__":
+    main()
