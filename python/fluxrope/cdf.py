@@ -290,14 +290,19 @@ def _global(probe, source, data_type, descriptor, version, file_id, config_toml,
     }
 
 
-def _epoch_vars(w, epochs, plus_ns):
-    w.var("Epoch", epochs, CDF_TIME_TT2000, {
-        "CATDESC": "Start time of the accumulation (TT2000)", "FIELDNAM": "Epoch",
-        "UNITS": "ns", "VAR_TYPE": "support_data", "LABLAXIS": "Epoch", "MONOTON": "INCREASE",
-        "FILLVAL": -9223372036854775808, "VALIDMIN": 0, "VALIDMAX": 9223372036854775807,
-        "DELTA_PLUS_VAR": "Epoch_plus_var", "DELTA_MINUS_VAR": "Epoch_minus_var",
-        "TIME_BASE": "J2000", "TIME_SCALE": "Terrestrial Time", "REFERENCE_POSITION": "Rotating Earth Geoid",
+def _time_var(w, name, epochs, catdesc, **extra):
+    """A TT2000 time variable with the ISTP attributes (extra: e.g. the DELTA pointers)."""
+    w.var(name, epochs, CDF_TIME_TT2000, {
+        "CATDESC": catdesc, "FIELDNAM": name, "UNITS": "ns", "VAR_TYPE": "support_data",
+        "LABLAXIS": "Epoch", "MONOTON": "INCREASE", "FILLVAL": -9223372036854775808,
+        "VALIDMIN": 0, "VALIDMAX": 9223372036854775807, **extra, "TIME_BASE": "J2000",
+        "TIME_SCALE": "Terrestrial Time", "REFERENCE_POSITION": "Rotating Earth Geoid",
         "SCALETYP": "linear", "FORMAT": "I22"})
+
+
+def _epoch_vars(w, epochs, plus_ns):
+    _time_var(w, "Epoch", epochs, "Start time of the accumulation (TT2000)",
+              DELTA_PLUS_VAR="Epoch_plus_var", DELTA_MINUS_VAR="Epoch_minus_var")
     for name, value, desc in (("Epoch_plus_var", plus_ns, "Accumulation after Epoch"),
                               ("Epoch_minus_var", 0, "Accumulation before Epoch")):
         w.var(name, np.array(value), CDF_INT8, {
@@ -690,9 +695,8 @@ def _write_fgm(out, ds, name):
         _epoch_vars(w, epochs, 0)
         for frame, vectors in (("gse", B), ("dmpa", out.to_dbcs(B))):
             label = f"label_b_{frame}"
-            w.var(label, [f"Bx {frame.upper()}", f"By {frame.upper()}", f"Bz {frame.upper()}", "Bt"],
-                  CDF_CHAR, {"CATDESC": f"B {frame.upper()} labels", "FIELDNAM": label,
-                             "VAR_TYPE": "metadata", "FORMAT": "A7"})
+            _labels(w, label, [f"Bx {frame.upper()}", f"By {frame.upper()}",
+                               f"Bz {frame.upper()}", "Bt"], f"B {frame.upper()} labels")
             var = f"mms{n}_fgm_b_{frame}_brst_l2"
             frame_text = "GSE" if frame == "gse" else "DMPA (the instrument axes, as DBCS)"
             w.var(var, np.column_stack([vectors, np.sqrt((vectors * vectors).sum(axis=1))]),
@@ -732,16 +736,6 @@ def _equilibrium_of(name, config, solved, required):
     return solved[config.toml]
 
 
-def _write_epoch_named(w, epoch_name, epochs):
-    """An EDP-style time variable (its own name, no accumulation interval)."""
-    w.var(epoch_name, epochs, CDF_TIME_TT2000, {
-        "CATDESC": "Time of the sample (TT2000)", "FIELDNAM": epoch_name, "UNITS": "ns",
-        "VAR_TYPE": "support_data", "LABLAXIS": "Epoch", "MONOTON": "INCREASE",
-        "FILLVAL": -9223372036854775808, "VALIDMIN": 0, "VALIDMAX": 9223372036854775807,
-        "TIME_BASE": "J2000", "TIME_SCALE": "Terrestrial Time",
-        "REFERENCE_POSITION": "Rotating Earth Geoid", "SCALETYP": "linear", "FORMAT": "I22"})
-
-
 def _labels(w, name, strings, what):
     w.var(name, strings, CDF_CHAR, {"CATDESC": what, "FIELDNAM": name, "VAR_TYPE": "metadata",
                                     "FORMAT": f"A{max(len(x) for x in strings)}"})
@@ -766,7 +760,7 @@ def _write_edp(out, ds, name):
         attrs["Instrument_type"] = "Electric Fields (space)"
         attrs["Time_resolution"] = rate
         with _Writer(out.export, out.edp_path(kind), attrs) as w:
-            _write_epoch_named(w, ep, epochs)
+            _time_var(w, ep, epochs, "Time of the sample (TT2000)")
             if kind == "dce":
                 for frame, vectors, text in (("gse", E, "GSE"),
                                              ("dsl", out.to_dbcs(E), "DSL (the instrument axes, as DBCS)")):
@@ -816,13 +810,7 @@ def _write_mec(out, ds, name):
         attrs["Instrument_type"] = "Ephemeris/Attitude/Orientation"
         attrs["Time_resolution"] = f"{MEC_CADENCE_S:g} s"
         with _Writer(out.export, out.mec_path(kind), attrs) as w:
-            w.var("Epoch", _tt2000(utc), CDF_TIME_TT2000, {
-                "CATDESC": "Time of the ephemeris record (TT2000)", "FIELDNAM": "Epoch",
-                "UNITS": "ns", "VAR_TYPE": "support_data", "LABLAXIS": "Epoch",
-                "MONOTON": "INCREASE", "FILLVAL": -9223372036854775808, "VALIDMIN": 0,
-                "VALIDMAX": 9223372036854775807, "TIME_BASE": "J2000",
-                "TIME_SCALE": "Terrestrial Time", "REFERENCE_POSITION": "Rotating Earth Geoid",
-                "SCALETYP": "linear", "FORMAT": "I22"})
+            _time_var(w, "Epoch", _tt2000(utc), "Time of the ephemeris record (TT2000)")
             for q, data, units, what in (("r", r, "km", "position"), ("v", v, "km/s", "velocity")):
                 label = f"mms{n}_mec_{q}_gse_label"
                 _labels(w, label, [f"{q.upper()}x GSE", f"{q.upper()}y GSE", f"{q.upper()}z GSE"],
