@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 #include <omp.h>
 
+#include <array>
 #include <cmath>
+#include <random>
 
 #include "fluxrope/core/constants.hpp"
 #include "fluxrope/core/error.hpp"
@@ -298,4 +300,48 @@ TEST(GroundSpectra, BandsAndEnergyRangesAverageTheRightBins) {
   for (int q = 0; q < s.n_pitch; ++q) empty += std::isnan(g.pad[q]) ? 1 : 0;
   EXPECT_EQ(empty, s.n_pitch - FPI_N_THETA);  // one pitch bin per theta row, the rest empty
   EXPECT_THROW(ground_spectra(def.data(), E.data(), Vec3{0, 0, 0}), Error);
+}
+
+// The counting-statistics sigmas of the pressure and temperature tensors (reduction_kernel.hpp)
+// against Monte Carlo: Poisson counts drawn around a drifting skymap, their moments' sample
+// standard deviations per component. With R realizations a sample std carries ~1/sqrt(2R) of
+// relative noise: R = 400 gives 3.5%; the linear propagation itself errs by O(1/sqrt(N)) of the
+// counts (here thousands in the bins that carry the moments). Tolerance 15% (4 sigma) on the
+// diagonal, where the signal is well above the noise.
+TEST(FpiMoments, TensorSigmasMatchPoissonMonteCarlo) {
+  auto cpu = make_cpu_backend();
+  SkymapSample s;
+  s.r_rope = {30e3, 0, 0};
+  s.U_rope = {150e3, -80e3, 60e3};
+  const std::vector<double> sky = synth_skymaps(*cpu, uniform_profile(), {s});
+  const MomentWeights w = moment_weights(fpi_energy_table(0).data(), MomentSettings{});
+  double A[FPI_N_ENERGY];
+  for (int i = 0; i < FPI_N_ENERGY; ++i) A[i] = one_count_level_s3_cm6(fpi_energy_table(0)[i], 1e-5);
+  const Vec3 b{0.2, -0.3, 0.93};
+  const FpiMoments predicted = fpi_moments(sky.data(), w, b, A);
+  std::mt19937_64 rng(20151019);
+  const int R = 400;
+  std::array<double, 9> sP{}, sP2{}, sT{}, sT2{};
+  std::vector<double> draw(sky.size());
+  for (int r = 0; r < R; ++r) {
+    for (size_t m = 0; m < sky.size(); ++m) {
+      const double mean = sky[m] / A[m % FPI_N_ENERGY];
+      draw[m] = mean > 0 ? A[m % FPI_N_ENERGY] * std::poisson_distribution<long>(mean)(rng) : 0.0;
+    }
+    const FpiMoments o = fpi_moments(draw.data(), w, b);
+    for (int c = 0; c < 9; ++c) {
+      const double T = o.P_Pa[c] / o.n_m3;
+      sP[c] += o.P_Pa[c], sP2[c] += o.P_Pa[c] * o.P_Pa[c];
+      sT[c] += T, sT2[c] += T * T;
+    }
+  }
+  for (int c : {0, 4, 8}) {
+    const double std_P = std::sqrt(sP2[c] / R - (sP[c] / R) * (sP[c] / R));
+    const double std_T = std::sqrt(sT2[c] / R - (sT[c] / R) * (sT[c] / R));
+    EXPECT_NEAR(predicted.sigma_P_Pa[c] / std_P, 1.0, 0.15) << "P component " << c;
+    EXPECT_NEAR(predicted.sigma_T_J[c] / std_T, 1.0, 0.15) << "T component " << c;
+    // T's sigma is not P's over n: the density's own noise is correlated with P's
+    EXPECT_GT(std::fabs(predicted.sigma_T_J[c] - predicted.sigma_P_Pa[c] / predicted.n_m3),
+              1e-3 * predicted.sigma_T_J[c]);
+  }
 }

@@ -606,15 +606,27 @@ def _write_moms(out, ds, version):
             "heatq_gse": (ds["moments_fpi_q_gse_mW_m2"].values, "mW/m^2",
                           "Electron heat flux, GSE", [], [cart]),
         }
-        # the counting statistics, as the real file's _err variables (docs/fit.md)
-        for var, key, labl in (("numberdensity_err", "moments_fpi_sigma_n_cm3", None),
-                               ("bulkv_gse_err", "moments_fpi_sigma_V_gse_km_s", [cart]),
-                               ("temppara_err", "moments_fpi_sigma_T_par_eV", None),
-                               ("tempperp_err", "moments_fpi_sigma_T_perp_eV", None)):
+        # the instrument axes' tensors: P_dbcs = R^T P_gse R (R = dbcs_to_gse)
+        R = out.dbcs_to_gse
+        cart_i = p + "cartrep_i_brst"
+        for var, data, desc in (("prestensor_dbcs", P, "Electron pressure tensor, DBCS"),
+                                ("temptensor_dbcs", T, "Electron temperature tensor, DBCS")):
+            vals[var] = (np.einsum("ai,nab,bj->nij", R, data, R), vals[var.replace("dbcs", "gse")][1],
+                         desc, [], [cart_i, cart_i])
+        # the counting statistics (docs/fit.md): the real file's _err variables (bulkv_err,
+        # prestensor_err, temptensor_err, in GSE here) and fluxrope's own for T_par, T_perp
+        for var, base, key, labl in (
+                ("numberdensity_err", "numberdensity", "moments_fpi_sigma_n_cm3", None),
+                ("bulkv_err", "bulkv_gse", "moments_fpi_sigma_V_gse_km_s", [cart]),
+                ("bulkv_gse_err", "bulkv_gse", "moments_fpi_sigma_V_gse_km_s", [cart]),
+                ("prestensor_err", "prestensor_gse", "moments_fpi_sigma_P_gse_nPa", [cart, cart]),
+                ("temptensor_err", "temptensor_gse", "moments_fpi_sigma_T_gse_eV", [cart, cart]),
+                ("temppara_err", "temppara", "moments_fpi_sigma_T_par_eV", None),
+                ("tempperp_err", "tempperp", "moments_fpi_sigma_T_perp_eV", None)):
             if key in ds:
-                base = vals[var[:-4]]
-                vals[var] = (ds[key].values, base[1], "1-sigma counting error of the " +
-                             base[2][0].lower() + base[2][1:], [], labl)
+                units, desc = vals[base][1], vals[base][2]
+                vals[var] = (ds[key].values, units, "1-sigma counting error of the " +
+                             desc[0].lower() + desc[1:], [], labl)
         for var, (data, units, desc, _, labl) in vals.items():
             attrs = _data_attrs(f"MMS{n} DES burst {desc} (SYNTHETIC, fluxrope)",
                                 p + var + "_brst", units, ["Epoch"], labl=labl)

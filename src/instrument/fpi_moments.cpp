@@ -58,6 +58,10 @@ FpiMoments moments_from_row(const double* o, const MomentWeights& w) {
   m.sigma_V_m_s = {o[MOM_SIGMA_V], o[MOM_SIGMA_V + 1], o[MOM_SIGMA_V + 2]};
   m.sigma_T_par_J = o[MOM_SIGMA_T_PAR];
   m.sigma_T_perp_J = o[MOM_SIGMA_T_PERP];
+  for (int i = 0; i < 9; ++i) {
+    m.sigma_P_Pa[i] = o[MOM_SIGMA_P + i];
+    m.sigma_T_J[i] = o[MOM_SIGMA_T_TENSOR + i];
+  }
   return m;
 }
 

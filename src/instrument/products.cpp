@@ -183,6 +183,8 @@ void resize_moments(MomentSeries& m, size_t n) {
   m.sigma_V_gse_m_s.resize(3 * n);
   m.sigma_T_par_J.resize(n);
   m.sigma_T_perp_J.resize(n);
+  m.sigma_P_gse_Pa.resize(9 * n);
+  m.sigma_T_gse_J.resize(9 * n);
 }
 
 void store_moments(const FpiMoments& m, const Mat3& R, size_t k, MomentSeries& out) {
@@ -217,6 +219,19 @@ void store_moments(const FpiMoments& m, const Mat3& R, size_t k, MomentSeries& o
     for (int i = 0; i < 3; ++i) v += ra[i] * ra[i] * sv[i] * sv[i];
     out.sigma_V_gse_m_s[3 * k + a] = std::sqrt(v);
   }
+  for (int a = 0; a < 3; ++a)
+    for (int b = 0; b < 3; ++b) {
+      const double ra[3] = {rows[a].x, rows[a].y, rows[a].z}, rb[3] = {rows[b].x, rows[b].y, rows[b].z};
+      double vp = 0.0, vt = 0.0;
+      for (int i = 0; i < 3; ++i)
+        for (int j = 0; j < 3; ++j) {
+          const double w2 = ra[i] * ra[i] * rb[j] * rb[j];
+          vp += w2 * m.sigma_P_Pa[3 * i + j] * m.sigma_P_Pa[3 * i + j];
+          vt += w2 * m.sigma_T_J[3 * i + j] * m.sigma_T_J[3 * i + j];
+        }
+      out.sigma_P_gse_Pa[9 * k + 3 * a + b] = std::sqrt(vp);
+      out.sigma_T_gse_J[9 * k + 3 * a + b] = std::sqrt(vt);
+    }
 }
 
 }  // namespace
@@ -482,6 +497,8 @@ class MemorySink final : public ProductSink {
       cat(to.sigma_V_gse_m_s, from.sigma_V_gse_m_s);
       cat(to.sigma_T_par_J, from.sigma_T_par_J);
       cat(to.sigma_T_perp_J, from.sigma_T_perp_J);
+      cat(to.sigma_P_gse_Pa, from.sigma_P_gse_Pa);
+      cat(to.sigma_T_gse_J, from.sigma_T_gse_J);
     };
     all.n += p.n;
     all.n_beyond_edge += p.n_beyond_edge;

@@ -151,6 +151,10 @@ std::vector<OutputArray> track_row_arrays(const TrackProducts& p, const Instrume
                        "time,gse"));
     a.push_back(scaled(g + "sigma_T_par_eV", m->sigma_T_par_J, EV_TO_SI, "eV", {n}, "time"));
     a.push_back(scaled(g + "sigma_T_perp_eV", m->sigma_T_perp_J, EV_TO_SI, "eV", {n}, "time"));
+    a.push_back(scaled(g + "sigma_P_gse_nPa", m->sigma_P_gse_Pa, 1e-9, "nPa", {n, 3, 3},
+                       "time,gse,gse_col"));
+    a.push_back(scaled(g + "sigma_T_gse_eV", m->sigma_T_gse_J, EV_TO_SI, "eV", {n, 3, 3},
+                       "time,gse,gse_col"));
   }
   return a;
 }

@@ -275,6 +275,16 @@ def test_des_moms_spectra_as_the_ground_system_bins_them(tmp_path, tracks):
     fluxrope.export_cdf(tracks, str(tmp_path), fgm_rate_hz=None)
     c = cdflib.CDF(str(tmp_path / "mms2/fpi/brst/l2/des-moms/2015/10/19/mms2_fpi_brst_l2_des-moms_20151019140756_v3.4.0.cdf"))
     ds = tracks["MMS2"]
+    # the tensors' counting errors under the real files' names; the DBCS tensors (identity
+    # rotation by default: the GSE ones)
+    for var, key in (("prestensor_err", "moments_fpi_sigma_P_gse_nPa"),
+                     ("temptensor_err", "moments_fpi_sigma_T_gse_eV"),
+                     ("bulkv_err", "moments_fpi_sigma_V_gse_km_s")):
+        np.testing.assert_array_equal(c.varget(f"mms2_des_{var}_brst"),
+                                      ds[key].values.astype(np.float32))
+    assert np.all(c.varget("mms2_des_prestensor_err_brst")[:, [0, 1, 2], [0, 1, 2]] > 0)
+    np.testing.assert_array_equal(c.varget("mms2_des_prestensor_dbcs_brst"),
+                                  c.varget("mms2_des_prestensor_gse_brst"))
     theta = np.radians(ds["theta"].values)
     pitch_angle = c.varget("mms2_des_pitchangle_brst")
     np.testing.assert_allclose(pitch_angle, 3.0 + 6.0 * np.arange(30))

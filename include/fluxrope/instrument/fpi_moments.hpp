@@ -35,6 +35,7 @@ struct FpiMoments {
   // counting statistics (reduction_kernel.hpp), when one-count levels were given; else 0
   double sigma_n_m3 = 0.0, sigma_T_par_J = 0.0, sigma_T_perp_J = 0.0;
   Vec3 sigma_V_m_s;
+  std::array<double, 9> sigma_P_Pa{}, sigma_T_J{};  // per component, skymap axes
 };
 
 // The weights of one energy table (32 channels, eV) for these settings (MomentWeights:

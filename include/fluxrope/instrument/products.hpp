@@ -27,6 +27,9 @@ struct MomentSeries {
   // counting statistics of n, V (GSE; per-component variances rotated, covariances dropped),
   // T_par, T_perp from var f = A f of each bin (reduction_kernel.hpp)
   std::vector<double> sigma_n_m3, sigma_V_gse_m_s, sigma_T_par_J, sigma_T_perp_J;
+  // per tensor component in GSE (9 a sample), var_ab = sum_ij R_ai^2 R_bj^2 var_ij of the
+  // skymap axes' (component correlations not kept, as for V)
+  std::vector<double> sigma_P_gse_Pa, sigma_T_gse_J;
 };
 
 // Rows [row0, row0 + n) of one track.

@@ -19,7 +19,9 @@
 //   dV/df_b      = c_b (v_i d_b - V) / n
 //   dT_par/df_b  = m c_b [ (v_i^2 (b.d_b)^2 - b.M.b / n) / n - 2 (b.V) (v_i (b.d_b) - b.V) / n ]
 //   d(trP/n)/df_b = m c_b [ (v_i^2 - tr M / n) / n - 2 (v_i V.d_b - |V|^2) / n ]
-//   dT_perp/df_b = (d(trP/n)/df_b - dT_par/df_b) / 2.
+//   dT_perp/df_b = (d(trP/n)/df_b - dT_par/df_b) / 2,
+//   dP_rc/df_b   = m c_b (v_i d_r - V_r)(v_i d_c - V_c)     (the V-terms cancel: sum c f (v d - V) = 0)
+//   dT_rc/df_b   = c_b [m (v_i d_r - V_r)(v_i d_c - V_c) - P_rc / n] / n   (T = P / n, the tensor).
 //
 // PAD cells (docs/instrument.md "PADs"): the bins of energy channel i whose centre velocity
 // has its pitch angle in bin q, averaged unweighted, by solid angle, or as pyrfu does (the mean
@@ -44,7 +46,8 @@ struct MomentWeights {
 };
 
 // Layout of one sample's moments: n [m^-3], V [m/s] (3, skymap axes), P [Pa] (9, row-major),
-// q [W/m^2] (3), T_par, T_perp [J], then the sigmas of n, V (3), T_par, T_perp.
+// q [W/m^2] (3), T_par, T_perp [J], then the sigmas of n, V (3), T_par, T_perp, P (9) [Pa] and
+// of the temperature tensor T = P / n (9) [J], each component on its own.
 enum MomentIndex : int {
   MOM_N = 0,
   MOM_V = 1,
@@ -56,7 +59,9 @@ enum MomentIndex : int {
   MOM_SIGMA_V = 19,
   MOM_SIGMA_T_PAR = 22,
   MOM_SIGMA_T_PERP = 23,
-  N_MOMENT_OUT = 24
+  MOM_SIGMA_P = 24,
+  MOM_SIGMA_T_TENSOR = 33,
+  N_MOMENT_OUT = 42
 };
 
 // How a skymap's PSD enters: as recorded (negative model f included), or clamped at 0 (the
@@ -115,6 +120,7 @@ FLUXROPE_HD inline void skymap_moments(const double* sky, const MomentWeights& w
   const double bV = dot(u, V), VV = norm2(V);
   Vec3 q;
   double var_n = 0.0, var_V[3] = {0, 0, 0}, var_par = 0.0, var_perp = 0.0;
+  double var_P[9] = {0, 0, 0, 0, 0, 0, 0, 0, 0}, var_T[9] = {0, 0, 0, 0, 0, 0, 0, 0, 0};
   for (int k = 0; k < FPI_N_PHI; ++k)
     for (int j = 0; j < FPI_N_THETA; ++j) {
       const Vec3 d = dir[k * FPI_N_THETA + j];
@@ -139,6 +145,14 @@ FLUXROPE_HD inline void skymap_moments(const double* sky, const MomentWeights& w
         const double dperp = 0.5 * (dtr - dpar);
         var_par += dpar * dpar * var;
         var_perp += dperp * dperp * var;
+        const double cva[3] = {cv.x, cv.y, cv.z};
+        for (int r = 0; r < 3; ++r)
+          for (int cc = 0; cc < 3; ++cc) {
+            const double dP = me * c * cva[r] * cva[cc];
+            const double dT = (dP - c * P[3 * r + cc] / n) / n;
+            var_P[3 * r + cc] += dP * dP * var;
+            var_T[3 * r + cc] += dT * dT * var;
+          }
       }
     }
   q = (0.5 * me) * q;
@@ -156,6 +170,10 @@ FLUXROPE_HD inline void skymap_moments(const double* sky, const MomentWeights& w
   for (int c = 0; c < 3; ++c) out[MOM_SIGMA_V + c] = sqrt(var_V[c]);
   out[MOM_SIGMA_T_PAR] = sqrt(var_par);
   out[MOM_SIGMA_T_PERP] = sqrt(var_perp);
+  for (int m = 0; m < 9; ++m) {
+    out[MOM_SIGMA_P + m] = sqrt(var_P[m]);
+    out[MOM_SIGMA_T_TENSOR + m] = sqrt(var_T[m]);
+  }
 }
 
 // How skymap bins are averaged within a pitch-angle bin: Unweighted (a plain mean over the bins,
