@@ -367,3 +367,41 @@ def test_curlometer_from_fgm_and_mec_against_the_model_current(pyrfu_mms, tracks
     assert np.max(np.linalg.norm(j, axis=1)) > 2e-7  # the rope's ~400 nA/m^2 is seen
     print(f"curlometer: largest error / derived bound {worst:.3f}")
     assert worst > 0.01  # the bound is not vacuous by orders of magnitude
+
+
+def test_pyspedas_loads_every_exported_instrument_without_missing_names(pyspedas_mms):
+    """FGM, both DES files, EDP dce and scpot and MEC load in pySPEDAS and it reports no variable
+    it looks for as absent, except the DIS files' (not exported yet)."""
+    import logging
+    mms = pyspedas_mms
+    messages = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            messages.append(record.getMessage())
+
+    handler = Collect()
+    root_log = logging.getLogger()
+    level = root_log.level
+    root_log.addHandler(handler)
+    root_log.setLevel(logging.INFO)
+    try:
+        loaded = (mms.fgm(trange=TRANGE, probe="1", data_rate="brst", no_update=True)
+                  + mms.fpi(trange=TRANGE, probe="1", data_rate="brst",
+                            datatype=["des-dist", "des-moms"], no_update=True)
+                  + mms.edp(trange=TRANGE, probe="1", data_rate="brst", datatype="dce",
+                            no_update=True)
+                  + mms.edp(trange=TRANGE, probe="1", data_rate="brst", datatype="scpot",
+                            no_update=True)
+                  + mms.mec(trange=["2015-10-19/14:07:00", "2015-10-19/14:09:00"], probe="1",
+                            no_update=True))
+    finally:
+        root_log.removeHandler(handler)
+        root_log.setLevel(level)
+    for name in ("mms1_fgm_b_dmpa_brst_l2", "mms1_des_pitchangdist_miden_brst",
+                 "mms1_des_prestensor_err_brst", "mms1_edp_dce_gse_brst_l2",
+                 "mms1_edp_scpot_brst_l2", "mms1_mec_r_gse"):
+        assert name in loaded, name
+    missing = [m for m in messages if "not in pyspedas" in m or "not found" in m.lower()]
+    # (the DIS names show that the messages are seen; once DIS is exported: none at all)
+    assert missing and all("_dis_" in m for m in missing), missing
