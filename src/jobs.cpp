@@ -35,6 +35,16 @@ EventGeometry event_geometry(const RunConfig& cfg) {
         "note: the LMN triad is left-handed; the model frame (x, y, z) = (N, M x N, M) has y "
         "along -L. B_lmn_nT are projections on your L, M, N.");
   e.tracks = make_tracks(g, e.frame);
+  if (cfg.dis.enabled && g.duration_s >= cfg.dis.cadence_s * (1 - 1e-12)) {
+    GeometrySettings d = g;
+    d.cadence_s = cfg.dis.cadence_s;
+    e.dis_tracks = make_tracks(d, e.frame);
+  } else if (cfg.dis.enabled) {
+    e.notes.push_back(fmt::format(
+        "note: geometry.duration_s = {:g} s is shorter than one DIS accumulation "
+        "(instrument.dis.cadence_s = {:g} s): no DIS products",
+        g.duration_s, cfg.dis.cadence_s));
+  }
   return e;
 }
 
@@ -49,17 +59,19 @@ std::string gb(double bytes) { return fmt::format("{:.3g} GB", bytes / 1e9); }
 
 }  // namespace
 
-SynthEstimate estimate_synth(const RunConfig& cfg, const EventGeometry& geo, bool in_memory) {
-  const InstrumentSettings& s = cfg.instrument;
+namespace {
+// One spectrometer's share of the estimate.
+void add_estimate(const InstrumentSettings& s, const std::vector<Track>& tracks,
+                  const OutputSettings& out, bool in_memory, SynthEstimate& e) {
   double samples = 0.0;
-  for (const Track& t : geo.tracks) samples += static_cast<double>(t.time_s.size());
+  for (const Track& t : tracks) samples += static_cast<double>(t.time_s.size());
   // bytes of one sample's row in the file, and in memory (doubles, int32 counts)
   double row_file = 0.0, row_memory = 0.0;
   TrackProducts empty;
   for (const OutputArray& a : track_row_arrays(empty, s)) {
     double values = 1.0;
     for (size_t d = 1; d < a.shape.size(); ++d) values *= static_cast<double>(a.shape[d]);
-    row_file += values * (a.integer || (a.skymap && cfg.output.float32) ? 4.0 : 8.0);
+    row_file += values * (a.integer || (a.skymap && out.float32) ? 4.0 : 8.0);
     row_memory += values * (a.integer ? 4.0 : 8.0);
   }
   // the backend's working arrays per sample: the skymap and its five count products
@@ -71,18 +83,27 @@ SynthEstimate estimate_synth(const RunConfig& cfg, const EventGeometry& geo, boo
                            ? 1.0
                            : static_cast<double>(r.nodes_energy) * r.nodes_phi * r.nodes_theta *
                                  r.nodes_time;
+  e.file_bytes += samples * row_file;
+  const double batch = std::min(samples, static_cast<double>(out.batch_samples));
+  // streamed: the batch being computed and the one being written (products.cpp, WriteBehind);
+  // DES and DIS run one after the other, so the larger of the two counts
+  const double memory = (in_memory ? samples : std::min(samples, 2.0 * batch)) * row_memory;
+  e.memory_bytes = in_memory ? e.memory_bytes + memory : std::max(e.memory_bytes, memory);
+  e.evaluations += samples * (FPI_N_BINS * nodes + gyro);
+}
+}  // namespace
+
+SynthEstimate estimate_synth(const RunConfig& cfg, const EventGeometry& geo, bool in_memory,
+                             bool with_dis) {
   SynthEstimate e;
-  e.file_bytes = samples * row_file;
-  const double batch = std::min(samples, static_cast<double>(cfg.output.batch_samples));
-  // streamed: the batch being computed and the one being written (products.cpp, WriteBehind)
-  e.memory_bytes = (in_memory ? samples : std::min(samples, 2.0 * batch)) * row_memory;
-  e.evaluations = samples * (FPI_N_BINS * nodes + gyro);
+  add_estimate(cfg.instrument, geo.tracks, cfg.output, in_memory, e);
+  if (with_dis) add_estimate(cfg.dis.instrument, geo.dis_tracks, cfg.output, in_memory, e);
   return e;
 }
 
 void check_synth_resources(const RunConfig& cfg, const EventGeometry& geo, bool in_memory,
-                           double free_disk_bytes) {
-  const SynthEstimate e = estimate_synth(cfg, geo, in_memory);
+                           double free_disk_bytes, bool with_dis) {
+  const SynthEstimate e = estimate_synth(cfg, geo, in_memory, with_dis);
   const GeometrySettings& g = cfg.geometry;
   const std::string interval = fmt::format(
       "{} spacecraft x {} samples (geometry.duration_s = {:g}, cadence_s = {:g})",
@@ -131,9 +152,13 @@ void check_atlas_resources(const RunConfig& cfg, size_t n_radii) {
 }
 
 SynthResult synth_job(const RunConfig& cfg, Backend& backend, const Equilibrium& eq,
-                      const EventGeometry& geo, ProductSink& sink, const SynthProgress& progress) {
-  return synthesize_event(backend, eq.tables, eq.result.profile, geo.frame, cfg.instrument,
-                          cfg.geometry.cadence_s, geo.tracks,
+                      const EventGeometry& geo, ProductSink& sink, const SynthProgress& progress,
+                      SpeciesKind species) {
+  const bool ions = species == SpeciesKind::Ion;
+  return synthesize_event(backend, eq.tables, eq.result.profile, geo.frame,
+                          ions ? cfg.dis.instrument : cfg.instrument,
+                          ions ? cfg.dis.cadence_s : cfg.geometry.cadence_s,
+                          ions ? geo.dis_tracks : geo.tracks,
                           static_cast<size_t>(cfg.output.batch_samples), sink, progress);
 }
 

@@ -27,7 +27,8 @@ Equilibrium solve_job(const RunConfig& cfg, Backend& backend, const PassCallback
 // left-handed LMN triad).
 struct EventGeometry {
   RopeFrame frame;
-  std::vector<Track> tracks;
+  std::vector<Track> tracks;      // DES: the [geometry] cadence
+  std::vector<Track> dis_tracks;  // DIS: [instrument.dis] cadence_s (empty when not enabled)
   std::vector<std::string> notes;
 };
 EventGeometry event_geometry(const RunConfig& cfg);
@@ -41,20 +42,25 @@ struct SynthEstimate {
   double memory_bytes = 0.0;
   double evaluations = 0.0;
 };
-SynthEstimate estimate_synth(const RunConfig& cfg, const EventGeometry& geo, bool in_memory);
+// with_dis: the DIS products as well (fluxrope synth, when [instrument.dis] enabled).
+SynthEstimate estimate_synth(const RunConfig& cfg, const EventGeometry& geo, bool in_memory,
+                             bool with_dis = true);
 // Refuses, with the estimate and the keys that set it, a synthesis that cannot fit: memory
 // above half of this machine's, a file larger than the free space (free_disk_bytes; < 0 when
 // unknown or no file), or more than SYNTH_MAX_EVALUATIONS evaluations of f.
 inline constexpr double SYNTH_MAX_EVALUATIONS = 1e13;  // a day of all cores of a workstation
 void check_synth_resources(const RunConfig& cfg, const EventGeometry& geo, bool in_memory,
-                           double free_disk_bytes);
+                           double free_disk_bytes, bool with_dis = true);
 // The same for an atlas of n_radii radii (memory of its table, evaluations).
 void check_atlas_resources(const RunConfig& cfg, size_t n_radii);
 
-// Every product of every track into the sink, in batches of [output] batch_samples.
+// Every product of every track of a spectrometer into the sink, in batches of [output]
+// batch_samples: DES (electrons, geo.tracks, [instrument]) or DIS (ions, geo.dis_tracks at the DIS
+// cadence, [instrument.dis]).
 SynthResult synth_job(const RunConfig& cfg, Backend& backend, const Equilibrium& eq,
                       const EventGeometry& geo, ProductSink& sink,
-                      const SynthProgress& progress = {});
+                      const SynthProgress& progress = {},
+                      SpeciesKind species = SpeciesKind::Electron);
 
 // f_e [s^3/cm^6] at rope-frame positions r [m] and velocities v [m/s] measured in a frame moving
 // with U [m/s] through the rope (U = 0: the rope frame): f(r, v + U), docs/physics.md §9.

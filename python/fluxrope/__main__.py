@@ -10,8 +10,8 @@ from . import FluxropeError, cdf, read
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m fluxrope", description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="command", required=True)
-    ex = sub.add_parser("export-cdf", help="write MMS L2 CDF files (des-dist, des-moms, FGM) "
-                                           "from a fluxrope synth HDF5 file")
+    ex = sub.add_parser("export-cdf", help="write MMS L2 CDF files (DES and DIS dist and moms, "
+                                           "FGM, EDP, MEC) from a fluxrope synth HDF5 file")
     ex.add_argument("input", help="fluxrope synth output (HDF5)")
     ex.add_argument("--root", required=True, help="MMS data folder (MMS_DATA_DIR)")
     ex.add_argument("--start", default=None,
@@ -47,7 +47,9 @@ def main(argv=None):
         _, tracks = read(a.input)
         if not tracks:
             raise FluxropeError(f"'{a.input}' has no /tracks (write it with `fluxrope synth`)")
-        for path in cdf.export_cdf(tracks, a.root, a.start, probes=probes or None):
+        _, ions = read(a.input, instrument="dis")  # /dis: none when DIS was not enabled
+        for path in cdf.export_cdf(tracks, a.root, a.start, probes=probes or None,
+                                   ions=ions or None):
             print(f"wrote {path}")
     except FluxropeError as e:
         print(f"fluxrope: error: {e}", file=sys.stderr)

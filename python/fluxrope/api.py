@@ -305,8 +305,13 @@ def solve(config=None, backend="auto"):
 
 
 @boundary
-def synth(source=None, backend="auto", progress=False):
+def synth(source=None, backend="auto", progress=False, instrument="des"):
     """Synthetic FPI products along every spacecraft track of [geometry].
+
+    instrument: "des" (the electrons, at the [geometry] cadence; the default) or "dis" (the ions,
+    docs/instrument.md "Ions (DIS)": their Maxwellian at rest in the rope frame on the DIS tables,
+    every [instrument.dis] cadence_s, 150 ms). A DIS dataset has the same variables, with the
+    model ions' ni_cm3, Vi_gse_km_s, Ti_par_eV, Ti_perp_eV in place of the electrons' moments.
 
     source: an Equilibrium (solved once, reused) or a configuration (solved here).
     Returns {spacecraft name: xarray.Dataset}: dimensions (time, phi, theta, energy) for the
@@ -321,12 +326,13 @@ def synth(source=None, backend="auto", progress=False):
     eq = source if isinstance(source, Equilibrium) else solve(source, backend)
     def report(done, total):
         print(f"\r  {done} / {total} samples", end="\n" if done == total else "", flush=True)
-    res = _core.synth(eq._engine(), backend, report if progress else None)
+    res = _core.synth(eq._engine(), backend, report if progress else None, instrument)
     cfg = eq.config
     out = {}
     for name, t in res["tracks"].items():
         attrs = {"fluxrope_version": _core.__version__, "config_toml": cfg.toml,
-                 "spacecraft": name, "U_rope_km_s": list(t["U_rope_km_s"]),
+                 "spacecraft": name, "instrument": res["instrument"],
+                 "U_rope_km_s": list(t["U_rope_km_s"]),
                  "n_beyond_edge": t["n_beyond_edge"], "backend": res["backend"],
                  "gse_to_rope": res["gse_to_rope"].tolist(),
                  "angles_frame": "phi/theta: look directions in DBCS (velocity = minus look)"}
@@ -662,9 +668,14 @@ def _read_group(g, prefix=""):
 
 
 @boundary
-def read(path):
+def read(path, instrument="des"):
     """A fluxrope HDF5 file as the objects solve and synth return: (Equilibrium, {name: Dataset}).
-    The Equilibrium's f() solves the stored configuration again when first called."""
+    instrument: "des" (the /tracks groups, electrons) or "dis" (the /dis groups, ions; empty when
+    the file has none). The Equilibrium's f() solves the stored configuration again when first
+    called."""
+    if instrument not in ("des", "dis"):
+        raise FluxropeError(f"read: instrument = {instrument!r} must be 'des' or 'dis'")
+    group = "tracks" if instrument == "des" else "dis"
     import h5py
     path = os.fspath(path)
     if not os.path.exists(path):
@@ -711,11 +722,11 @@ def read(path):
         eq = Equilibrium(profile=profile, history=history, validity=validity, config=cfg,
                          converged=bool(attr(hist, "converged", "/solver")), backend=backend)
         tracks = {}
-        for name, g in f.get("tracks", {}).items():
-            where = f"/tracks/{name}"
+        for name, g in f.get(group, {}).items():
+            where = f"/{group}/{name}"
             U = attr(g, "U_rope_km_s", where)
             attrs = {"fluxrope_version": attr(f, "fluxrope_version", "/"), "config_toml": cfg.toml,
-                     "spacecraft": name,
+                     "spacecraft": name, "instrument": instrument,
                      "U_rope_km_s": [float(x) for x in str(U).strip("[]").split(",")],
                      "n_beyond_edge": int(attr(g, "n_beyond_edge", where)),
                      "backend": backend,

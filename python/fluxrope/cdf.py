@@ -6,6 +6,8 @@ which fluxrope version and configuration made it.
 Per spacecraft (mms<n>: MMS1..MMS4 by name, any other name through probes={name: n}):
   <root>/mms<n>/fpi/brst/l2/des-dist/YYYY/MM/DD/mms<n>_fpi_brst_l2_des-dist_<start>_v3.4.0.cdf
   <root>/mms<n>/fpi/brst/l2/des-moms/YYYY/MM/DD/mms<n>_fpi_brst_l2_des-moms_<start>_v3.4.0.cdf
+  <root>/mms<n>/fpi/brst/l2/dis-{dist,moms}/YYYY/MM/DD/mms<n>_fpi_brst_l2_dis-*_<start>_v3.4.0.cdf
+      (with ions=, the synth(instrument="dis") datasets)
   <root>/mms<n>/fgm/brst/l2/YYYY/MM/DD/mms<n>_fgm_brst_l2_<start>_v5.87.0.cdf
   <root>/mms<n>/edp/brst/l2/{dce,scpot}/YYYY/MM/DD/mms<n>_edp_brst_l2_{dce,scpot}_<start>_v*.cdf
   <root>/mms<n>/mec/srvy/l2/{epht89d,epht89q}/YYYY/MM/mms<n>_mec_srvy_l2_*_YYYYMMDD_v2.2.1.cdf
@@ -48,6 +50,10 @@ _TRACK_VARIABLES = (
     ("moments_fpi_T_par_eV", ("n",)), ("moments_fpi_T_perp_eV", ("n",)),
     ("moments_fpi_q_gse_mW_m2", ("n", 3)),
 )
+
+# the two spectrometers: the file descriptor, the particle's name in CATDESC
+_SPECTROMETER = {"des": ("DES>Dual Electron Spectrometer", "electron"),
+                 "dis": ("DIS>Dual Ion Spectrometer", "ion")}
 
 # CDF data types (CDF User's Guide)
 CDF_INT8, CDF_UINT1, CDF_UINT2, CDF_UINT4 = 8, 11, 12, 14
@@ -339,11 +345,15 @@ def _data_attrs(catdesc, field, units, depends, labl=None, display=None, fill=FI
 
 @boundary
 def export_cdf(tracks, root, start=None, version=FPI_VERSION, equilibrium=None,
-               fgm_rate_hz="auto", probes=None, edp_rate_hz=EDP_BURST_HZ):
-    """Write each spacecraft's des-dist, des-moms, FGM, EDP (dce, scpot) and MEC files under root.
+               fgm_rate_hz="auto", probes=None, edp_rate_hz=EDP_BURST_HZ, ions=None):
+    """Write each spacecraft's des-dist, des-moms, FGM, EDP (dce, scpot) and MEC files under root,
+    and with ions= its dis-dist and dis-moms files.
 
     tracks: {name: xarray.Dataset} as synth() or read() return them; names MMS1..MMS4 (any
         case) give the probe, or probes={name: 1..4} does.
+    ions: {name: xarray.Dataset} as synth(instrument="dis") or read(path, "dis") return them, for
+        spacecraft of tracks (the same configuration): their records keep their own 150 ms times
+        on the same UTC as the DES records.
     root: the MMS data folder (pySPEDAS: MMS_DATA_DIR; pyrfu: mms.db_init(local=root)).
     start: the UTC time stamped on the first sample (ISO 8601 or datetime); default the
         dataset's own (its time coordinate: [geometry] t0_utc + t_s; for the default event
@@ -369,6 +379,21 @@ def export_cdf(tracks, root, start=None, version=FPI_VERSION, equilibrium=None,
         _start(start)  # a bad start is refused before anything else
     if not isinstance(tracks, dict) or not tracks:
         raise FluxropeError("export_cdf: tracks must be a non-empty {name: Dataset} dict")
+    if ions is not None:
+        if not isinstance(ions, dict):
+            raise FluxropeError("export_cdf: ions must be a {name: Dataset} dict as "
+                                "synth(instrument='dis') returns")
+        for name, ds in ions.items():
+            if name not in tracks:
+                raise FluxropeError(f"export_cdf: ions[{name!r}] has no DES dataset in tracks "
+                                    f"(the spacecraft are {sorted(tracks)})")
+            if ds.attrs.get("instrument", "dis") != "dis":
+                raise FluxropeError(f"export_cdf: ions[{name!r}] is a {ds.attrs['instrument']} "
+                                    "dataset; ions takes synth(instrument='dis') datasets")
+            if tracks[name].attrs.get("instrument", "des") != "des":
+                raise FluxropeError(f"export_cdf: tracks[{name!r}] is a "
+                                    f"{tracks[name].attrs['instrument']} dataset; tracks takes DES "
+                                    "datasets (synth() or synth(instrument='des'))")
     if probes is not None and not isinstance(probes, dict):
         raise FluxropeError("export_cdf: probes must be a {name: probe number} dict")
     auto = isinstance(fgm_rate_hz, str) and fgm_rate_hz == "auto"
@@ -434,6 +459,13 @@ def export_cdf(tracks, root, start=None, version=FPI_VERSION, equilibrium=None,
         out.field, out.rate_hz = field, (fgm_rate_hz if field is not None else None)
         out.model, out.edp_rate_hz, out.config = model, edp_rate_hz, config
         out.zero_utc = times[0] - dt.timedelta(seconds=float(t[0]))  # UTC of t = 0
+        if ions is not None and name in ions:
+            ion = ions[name]
+            n_ion = _check_track(name + " (DIS)", ion)
+            ti = _seconds(ion)
+            ion_plus = int(round(float(np.median(np.diff(ti))) * 1e9)) if n_ion > 1 else 150_000_000
+            out.ions = (ion, _tt2000([out.zero_utc + dt.timedelta(seconds=float(x)) for x in ti]),
+                        ion_plus)
         for path in out.paths(version):
             if os.path.lexists(path):
                 real = os.path.realpath(path)
@@ -446,6 +478,10 @@ def export_cdf(tracks, root, start=None, version=FPI_VERSION, equilibrium=None,
             out.export = export
             _write_dist(out, ds, version)
             _write_moms(out, ds, version)
+            if out.ions is not None:
+                ion, epochs, plus_ns = out.ions
+                _write_dist(out, ion, version, "dis", epochs, plus_ns)
+                _write_moms(out, ion, version, "dis", epochs, plus_ns)
             _write_fgm(out, ds, name)
             if out.model is not None:
                 if out.edp_rate_hz:
@@ -473,6 +509,7 @@ class _Out:
         self.export = None
         self.field = self.rate_hz = self.model = self.edp_rate_hz = self.config = None
         self.zero_utc = None
+        self.ions = None  # (Dataset, epochs, plus_ns) of the DIS records, when exported
 
     def to_dbcs(self, v_gse):
         """(n, 3) GSE vectors in the instrument axes: v_dbcs = R^T v_gse, R = dbcs_to_gse."""
@@ -501,29 +538,35 @@ class _Out:
     def paths(self, version):
         p = [self.fpi_path("des-dist", version), self.fpi_path("des-moms", version),
              self.fgm_path()]
+        if self.ions is not None:
+            p += [self.fpi_path("dis-dist", version), self.fpi_path("dis-moms", version)]
         if self.model is not None:
             p += [self.edp_path("dce"), self.edp_path("scpot")] if self.edp_rate_hz else []
             p += [self.mec_path(k) for k in MEC_KINDS]
         return p
 
-    def fpi(self, kind, version, what):
-        """A DES burst file: kind "des-dist" or "des-moms", opened with its Epoch variables."""
+    def fpi(self, kind, version, what, epochs=None, plus_ns=None):
+        """An FPI burst file: kind "des-dist", "des-moms", "dis-dist" or "dis-moms", opened with
+        its Epoch variables (the DES records' unless epochs, plus_ns are given)."""
         src = f"mms{self.n}_fpi_brst_l2_{kind}"
         w = _Writer(self.export, self.fpi_path(kind, version),
-                    _global(self.n, src, f"brst_l2_{kind}", "DES>Dual Electron Spectrometer",
+                    _global(self.n, src, f"brst_l2_{kind}", _SPECTROMETER[kind[:3]][0],
                             version, f"{src}_{self.stamp}_v{version}", self.cfg, what))
         try:
-            _epoch_vars(w, self.epochs, self.plus_ns)
+            _epoch_vars(w, self.epochs if epochs is None else epochs,
+                        self.plus_ns if plus_ns is None else plus_ns)
         except BaseException as e:
             w.__exit__(type(e), e, e.__traceback__)
             raise
         return w
 
 
-def _write_dist(out, ds, version):
+def _write_dist(out, ds, version, inst="des", epochs=None, plus_ns=None):
     n = out.n
-    p = f"mms{n}_des_"
-    with out.fpi("des-dist", version, "MMS FPI DES burst electron distributions") as w:
+    p = f"mms{n}_{inst}_"
+    who, particle = inst.upper(), _SPECTROMETER[inst][1]
+    with out.fpi(f"{inst}-dist", version, f"MMS FPI {who} burst {particle} distributions",
+                 epochs, plus_ns) as w:
         energy = ds["energy_eV"].values
         w.var(p + "energy_brst", energy, CDF_REAL4, _data_attrs(
             "Energy of each channel (centre), per record", p + "energy_brst", "eV", ["Epoch"],
@@ -569,15 +612,18 @@ def _write_dist(out, ds, version):
         for key, var, desc in (("dist_s3_cm6", "dist", "phase-space density"),
                                ("disterr_s3_cm6", "disterr", "phase-space density error")):
             w.var(p + var + "_brst", ds[key].values, CDF_REAL4, _data_attrs(
-                f"MMS{n} DES burst electron {desc} (SYNTHETIC, fluxrope)", p + var + "_brst",
+                f"MMS{n} {who} burst {particle} {desc} (SYNTHETIC, fluxrope)", p + var + "_brst",
                 "s^3/cm^6", deps, labl=labl, display="spectrogram", vmin=0.0, vmax=1e-10))
     return w.path
 
 
-def _write_moms(out, ds, version):
+def _write_moms(out, ds, version, inst="des", epochs=None, plus_ns=None):
     n = out.n
-    p = f"mms{n}_des_"
-    with out.fpi("des-moms", version, "MMS FPI DES burst electron moments") as w:
+    p = f"mms{n}_{inst}_"
+    who, particle = inst.upper(), _SPECTROMETER[inst][1]
+    Particle = particle.capitalize()
+    with out.fpi(f"{inst}-moms", version, f"MMS FPI {who} burst {particle} moments",
+                 epochs, plus_ns) as w:
         for lab, strings in (("cartrep", ["X GSE", "Y GSE", "Z GSE"]),
                              ("cartrep_i", ["X", "Y", "Z"])):
             w.var(p + lab + "_brst", strings, CDF_CHAR, {
@@ -592,25 +638,25 @@ def _write_moms(out, ds, version):
         T = P / (n_cm3[:, None, None] * 1e6 * 1.602176634e-19) * 1e-9
         cart = p + "cartrep_brst"
         vals = {
-            "numberdensity": (n_cm3, "cm^-3", "Electron number density", [], None),
+            "numberdensity": (n_cm3, "cm^-3", f"{Particle} number density", [], None),
             "bulkv_gse": (ds["moments_fpi_V_gse_km_s"].values, "km/s",
-                          "Electron bulk velocity, GSE (spacecraft frame)", [], [cart]),
+                          f"{Particle} bulk velocity, GSE (spacecraft frame)", [], [cart]),
             "bulkv_dbcs": (ds["moments_fpi_V_dbcs_km_s"].values, "km/s",
-                           "Electron bulk velocity, DBCS", [], [p + "cartrep_i_brst"]),
-            "prestensor_gse": (P, "nPa", "Electron pressure tensor, GSE", [], [cart, cart]),
-            "temptensor_gse": (T, "eV", "Electron temperature tensor, GSE", [], [cart, cart]),
+                           f"{Particle} bulk velocity, DBCS", [], [p + "cartrep_i_brst"]),
+            "prestensor_gse": (P, "nPa", f"{Particle} pressure tensor, GSE", [], [cart, cart]),
+            "temptensor_gse": (T, "eV", f"{Particle} temperature tensor, GSE", [], [cart, cart]),
             "temppara": (ds["moments_fpi_T_par_eV"].values, "eV",
-                         "Electron temperature along the magnetic field", [], None),
+                         f"{Particle} temperature along the magnetic field", [], None),
             "tempperp": (ds["moments_fpi_T_perp_eV"].values, "eV",
-                         "Electron temperature across the magnetic field", [], None),
+                         f"{Particle} temperature across the magnetic field", [], None),
             "heatq_gse": (ds["moments_fpi_q_gse_mW_m2"].values, "mW/m^2",
-                          "Electron heat flux, GSE", [], [cart]),
+                          f"{Particle} heat flux, GSE", [], [cart]),
         }
         # the instrument axes' tensors: P_dbcs = R^T P_gse R (R = dbcs_to_gse)
         R = out.dbcs_to_gse
         cart_i = p + "cartrep_i_brst"
-        for var, data, desc in (("prestensor_dbcs", P, "Electron pressure tensor, DBCS"),
-                                ("temptensor_dbcs", T, "Electron temperature tensor, DBCS")):
+        for var, data, desc in (("prestensor_dbcs", P, f"{Particle} pressure tensor, DBCS"),
+                                ("temptensor_dbcs", T, f"{Particle} temperature tensor, DBCS")):
             vals[var] = (np.einsum("ai,nab,bj->nij", R, data, R), vals[var.replace("dbcs", "gse")][1],
                          desc, [], [cart_i, cart_i])
         # the counting statistics (docs/fit.md): the real file's _err variables (bulkv_err,
@@ -628,7 +674,7 @@ def _write_moms(out, ds, version):
                 vals[var] = (ds[key].values, units, "1-sigma counting error of the " +
                              desc[0].lower() + desc[1:], [], labl)
         for var, (data, units, desc, _, labl) in vals.items():
-            attrs = _data_attrs(f"MMS{n} DES burst {desc} (SYNTHETIC, fluxrope)",
+            attrs = _data_attrs(f"MMS{n} {who} burst {desc} (SYNTHETIC, fluxrope)",
                                 p + var + "_brst", units, ["Epoch"], labl=labl)
             if data.ndim == 3:  # tensors: both component axes labelled and represented by cartrep
                 attrs.update(REPRESENTATION_1=cart, REPRESENTATION_2=cart)
@@ -653,14 +699,14 @@ def _write_moms(out, ds, version):
                            ("perp", f"perpendicular (pitch angle {par:g}-{anti:g} deg)"),
                            ("anti", f"antiparallel (pitch angle {anti:g}-180 deg)")):
             w.var(p + f"energyspectr_{kind}_brst", _filled(g[kind]), CDF_REAL4, _data_attrs(
-                f"MMS{n} DES burst {desc} energy spectrum, DEF averaged over the bins "
+                f"MMS{n} {who} burst {desc} energy spectrum, DEF averaged over the bins "
                 "(SYNTHETIC, fluxrope)", p + f"energyspectr_{kind}_brst", "keV/(cm^2 s sr keV)",
                 ["Epoch", p + "energy_brst"], display="spectrogram", vmin=0.0, vmax=1e12,
                 axis=f"DEF {kind}"))
         edges = g["energy_edges_eV"]
         for r, kind in enumerate(("lowen", "miden", "highen")):
             w.var(p + f"pitchangdist_{kind}_brst", _filled(g["pad"][:, r, :]), CDF_REAL4, _data_attrs(
-                f"MMS{n} DES burst pitch-angle distribution, DEF averaged over the bins of "
+                f"MMS{n} {who} burst pitch-angle distribution, DEF averaged over the bins of "
                 f"{edges[r]:g}-{edges[r + 1]:g} eV (SYNTHETIC, fluxrope)",
                 p + f"pitchangdist_{kind}_brst", "keV/(cm^2 s sr keV)",
                 ["Epoch", p + "pitchangle_brst"], display="spectrogram", vmin=0.0, vmax=1e12,
@@ -670,7 +716,7 @@ def _write_moms(out, ds, version):
 
 
 def _flag_vars(w, p, n_rec):
-    """errorflags and compressionloss, as in both DES files (pySPEDAS draws their flag bars)."""
+    """errorflags and compressionloss, as in every FPI file (pySPEDAS draws their flag bars)."""
     zeros = np.zeros(n_rec)
     w.var(p + "errorflags_brst", zeros, CDF_UINT4, _data_attrs(
         "Error flags (synthetic: none)", p + "errorflags_brst", "", ["Epoch"],

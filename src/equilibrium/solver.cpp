@@ -486,6 +486,8 @@ ProfileView ProfileTables::view() const {
   v.field = field.view();
   v.pot = PotentialView{pot.data(), field.n, field.h, psi_edge_coeff, Az_edge_coeff};
   v.n_e = n_e;
+  v.n_i = model.n_i;
+  v.T_i = model.T_i;
   return v;
 }
 

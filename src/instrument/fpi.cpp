@@ -21,13 +21,62 @@ const std::array<double, FPI_N_ENERGY>& fpi_energy_table(int parity) {
   return parity == 0 ? p0 : p1;
 }
 
+const std::array<double, FPI_N_ENERGY>& dis_energy_table(int parity) {
+  // docs/instrument.md "Ions (DIS)": the DIS stepper tables as SPEDAS lists them
+  // (mms_get_fpi_info: "approximate ... in the absence of official support data"), to 6 digits;
+  // parity 1 = parity 0 x 1.13335 (half a log step up), 10.6 eV to 28.3 keV.
+  static const std::array<double, FPI_N_ENERGY> p0 = {
+      10.6383, 13.6647, 17.5521, 22.5454, 28.9591, 37.1975, 47.7796, 61.3721,
+      78.8314, 101.258, 130.064, 167.064, 214.591, 275.639, 354.054, 454.776,
+      584.152, 750.333, 963.790, 1237.97, 1590.15, 2042.53, 2623.59, 3369.96,
+      4328.65, 5560.08, 7141.83, 9173.56, 11783.3, 15135.4, 19441.2, 24971.9};
+  static const std::array<double, FPI_N_ENERGY> p1 = {
+      12.0569, 15.4869, 19.8927, 25.5518, 32.8208, 42.1578, 54.1510, 69.5560,
+      89.3435, 114.760, 147.408, 189.343, 243.207, 312.396, 401.267, 515.420,
+      662.049, 850.390, 1092.31, 1403.06, 1802.20, 2314.90, 2973.45, 3819.34,
+      4905.88, 6301.52, 8094.19, 10396.9, 13354.6, 17153.7, 22033.7, 28301.9};
+  return parity == 0 ? p0 : p1;
+}
+
+double Species::speed(double E_eV) const {
+  return std::sqrt(2.0 * E_eV * constants::EV_TO_SI / mass_kg);
+}
+
+Species des_species() {
+  Species s;
+  s.kind = SpeciesKind::Electron;
+  s.mass_kg = constants::M_ELECTRON;
+  s.charge_e = -1.0;
+  s.energy_eV[0] = fpi_energy_table(0);
+  s.energy_eV[1] = fpi_energy_table(1);
+  s.def_per_e2f = DEF_PER_E2F;  // 2 e^2 / m_e^2 in these units, to the 4 digits of the literature
+  s.key = 0;
+  s.tag = "des";
+  return s;
+}
+
+Species dis_species(double ion_mass_amu) {
+  Species s;
+  s.kind = SpeciesKind::Ion;
+  s.mass_kg = ion_mass_amu * constants::AMU;
+  s.charge_e = 1.0;
+  s.energy_eV[0] = dis_energy_table(0);
+  s.energy_eV[1] = dis_energy_table(1);
+  // 2 E^2 f / m^2: E = e E[eV] J, f = 1e12 f[s^3/cm^6] s^3/m^6, DEF 1e-4 of its per-m^2 value
+  const double e = constants::E_CHARGE;
+  s.def_per_e2f = 2.0e8 * e * e / (s.mass_kg * s.mass_kg);
+  s.key = 1;
+  s.tag = "dis";
+  return s;
+}
+
 Vec3 fpi_look_direction(int k, int j) {
   const double th = fpi_theta_deg(j) * constants::PI / 180.0,
                ph = fpi_phi_deg(k) * constants::PI / 180.0;
   return {std::sin(th) * std::cos(ph), std::sin(th) * std::sin(ph), std::cos(th)};
 }
 
-FpiTables make_fpi_tables() {
+FpiTables make_fpi_tables(const Species& species) {
   FpiTables t;
   t.velocity_dir.resize(FPI_N_PHI * FPI_N_THETA);
   for (int k = 0; k < FPI_N_PHI; ++k)
@@ -36,8 +85,7 @@ FpiTables make_fpi_tables() {
   t.speed.resize(2 * FPI_N_ENERGY);
   for (int p = 0; p < 2; ++p)
     for (int i = 0; i < FPI_N_ENERGY; ++i)
-      t.speed[p * FPI_N_ENERGY + i] =
-          std::sqrt(2.0 * fpi_energy_table(p)[i] * constants::EV_TO_SI / constants::M_ELECTRON);
+      t.speed[p * FPI_N_ENERGY + i] = species.speed(species.energy(p)[i]);
   return t;
 }
 

@@ -10,18 +10,22 @@ namespace fluxrope {
 
 using namespace constants;
 
-MomentWeights moment_weights(const double* energy_eV, const MomentSettings& s) {
+MomentWeights moment_weights(const double* energy_eV, const MomentSettings& s,
+                             const Species& species) {
   MomentWeights w;
+  w.mass_kg = species.mass_kg;
+  // at infinity E = E_measured + q V_sc: a particle of charge q gained -q V_sc on its way in
+  const double shift_eV = species.charge_e * s.sc_potential_V;
   // Energy: the bins kept, ascending in U, padded with U = 0 and U = 1 (f = 0 there).
   std::vector<int> used;
   for (int i = 0; i < FPI_N_ENERGY; ++i) {
-    const double E = energy_eV[i] - s.sc_potential_V;
+    const double E = energy_eV[i] + shift_eV;
     if (E > 0.0 && E >= s.energy_min_eV && E <= s.energy_max_eV) used.push_back(i);
   }
   std::sort(used.begin(), used.end(), [&](int a, int b) { return energy_eV[a] < energy_eV[b]; });
   w.n_used = static_cast<int>(used.size());
   auto U_of = [&](int i) {
-    const double E = energy_eV[i] - s.sc_potential_V;
+    const double E = energy_eV[i] + shift_eV;
     return E / (E + s.E0_eV);
   };
   for (size_t m = 0; m < used.size(); ++m) {
@@ -29,11 +33,11 @@ MomentWeights moment_weights(const double* energy_eV, const MomentSettings& s) {
     const double U = U_of(i);
     const double U_lo = m == 0 ? 0.0 : U_of(used[m - 1]);
     const double U_hi = m + 1 == used.size() ? 1.0 : U_of(used[m + 1]);
-    const double E = (energy_eV[i] - s.sc_potential_V) * EV_TO_SI;
-    const double v = std::sqrt(2.0 * E / M_ELECTRON);
+    const double E = (energy_eV[i] + shift_eV) * EV_TO_SI;
+    const double v = std::sqrt(2.0 * E / species.mass_kg);
     const double dE_dU = s.E0_eV * EV_TO_SI / ((1.0 - U) * (1.0 - U));
     w.v[i] = v;
-    w.W[i] = 0.5 * (U_hi - U_lo) * (v / M_ELECTRON) * dE_dU;  // v^2 dv = (v / m) dE
+    w.W[i] = 0.5 * (U_hi - U_lo) * (v / species.mass_kg) * dE_dU;  // v^2 dv = (v / m) dE
   }
   // Angles: periodic trapezoid in phi; theta trapezoid of f sin(theta) padded with 0, 180 deg.
   w.w_phi = 2.0 * PI / FPI_N_PHI;

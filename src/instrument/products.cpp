@@ -139,10 +139,12 @@ struct Frames {
   Mat3 rope_to_gse, gse_to_dbcs, dbcs_to_rope, dbcs_to_gse;
 };
 
-// Per-sample model quantities: position, field, model moments (docs/physics.md §7).
+// Per-sample model quantities: position, field, model moments (docs/physics.md §7) of the
+// species: the electrons' from the solved profile, the ions' n_i(rho), at rest in the rope frame
+// (V_i = -U seen from the spacecraft), T_i, carrying no current.
 void model_quantities(const ProfileView& pv, const RadialProfile& rp, const RopeFrame& frame,
-                      const Frames& fr, const Track& track, size_t row, TrackProducts& p,
-                      std::vector<Vec3>& b_dbcs) {
+                      const Frames& fr, const Species& species, const Track& track, size_t row,
+                      TrackProducts& p, std::vector<Vec3>& b_dbcs) {
   const Vec3 r = track.r_rope_m[row];
   const LocalPoint l = local_point(pv, r);
   p.rho_m.push_back(l.rho);
@@ -152,9 +154,22 @@ void model_quantities(const ProfileView& pv, const RadialProfile& rp, const Rope
   append3(p.B_gse_T, B_gse);
   append3(p.B_lmn_T, {dot(B_gse, frame.L), dot(B_gse, frame.M), dot(B_gse, frame.N)});
   b_dbcs.push_back(fr.gse_to_dbcs * B_gse);
+  const double h = rp.rho[1] - rp.rho[0];
+  for (double e : species.energy(track.parity[row])) p.energy_eV.push_back(e);
+  if (species.kind == SpeciesKind::Ion) {
+    // N_i = n_i exp(-e Phi / T_i) with the potential the ions' skymaps use (ion_point)
+    double Phi, psi, Az;
+    pv.pot.eval(l.rho, Phi, psi, Az);
+    p.ne_m3.push_back(pv.n_i * std::exp(-constants::E_CHARGE * Phi / pv.T_i));
+    append3(p.Ve_gse_m_s, fr.rope_to_gse * (-1.0 * track.U_rope_m_s));
+    append3(p.Ve_minus_Vi_lmn_m_s, {0.0, 0.0, 0.0});
+    append3(p.j_lmn_A_m2, {0.0, 0.0, 0.0});
+    p.T_par_J.push_back(pv.T_i);
+    p.T_perp_J.push_back(pv.T_i);
+    return;
+  }
   // V_e = V_phi phi_hat + V_z z_hat in the rope (= ion) frame, V_e - U in the spacecraft frame;
   // j = -e n V_e. Beyond the edge the continuation is current-free: V_e = 0 there.
-  const double h = rp.rho[1] - rp.rho[0];
   const bool inside = l.rho <= pv.field.rho_edge();
   const double ne = profile_at(rp.ne, h, l.rho);
   const double vphi = inside ? profile_at(rp.Ve_phi, h, l.rho) : 0.0;
@@ -168,7 +183,6 @@ void model_quantities(const ProfileView& pv, const RadialProfile& rp, const Rope
   append3(p.j_lmn_A_m2, (-constants::E_CHARGE * ne) * V_lmn);
   p.T_par_J.push_back(profile_at(rp.T_par, h, l.rho));
   p.T_perp_J.push_back(profile_at(rp.T_perp, h, l.rho));
-  for (double e : fpi_energy_table(track.parity[row])) p.energy_eV.push_back(e);
 }
 
 void resize_moments(MomentSeries& m, size_t n) {
@@ -248,15 +262,16 @@ SynthResult synthesize_event(Backend& backend, const ProfileTables& profile,
   fr.dbcs_to_rope = frame.gse_to_rope * instrument.dbcs_to_gse;
   fr.dbcs_to_gse = instrument.dbcs_to_gse;
   const bool integrated = instrument.response.kind == ResponseKind::Integrated;
-  const ResponseTables tables = make_response_tables(instrument.response, accumulation_s);
+  const Species& species = instrument.species;
+  const ResponseTables tables = make_response_tables(instrument.response, accumulation_s, species);
   MomentWeights mw[2];
   std::vector<double> one_count(2 * FPI_N_ENERGY), energies(2 * FPI_N_ENERGY);
   for (int parity = 0; parity < 2; ++parity) {
-    mw[parity] = moment_weights(fpi_energy_table(parity).data(), instrument.moments);
+    mw[parity] = moment_weights(species.energy(parity).data(), instrument.moments, species);
     for (int i = 0; i < FPI_N_ENERGY; ++i) {
-      energies[parity * FPI_N_ENERGY + i] = fpi_energy_table(parity)[i];
-      one_count[parity * FPI_N_ENERGY + i] =
-          one_count_level_s3_cm6(fpi_energy_table(parity)[i], instrument.counts.g_dt(i));
+      energies[parity * FPI_N_ENERGY + i] = species.energy(parity)[i];
+      one_count[parity * FPI_N_ENERGY + i] = one_count_level_s3_cm6(
+          species.energy(parity)[i], instrument.counts.g_dt(i), species.mass_kg);
     }
   }
   sink.begin(tracks, instrument);
@@ -313,7 +328,10 @@ SynthResult synthesize_event(Backend& backend, const ProfileTables& profile,
         batch_r.push_back(t.r_rope_m[k]);
         batch_U.push_back(t.U_rope_m_s);
         parity.push_back(t.parity[k]);
-        keys.insert(keys.end(), {static_cast<std::uint32_t>(sg.track), static_cast<std::uint32_t>(k)});
+        // Philox key: (species << 16 | spacecraft, sample): DES and DIS draw independent counts
+        keys.insert(keys.end(), {static_cast<std::uint32_t>(species.key) << 16 |
+                                     static_cast<std::uint32_t>(sg.track),
+                                 static_cast<std::uint32_t>(k)});
         if (integrated) {
           response_samples.push_back({t.U_rope_m_s, fr.dbcs_to_rope, t.parity[k]});
           r0.push_back(t.r_rope_m[k]);
@@ -330,7 +348,7 @@ SynthResult synthesize_event(Backend& backend, const ProfileTables& profile,
     if (integrated)
       prepare_response(profile, tables, response_samples, r0, setup);
     else
-      centre = make_skymap_setup(profile, centre_samples);
+      centre = make_skymap_setup(profile, centre_samples, species);
     gyro_setup = make_gyro_pad_setup(profile, batch_r, batch_U, instrument);
     const long per_gyro = static_cast<long>(gyro_setup.problem.n_energy) * gyro_setup.problem.n_pitch;
     result.timing.prepare_s += seconds_since(t0);
@@ -353,7 +371,7 @@ SynthResult synthesize_event(Backend& backend, const ProfileTables& profile,
       p.n = sg.n;
       p.n_beyond_edge = 0;
       for (size_t k = sg.row0; k < sg.row0 + sg.n; ++k)
-        model_quantities(pv, profile_source, frame, fr, t, k, p, b_dbcs);
+        model_quantities(pv, profile_source, frame, fr, species, t, k, p, b_dbcs);
       const size_t cells = sg.n * FPI_N_BINS;
       for (auto* v : {&p.dist_model_s3_cm6, &p.counts_expected, &p.dist_s3_cm6, &p.disterr_s3_cm6,
                       &p.def})
@@ -401,6 +419,7 @@ SynthResult synthesize_event(Backend& backend, const ProfileTables& profile,
     bp.counts.key = keys.data();
     bp.counts.seed = instrument.counts.seed;
     bp.counts.noise = instrument.counts.noise;
+    bp.counts.def_per_e2f = species.def_per_e2f;
     bp.counts.n_samples = static_cast<long>(n_batch);
     bp.reduction.dir = fpi.velocity_dir.data();
     bp.reduction.parity = parity.data();
@@ -458,7 +477,7 @@ ModelSeries model_along_track(const ProfileTables& profile, const RadialProfile&
   TrackProducts p;
   std::vector<Vec3> b_dbcs;
   for (size_t k = 0; k < track.time_s.size(); ++k)
-    model_quantities(pv, profile_source, frame, fr, track, k, p, b_dbcs);
+    model_quantities(pv, profile_source, frame, fr, des_species(), track, k, p, b_dbcs);
   ModelSeries m;
   const double h = profile_source.rho[1] - profile_source.rho[0];
   for (size_t k = 0; k < track.time_s.size(); ++k) {

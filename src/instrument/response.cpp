@@ -12,8 +12,10 @@ namespace fluxrope {
 
 using namespace constants;
 
-ResponseTables make_response_tables(const ResponseSettings& s, double accumulation_s) {
+ResponseTables make_response_tables(const ResponseSettings& s, double accumulation_s,
+                                    const Species& species) {
   ResponseTables t;
+  t.species = species;
   // A dimension of zero width is one node of weight 1 (the bin centre, exactly).
   const int n_phi = s.acceptance_phi_deg > 0 ? s.nodes_phi : 1;
   const int n_theta = s.acceptance_theta_deg > 0 ? s.nodes_theta : 1;
@@ -53,9 +55,9 @@ ResponseTables make_response_tables(const ResponseSettings& s, double accumulati
     for (int i = 0; i < FPI_N_ENERGY; ++i)
       for (int q = 0; q < t.n_en; ++q) {
         const double ratio = std::exp(sigma * ge.x[q]);  // E_q / E_c
-        const double E = fpi_energy_table(p)[i] * ratio;
+        const double E = species.energy(p)[i] * ratio;
         const size_t at = (static_cast<size_t>(p) * t.n_en + q) * FPI_N_ENERGY + i;
-        t.speed[at] = std::sqrt(2.0 * E * EV_TO_SI / M_ELECTRON);
+        t.speed[at] = species.speed(E);
         t.speed_w[at] = t.n_en == 1 ? 1.0 : ge.w[q] * ratio * ratio;
       }
 
@@ -116,7 +118,8 @@ void prepare_response(const ProfileTables& profile, const ResponseTables& t,
         for (int i = 0; i < FPI_N_ENERGY; ++i) {
           const int slot = t.pattern_slots[m * FPI_N_ENERGY + i];
           const double dt = t.time_offset_s[slot * t.n_time + q];
-          store_point(local_point(pv, r0_rope[n] + dt * samples[n].U_rope), blk, FPI_N_ENERGY, i);
+          store_point(species_point(pv, t.species, r0_rope[n] + dt * samples[n].U_rope), blk,
+                      FPI_N_ENERGY, i);
         }
       }
   });

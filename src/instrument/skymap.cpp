@@ -11,24 +11,24 @@
 
 namespace fluxrope {
 
-SkymapSetup make_skymap_setup(const ProfileTables& profile,
-                              const std::vector<SkymapSample>& samples) {
-  static const FpiTables fpi = make_fpi_tables();
+SkymapSetup make_skymap_setup(const ProfileTables& profile, const std::vector<SkymapSample>& samples,
+                              const Species& species) {
   SkymapSetup k;
   SkymapProblem& p = k.problem;
   p.profile = profile.view();
   k.samples = samples;
-  for (SkymapSample& s : k.samples) s.local = local_point(p.profile, s.r_rope);
-  p.velocity_dir = fpi.velocity_dir.data();
-  p.speed = fpi.speed.data();
+  k.tables = make_fpi_tables(species);
+  for (SkymapSample& s : k.samples) s.local = species_point(p.profile, species, s.r_rope);
+  p.velocity_dir = k.tables.velocity_dir.data();
+  p.speed = k.tables.speed.data();
   p.samples = k.samples.data();
   p.n_samples = static_cast<int>(k.samples.size());
   return k;
 }
 
 std::vector<double> synth_skymaps(Backend& backend, const ProfileTables& profile,
-                                  const std::vector<SkymapSample>& samples) {
-  const SkymapSetup k = make_skymap_setup(profile, samples);
+                                  const std::vector<SkymapSample>& samples, const Species& species) {
+  const SkymapSetup k = make_skymap_setup(profile, samples, species);
   std::vector<double> out;
   backend.skymaps(k.problem, out);
   return out;
@@ -47,7 +47,7 @@ GyroPadSetup make_gyro_pad_setup(const ProfileTables& profile, const std::vector
   k.samples.resize(r_rope.size());
   for (size_t n = 0; n < r_rope.size(); ++n) {
     GyroPadSample& g = k.samples[n];
-    g.local = local_point(p.profile, r_rope[n]);
+    g.local = species_point(p.profile, s.species, r_rope[n]);
     g.U_rope = U_rope[n];
     const Vec3 B{-g.local.sn * g.local.Bphi, g.local.c * g.local.Bphi, g.local.Bz};
     g.b = (1.0 / std::sqrt(norm2(B))) * B;
@@ -57,7 +57,7 @@ GyroPadSetup make_gyro_pad_setup(const ProfileTables& profile, const std::vector
     g.e2 = cross(g.b, g.e1);
   }
   for (double E : s.dense_pad_energy_eV)
-    k.speed.push_back(std::sqrt(2.0 * E * constants::EV_TO_SI / constants::M_ELECTRON));
+    k.speed.push_back(s.species.speed(E));
   for (int q = 0; q < s.dense_pad_pitch; ++q) {
     const double alpha = (q + 0.5) * constants::PI / s.dense_pad_pitch;
     k.cos_alpha.push_back(std::cos(alpha));

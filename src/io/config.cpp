@@ -169,6 +169,7 @@ struct Merged {
   std::string form = "normalized";
   std::map<std::string, Value> model, solver;
   toml::table geometry, instrument, output, fit;  // overrides of the defaults, checked as they come
+  toml::table instrument_dis;  // [instrument.dis] ([instrument.des] goes into instrument)
 };
 
 std::string type_name(const toml::node& n) {
@@ -213,6 +214,36 @@ void apply(Merged& m, const std::string& table, const std::string& key, const to
           where));
     if (*s != m.form) m.model.clear();  // switching form: every key of the new form must be given
     m.form = *s;
+    return;
+  }
+  // [instrument.des] / [instrument.dis] as a table, or --set instrument.dis.key=value
+  if (table == "instrument") {
+    for (const char* sub : {"des", "dis"}) {
+      const std::string prefix = std::string(sub) + ".";
+      if (key == sub) {
+        const toml::table* t = node.as_table();
+        if (!t)
+          throw Error(fmt::format("instrument.{} in {} must be a table ([instrument.{}]), got {}",
+                                  sub, where, sub, type_name(node)));
+        for (const auto& [k, n] : *t) apply(m, "instrument." + key, std::string(k.str()), n, where);
+        return;
+      }
+      if (key.rfind(prefix, 0) == 0) {
+        apply(m, "instrument." + std::string(sub), key.substr(prefix.size()), node, where);
+        return;
+      }
+    }
+  }
+  if (table == "instrument.des" || table == "instrument.dis") {
+    check_event_key(table, key, where);
+    toml::table one;
+    node.visit([&](auto&& n) { one.insert_or_assign(key, n); });
+    if (table == "instrument.des")
+      instrument_from(one, where);  // type-check now, naming the source
+    else
+      dis_from(one, where);
+    toml::table& dest = table == "instrument.des" ? m.instrument : m.instrument_dis;
+    node.visit([&](auto&& n) { dest.insert_or_assign(key, n); });
     return;
   }
   if (table == "geometry" || table == "instrument" || table == "output" || table == "fit") {
@@ -558,6 +589,16 @@ RunConfig load_config(const ConfigSources& src) {
   validate(cfg.geometry);
   cfg.instrument = instrument_from(m.instrument, "the configuration");
   validate(cfg.instrument);
+  {
+    // DIS: the run-wide [instrument] keys, then [instrument.dis]
+    toml::table dis;
+    for (const auto& [k, n] : m.instrument)
+      if (is_common_instrument_key(std::string(k.str())))
+        n.visit([&](auto&& v) { dis.insert_or_assign(k, v); });
+    for (const auto& [k, n] : m.instrument_dis) n.visit([&](auto&& v) { dis.insert_or_assign(k, v); });
+    cfg.dis = dis_from(dis, "the configuration");
+    validate(cfg.dis.instrument);
+  }
   cfg.output = output_from(m.output, "the configuration");
   cfg.fit = fit_from(m.fit, "the configuration");
   if (cfg.fit.free.empty())
@@ -645,7 +686,7 @@ std::string render_toml(const RunConfig& cfg) {
     render_keys(o, cfg.normalized, normalized_keys());
   o << "\n[solver]\n";
   render_keys(o, cfg.solver, solver_keys());
-  o << render_event_toml(cfg.geometry, cfg.instrument, cfg.output, cfg.fit);
+  o << render_event_toml(cfg.geometry, cfg.instrument, cfg.dis, cfg.output, cfg.fit);
   return o.str();
 }
 

@@ -45,16 +45,43 @@ const std::set<std::string>& geometry_keys() {
       "reference_gse_km",        "formation_velocity_gse_km_s"};
   return k;
 }
-const std::set<std::string>& instrument_keys() {
+// [instrument] keys of the whole run, shared by DES and DIS.
+const std::set<std::string>& common_instrument_keys() {
+  static const std::set<std::string> k = {"pad_bins", "pad_weighting", "dbcs_to_gse",
+                                          "dense_pad_pitch", "dense_pad_gyrophase", "noise",
+                                          "seed", "sc_potential_V"};
+  return k;
+}
+// Keys of one spectrometer: [instrument.des] (or, the old names, [instrument]) and [instrument.dis].
+const std::set<std::string>& spectrometer_keys() {
   static const std::set<std::string> k = {
-      "pad_bins",           "pad_weighting",         "dbcs_to_gse",
-      "dense_pad_energy_eV", "dense_pad_pitch",      "dense_pad_gyrophase",
-      "response",           "energy_fwhm_rel",       "acceptance_phi_deg",
-      "acceptance_theta_deg", "sweep",               "sweep_energy",
-      "nodes_energy",       "nodes_phi",             "nodes_theta",
-      "nodes_time",         "g_dt_cm2_sr_s",         "one_count_s3_cm6",
-      "noise",              "seed",                  "sc_potential_V",
-      "moments_E0_eV",      "moments_energy_min_eV", "moments_energy_max_eV"};
+      "dense_pad_energy_eV", "response",         "energy_fwhm_rel",       "acceptance_phi_deg",
+      "acceptance_theta_deg", "sweep",           "sweep_energy",          "nodes_energy",
+      "nodes_phi",           "nodes_theta",      "nodes_time",            "g_dt_cm2_sr_s",
+      "one_count_s3_cm6",    "moments_E0_eV",    "moments_energy_min_eV", "moments_energy_max_eV"};
+  return k;
+}
+// Keys only [instrument.dis] has.
+const std::set<std::string>& dis_only_keys() {
+  static const std::set<std::string> k = {"enabled", "cadence_s", "ion_mass_amu"};
+  return k;
+}
+std::set<std::string> joined(std::initializer_list<const std::set<std::string>*> sets) {
+  std::set<std::string> out;
+  for (const auto* s : sets) out.insert(s->begin(), s->end());
+  return out;
+}
+const std::set<std::string>& instrument_keys() {
+  static const std::set<std::string> k = [] {
+    std::set<std::string> all = joined({&common_instrument_keys(), &spectrometer_keys()});
+    all.insert({"des", "dis"});
+    return all;
+  }();
+  return k;
+}
+const std::set<std::string>& des_keys() { return spectrometer_keys(); }
+const std::set<std::string>& dis_keys() {
+  static const std::set<std::string> k = joined({&spectrometer_keys(), &dis_only_keys()});
   return k;
 }
 const std::set<std::string>& fit_keys() {
@@ -201,11 +228,17 @@ bool boolean(const toml::node& n, const std::string& what) {
 
 }  // namespace
 
+bool is_common_instrument_key(const std::string& key) {
+  return common_instrument_keys().count(key) > 0;
+}
+
 void check_event_key(const std::string& table, const std::string& key, const std::string& where) {
-  const auto& keys = table == "geometry"     ? geometry_keys()
-                     : table == "instrument" ? instrument_keys()
-                     : table == "fit"        ? fit_keys()
-                                             : output_keys();
+  const auto& keys = table == "geometry"         ? geometry_keys()
+                     : table == "instrument"     ? instrument_keys()
+                     : table == "instrument.des" ? des_keys()
+                     : table == "instrument.dis" ? dis_keys()
+                     : table == "fit"            ? fit_keys()
+                                                 : output_keys();
   if (!keys.count(key))
     throw Error(
         fmt::format("unknown key {}.{} in {} (accepts: {})", table, key, where, list(keys)));
@@ -318,10 +351,38 @@ void validate(const GeometrySettings& g) {
                               names, deg));
 }
 
-InstrumentSettings instrument_from(const toml::table& t, const std::string& where) {
+InstrumentSettings default_instrument(const Species& species) {
   InstrumentSettings s;
+  s.species = species;
+  s.dense_pad_energy_eV.assign(species.energy(0).begin(), species.energy(0).end());
+  if (species.kind == SpeciesKind::Ion) s.counts.g_dt_cm2_sr_s = DIS_DEFAULT_G_DT_CM2_SR_S;
+  return s;
+}
+
+DisSettings dis_from(const toml::table& t, const std::string& where) {
+  DisSettings d;
+  if (const toml::node* n = t.get("ion_mass_amu"))
+    d.ion_mass_amu = bounded(*n, 0.5, 300.0, fmt::format("instrument.dis.ion_mass_amu in {}", where),
+                             "u (the ion mass: 1.00728 protons)");
+  if (const toml::node* n = t.get("enabled"))
+    d.enabled = boolean(*n, fmt::format("instrument.dis.enabled in {}", where));
+  if (const toml::node* n = t.get("cadence_s"))
+    d.cadence_s = bounded(*n, 1e-3, 1e3, fmt::format("instrument.dis.cadence_s in {}", where),
+                          "s (DIS burst: 0.15)");
+  toml::table rest;
+  for (const auto& [k, n] : t)
+    if (!dis_only_keys().count(std::string(k.str())))
+      n.visit([&](auto&& v) { rest.insert_or_assign(k, v); });
+  d.instrument = instrument_from(rest, where, dis_species(d.ion_mass_amu));
+  return d;
+}
+
+InstrumentSettings instrument_from(const toml::table& t, const std::string& where,
+                                   const Species& species) {
+  InstrumentSettings s = default_instrument(species);
+  const std::string table = species.kind == SpeciesKind::Ion ? "instrument.dis" : "instrument";
   for (const auto& [k, n] : t) {
-    const std::string key(k.str()), what = fmt::format("instrument.{} in {}", key, where);
+    const std::string key(k.str()), what = fmt::format("{}.{} in {}", table, key, where);
     if (key == "pad_bins") {
       auto v = n.value<int64_t>();
       if (!n.is_integer() || !v || *v < 1 || *v > 180)
@@ -391,13 +452,14 @@ InstrumentSettings instrument_from(const toml::table& t, const std::string& wher
       const auto A = numbers(n, FPI_N_ENERGY, what);
       c.g_dt_table.clear();
       for (int i = 0; i < FPI_N_ENERGY; ++i) {
-        const double g_dt = A[i] > 0 ? g_dt_from_one_count(fpi_energy_table(0)[i], A[i]) : 0.0;
+        const double E = species.energy(0)[i];
+        const double g_dt = A[i] > 0 ? g_dt_from_one_count(E, A[i], species.mass_kg) : 0.0;
         if (!(A[i] > 0) || !(g_dt >= 1e-15 && g_dt <= 1e-3))
           throw Error(fmt::format("{}: entry {} = {:g} must be positive and give G dt in [1e-15, "
                                   "1e-3] cm^2 sr s (disterr^2 / dist of a parity-0 record, "
                                   "s^3/cm^6; it gives {:g})",
                                   what, i, A[i], g_dt));
-        c.g_dt_table.push_back(g_dt_from_one_count(fpi_energy_table(0)[i], A[i]));
+        c.g_dt_table.push_back(g_dt);
       }
     }
     if (key == "noise") c.noise = boolean(n, what);
@@ -436,16 +498,17 @@ InstrumentSettings instrument_from(const toml::table& t, const std::string& wher
   // merged table), so say which one wins instead of guessing
   if (t.contains("g_dt_cm2_sr_s") && t.contains("one_count_s3_cm6"))
     throw Error(fmt::format(
-        "instrument.g_dt_cm2_sr_s and instrument.one_count_s3_cm6 in {} both set the one-count "
-        "level: give one of them",
-        where));
+        "{0}.g_dt_cm2_sr_s and {0}.one_count_s3_cm6 in {1} both set the one-count level: give "
+        "one of them",
+        table, where));
   return s;
 }
 
 void validate(const InstrumentSettings& s) {
   if (!(s.moments.energy_max_eV > s.moments.energy_min_eV))
     throw Error(fmt::format(
-        "instrument.moments_energy_max_eV = {:g} must exceed moments_energy_min_eV = {:g}",
+        "{}.moments_energy_max_eV = {:g} must exceed moments_energy_min_eV = {:g}",
+        s.species.kind == SpeciesKind::Ion ? "instrument.dis" : "instrument",
         s.moments.energy_max_eV, s.moments.energy_min_eV));
 }
 
@@ -516,8 +579,55 @@ std::string v3(Vec3 v) {
 }
 }  // namespace
 
+// One spectrometer's keys ([instrument.des] or [instrument.dis]).
+static void render_spectrometer(std::ostringstream& o, const InstrumentSettings& s) {
+  std::string energies;
+  for (double E : s.dense_pad_energy_eV)
+    energies += (energies.empty() ? "" : ", ") + fmt::format("{}", E);
+  o << fmt::format("dense_pad_energy_eV = [{}]   # gyro-averaged PAD energies\n", energies);
+  const ResponseSettings& r = s.response;
+  o << "# bin response (docs/instrument.md): what each skymap bin averages over\n";
+  o << fmt::format("response             = \"{}\"   # \"integrated\" or \"centre\" (bin-centre f)\n",
+                   r.kind == ResponseKind::Centre ? "centre" : "integrated");
+  o << fmt::format("energy_fwhm_rel      = {}   # FWHM of the Gaussian passband in ln E (~dE/E)\n",
+                   r.energy_fwhm_rel);
+  o << fmt::format("acceptance_phi_deg   = {}   # top-hat acceptance across the fan\n",
+                   r.acceptance_phi_deg);
+  o << fmt::format("acceptance_theta_deg = {}   # top-hat acceptance along the fan (anode)\n",
+                   r.acceptance_theta_deg);
+  o << fmt::format(
+      "sweep                = \"{}\"   # \"deflection_major\", \"linear\" or \"instant\"\n",
+      sweep_name(r.sweep));
+  o << fmt::format("sweep_energy         = \"{}\"   # energy order of a sweep\n",
+                   r.energy_descending ? "descending" : "ascending");
+  o << fmt::format("nodes_energy         = {}   # Gauss-Hermite nodes in ln E\n", r.nodes_energy);
+  o << fmt::format("nodes_phi            = {}   # Gauss-Legendre nodes across the acceptance\n",
+                   r.nodes_phi);
+  o << fmt::format("nodes_theta          = {}\n", r.nodes_theta);
+  o << fmt::format("nodes_time           = {}   # Gauss-Legendre nodes over each dwell\n",
+                   r.nodes_time);
+  const CountSettings& c = s.counts;
+  o << "# counts: N = f / A, A = m^2 / (2 E^2 G dt)\n";
+  if (c.g_dt_table.empty()) {
+    o << fmt::format("g_dt_cm2_sr_s        = {}   # G dt per pixel and energy step [cm^2 sr s]\n",
+                     c.g_dt_cm2_sr_s);
+  } else {
+    std::string A;
+    for (int i = 0; i < FPI_N_ENERGY; ++i)
+      A += (A.empty() ? "" : ", ") +
+           fmt::format("{}", one_count_level_s3_cm6(s.species.energy(0)[i], c.g_dt_table[i],
+                                                    s.species.mass_kg));
+    o << fmt::format("one_count_s3_cm6     = [{}]   # disterr^2/dist per channel (parity 0)\n", A);
+  }
+  const MomentSettings& m = s.moments;
+  o << "# moments as the FPI ground system computes them (docs/instrument.md)\n";
+  o << fmt::format("moments_E0_eV        = {}   # U = E / (E + E0) mapping\n", m.E0_eV);
+  o << fmt::format("moments_energy_min_eV = {}\n", m.energy_min_eV);
+  o << fmt::format("moments_energy_max_eV = {:g}\n", m.energy_max_eV);
+}
+
 std::string render_event_toml(const GeometrySettings& g, const InstrumentSettings& s,
-                              const OutputSettings& out, const FitSettings& fit) {
+                              const DisSettings& dis, const OutputSettings& out, const FitSettings& fit) {
   std::ostringstream o;
   o << "\n[geometry]\n";
   o << "# LMN in GSE (the rope axis is M); model axes: z = M, x = N orthogonalized, y = z x x\n";
@@ -542,65 +652,33 @@ std::string render_event_toml(const GeometrySettings& g, const InstrumentSetting
     o << fmt::format("name = \"{}\"\nposition_gse_km = {}   # relative to the reference point\n",
                      sc.name, v3(sc.position_gse_km));
   }
-  o << "\n[instrument]\n";
+  o << "\n[instrument]   # run-wide; each spectrometer's own keys in [instrument.des], [instrument.dis]\n";
   o << fmt::format("pad_bins      = {}   # equal pitch-angle bins over 0-180 deg\n", s.pad_bins);
   o << fmt::format(
       "pad_weighting = \"{}\"   # \"unweighted\" (pySPEDAS), \"solid_angle\" or \"pyrfu\"\n",
       pad_weighting_name(s.pad_weighting));
   o << fmt::format("dbcs_to_gse   = [{}, {}, {}]   # rows; identity: DBCS taken as GSE\n",
                    v3(s.dbcs_to_gse.r0), v3(s.dbcs_to_gse.r1), v3(s.dbcs_to_gse.r2));
-  std::string energies;
-  for (double E : s.dense_pad_energy_eV)
-    energies += (energies.empty() ? "" : ", ") + fmt::format("{}", E);
-  o << fmt::format("dense_pad_energy_eV = [{}]   # gyro-averaged PAD energies\n", energies);
   o << fmt::format(
       "dense_pad_pitch     = {}   # pitch nodes at the centres of equal bins over 0-180 deg\n",
       s.dense_pad_pitch);
   o << fmt::format("dense_pad_gyrophase = {}   # trapezoidal gyrophase nodes\n",
                    s.dense_pad_gyrophase);
-  const ResponseSettings& r = s.response;
-  o << "# bin response (docs/instrument.md): what each skymap bin averages over\n";
-  o << fmt::format("response             = \"{}\"   # \"integrated\" or \"centre\" (bin-centre f)\n",
-                   r.kind == ResponseKind::Centre ? "centre" : "integrated");
-  o << fmt::format("energy_fwhm_rel      = {}   # FWHM of the Gaussian passband in ln E (~dE/E)\n",
-                   r.energy_fwhm_rel);
-  o << fmt::format("acceptance_phi_deg   = {}   # top-hat acceptance across the fan\n",
-                   r.acceptance_phi_deg);
-  o << fmt::format("acceptance_theta_deg = {}   # top-hat acceptance along the fan (anode)\n",
-                   r.acceptance_theta_deg);
-  o << fmt::format(
-      "sweep                = \"{}\"   # \"deflection_major\", \"linear\" or \"instant\"\n",
-      sweep_name(r.sweep));
-  o << fmt::format("sweep_energy         = \"{}\"   # energy order of a sweep\n",
-                   r.energy_descending ? "descending" : "ascending");
-  o << fmt::format("nodes_energy         = {}   # Gauss-Hermite nodes in ln E\n", r.nodes_energy);
-  o << fmt::format("nodes_phi            = {}   # Gauss-Legendre nodes across the acceptance\n",
-                   r.nodes_phi);
-  o << fmt::format("nodes_theta          = {}\n", r.nodes_theta);
-  o << fmt::format("nodes_time           = {}   # Gauss-Legendre nodes over each dwell\n",
-                   r.nodes_time);
   const CountSettings& c = s.counts;
-  o << "# counts: N = f / A, A = m^2 / (2 E^2 G dt); Poisson draws keyed by (seed, spacecraft, "
-       "sample, bin)\n";
-  if (c.g_dt_table.empty()) {
-    o << fmt::format("g_dt_cm2_sr_s        = {}   # G dt per pixel and energy step [cm^2 sr s]\n",
-                     c.g_dt_cm2_sr_s);
-  } else {
-    std::string A;
-    for (int i = 0; i < FPI_N_ENERGY; ++i)
-      A += (A.empty() ? "" : ", ") +
-           fmt::format("{}", one_count_level_s3_cm6(fpi_energy_table(0)[i], c.g_dt_table[i]));
-    o << fmt::format("one_count_s3_cm6     = [{}]   # disterr^2/dist per channel (parity 0)\n", A);
-  }
   o << fmt::format("noise                = {}   # Poisson counts (false: dist = the model f)\n",
                    c.noise ? "true" : "false");
-  o << fmt::format("seed                 = {}\n", c.seed);
-  const MomentSettings& m = s.moments;
-  o << "# moments as the FPI ground system computes them (docs/instrument.md)\n";
-  o << fmt::format("sc_potential_V       = {}   # energies shifted E - e V_sc\n", m.sc_potential_V);
-  o << fmt::format("moments_E0_eV        = {}   # U = E / (E + E0) mapping\n", m.E0_eV);
-  o << fmt::format("moments_energy_min_eV = {}\n", m.energy_min_eV);
-  o << fmt::format("moments_energy_max_eV = {:g}\n", m.energy_max_eV);
+  o << fmt::format("seed                 = {}   # Philox key: (seed, species, spacecraft, sample, bin)\n",
+                   c.seed);
+  o << fmt::format("sc_potential_V       = {}   # moments: electron energies E - e V_sc, ions E + e V_sc\n",
+                   s.moments.sc_potential_V);
+  o << "\n[instrument.des]   # the electron spectrometer (DES); the old [instrument] names work too\n";
+  render_spectrometer(o, s);
+  o << "\n[instrument.dis]   # the ion spectrometer (DIS), docs/instrument.md \"Ions (DIS)\"\n";
+  o << fmt::format("enabled      = {}   # fluxrope synth writes the DIS products\n",
+                   dis.enabled ? "true" : "false");
+  o << fmt::format("cadence_s    = {}   # DIS burst: 0.15\n", dis.cadence_s);
+  o << fmt::format("ion_mass_amu = {}   # protons: 1.007276466621\n", dis.ion_mass_amu);
+  render_spectrometer(o, dis.instrument);
   o << "\n[output]\n";
   o << fmt::format("float32       = {}   # skymap-sized arrays as float32, as the L2 files\n",
                    out.float32 ? "true" : "false");

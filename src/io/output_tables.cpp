@@ -128,13 +128,20 @@ std::vector<OutputArray> track_row_arrays(const TrackProducts& p, const Instrume
                    "time,pad_gyro_energy,pad_gyro_pitch"));
   a.push_back(view("f_min_s3_cm6", p.f_min_s3_cm6, "s^3/cm^6", {n}, "time"));
   a.push_back(view("n_negative_bins", p.n_negative_bins, "1", {n}, "time"));
-  a.push_back(scaled("ne_cm3", p.ne_m3, CM3_TO_SI, "cm^-3", {n}, "time"));
-  a.push_back(scaled("Ve_gse_km_s", p.Ve_gse_m_s, KM_S_TO_SI, "km/s", {n, 3}, "time,gse"));
-  a.push_back(scaled("Ve_minus_Vi_lmn_km_s", p.Ve_minus_Vi_lmn_m_s, KM_S_TO_SI, "km/s", {n, 3},
-                     "time,lmn"));
-  a.push_back(scaled("T_par_eV", p.T_par_J, EV_TO_SI, "eV", {n}, "time"));
-  a.push_back(scaled("T_perp_eV", p.T_perp_J, EV_TO_SI, "eV", {n}, "time"));
-  a.push_back(scaled("j_lmn_nA_m2", p.j_lmn_A_m2, NA_M2_TO_SI, "nA/m^2", {n, 3}, "time,lmn"));
+  if (s.species.kind == SpeciesKind::Ion) {  // the model ions: at rest in the rope frame, T_i
+    a.push_back(scaled("ni_cm3", p.ne_m3, CM3_TO_SI, "cm^-3", {n}, "time"));
+    a.push_back(scaled("Vi_gse_km_s", p.Ve_gse_m_s, KM_S_TO_SI, "km/s", {n, 3}, "time,gse"));
+    a.push_back(scaled("Ti_par_eV", p.T_par_J, EV_TO_SI, "eV", {n}, "time"));
+    a.push_back(scaled("Ti_perp_eV", p.T_perp_J, EV_TO_SI, "eV", {n}, "time"));
+  } else {
+    a.push_back(scaled("ne_cm3", p.ne_m3, CM3_TO_SI, "cm^-3", {n}, "time"));
+    a.push_back(scaled("Ve_gse_km_s", p.Ve_gse_m_s, KM_S_TO_SI, "km/s", {n, 3}, "time,gse"));
+    a.push_back(scaled("Ve_minus_Vi_lmn_km_s", p.Ve_minus_Vi_lmn_m_s, KM_S_TO_SI, "km/s", {n, 3},
+                       "time,lmn"));
+    a.push_back(scaled("T_par_eV", p.T_par_J, EV_TO_SI, "eV", {n}, "time"));
+    a.push_back(scaled("T_perp_eV", p.T_perp_J, EV_TO_SI, "eV", {n}, "time"));
+    a.push_back(scaled("j_lmn_nA_m2", p.j_lmn_A_m2, NA_M2_TO_SI, "nA/m^2", {n, 3}, "time,lmn"));
+  }
   for (const auto& [group, m] : {std::pair<std::string, const MomentSeries*>{"moments_fpi", &p.fpi},
                                  {"moments_fpi_model", &p.fpi_model}}) {
     const std::string g = group + "/";

@@ -138,7 +138,8 @@ void read_b_csv(const std::string& path, std::vector<double>& t_s, std::vector<d
                                 B[3 * k + 2] * B[3 * k + 2]));
 }
 
-TrackWriter::TrackWriter(H5File& f, const OutputSettings& o) : f_(f), o_(o) {}
+TrackWriter::TrackWriter(H5File& f, const OutputSettings& o, std::string root)
+    : f_(f), o_(o), root_(std::move(root)) {}
 
 void TrackWriter::begin(const std::vector<Track>& tracks, const InstrumentSettings& s) {
   names_.clear();
@@ -147,7 +148,7 @@ void TrackWriter::begin(const std::vector<Track>& tracks, const InstrumentSettin
   TrackProducts empty;  // the schema of the per-sample arrays
   const std::vector<OutputArray> schema = track_row_arrays(empty, s);
   for (const Track& t : tracks) {
-    const std::string g = "/tracks/" + t.name;
+    const std::string g = root_ + "/" + t.name;
     names_.push_back(g);
     f_.group(g);
     for (const OutputArray& a : track_static_arrays(t, s))
@@ -160,8 +161,12 @@ void TrackWriter::begin(const std::vector<Track>& tracks, const InstrumentSettin
                                                             : H5File::Type::F64;
       f_.create(g + "/" + a.name, shape, type, o_.gzip, a.units, a.axes);
     }
+    const double cadence_ms =
+        1e3 * (t.time_s.size() > 1 ? t.time_s[1] - t.time_s[0] : 0.0);
     f_.attr(g + "/time_s", "description",
-            std::string("start of each 30 ms accumulation (as FPI's Epoch)"));
+            fmt::format("start of each {:g} ms accumulation (as FPI's Epoch)", cadence_ms));
+    f_.attr(g, "instrument", std::string(s.species.tag));
+    f_.attr(g, "species", std::string(s.species.kind == SpeciesKind::Ion ? "ions" : "electrons"));
     f_.attr(g + "/moments_fpi", "description",
             std::string("moments of dist_s3_cm6 (counts, noise) computed as the FPI ground system "
                         "does (docs/instrument.md); T_par, T_perp against the model field"));

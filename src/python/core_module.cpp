@@ -154,10 +154,22 @@ class ArraySink final : public ProductSink {
 };
 
 nb::dict synth(const PyEquilibrium& e, const std::string& backend_name,
-               std::optional<nb::callable> progress) {
+               std::optional<nb::callable> progress, const std::string& instrument) {
   const RunConfig& cfg = e.cfg;
-  auto backend = backend_of(backend_name);
+  if (instrument != "des" && instrument != "dis")
+    throw Error(fmt::format("synth: instrument = '{}' must be 'des' (electrons) or 'dis' (ions)",
+                            instrument));
+  const bool ions = instrument == "dis";
   EventGeometry geo = event_geometry(cfg);
+  if (ions && geo.dis_tracks.empty())
+    throw Error(cfg.dis.enabled
+                    ? fmt::format("synth: geometry.duration_s = {:g} s holds no DIS accumulation "
+                                  "(instrument.dis.cadence_s = {:g} s)",
+                                  cfg.geometry.duration_s, cfg.dis.cadence_s)
+                    : std::string("synth: instrument.dis.enabled = false: no DIS products"));
+  const std::vector<Track>& tracks = ions ? geo.dis_tracks : geo.tracks;
+  const InstrumentSettings& settings = ions ? cfg.dis.instrument : cfg.instrument;
+  auto backend = backend_of(backend_name);
   ArraySink sink;
   SynthResult res;
   {
@@ -168,12 +180,13 @@ nb::dict synth(const PyEquilibrium& e, const std::string& backend_name,
         nb::gil_scoped_acquire acquire;
         (*progress)(done, total);
       };
-    res = synth_job(cfg, *backend, e.eq, geo, sink, cb);
+    res = synth_job(cfg, *backend, e.eq, geo, sink, cb,
+                    ions ? SpeciesKind::Ion : SpeciesKind::Electron);
   }
-  nb::dict out, tracks;
-  for (size_t k = 0; k < geo.tracks.size(); ++k) {
-    const Track& t = geo.tracks[k];
-    std::vector<OutputArray> arrays = track_static_arrays(t, cfg.instrument);
+  nb::dict out, out_tracks;
+  for (size_t k = 0; k < tracks.size(); ++k) {
+    const Track& t = tracks[k];
+    std::vector<OutputArray> arrays = track_static_arrays(t, settings);
     for (ArraySink::Column& c : sink.tracks[k]) {
       OutputArray a = c.schema;
       a.view = nullptr;
@@ -187,9 +200,10 @@ nb::dict synth(const PyEquilibrium& e, const std::string& backend_name,
                                           t.U_rope_m_s.y / constants::KM_S_TO_SI,
                                           t.U_rope_m_s.z / constants::KM_S_TO_SI);
     track["n_beyond_edge"] = res.tracks[k].n_beyond_edge;
-    tracks[t.name.c_str()] = track;
+    out_tracks[t.name.c_str()] = track;
   }
-  out["tracks"] = tracks;
+  out["tracks"] = out_tracks;
+  out["instrument"] = instrument;
   out["notes"] = geo.notes;
   out["backend"] = backend->name();
   nb::dict timing;
@@ -416,7 +430,8 @@ NB_MODULE(_core, m) {
       },
       "config"_a, "backend"_a);
 
-  m.def("synth", &synth, "equilibrium"_a, "backend"_a, "progress"_a = nb::none());
+  m.def("synth", &synth, "equilibrium"_a, "backend"_a, "progress"_a = nb::none(),
+        "instrument"_a = "des");
 
   // One spacecraft's observations (include/fluxrope/reconstruct/fit.hpp), filled by fluxrope.fit.
   nb::class_<FitObservations>(m, "FitObservations")

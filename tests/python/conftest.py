@@ -20,6 +20,12 @@ def tracks(equilibrium):
 
 
 @pytest.fixture(scope="session")
+def ions(equilibrium):
+    """The same event's ions as DIS records them (150 ms burst skymaps)."""
+    return fluxrope.synth(equilibrium, backend="cpu", instrument="dis")
+
+
+@pytest.fixture(scope="session")
 def fluxrope_exe():
     """The C++ tool built by scripts/build.sh (CI builds it before the Python tests)."""
     exe = os.environ.get("FLUXROPE_EXE") or os.path.join(ROOT, "build", "fluxrope")
@@ -31,8 +37,9 @@ def fluxrope_exe():
 
 
 @pytest.fixture(scope="session")
-def mms_root(tmp_path_factory, tracks):
-    """The default event exported as MMS L2 files into a fresh data folder."""
+def mms_root(tmp_path_factory, tracks, ions):
+    """The default event exported as MMS L2 files (DES, DIS, FGM, EDP, MEC) into a fresh data
+    folder."""
     root = tmp_path_factory.mktemp("mms_data")
-    fluxrope.export_cdf(tracks, str(root))
+    fluxrope.export_cdf(tracks, str(root), ions=ions)
     return str(root)

@@ -103,19 +103,31 @@ def test_synth_names_the_fpi_axes(tracks):
     assert "[model]" in ds.attrs["config_toml"]
 
 
-def test_python_synth_equals_the_cli_file_bit_for_bit(tmp_path, tracks, fluxrope_exe):
+def test_python_synth_equals_the_cli_file_bit_for_bit(tmp_path, tracks, ions, fluxrope_exe):
+    """DES (/tracks) and DIS (/dis) of the CLI's file are synth()'s and synth(instrument="dis")'s."""
     out = tmp_path / "cli.h5"
     subprocess.run([fluxrope_exe, "synth", "--backend", "cpu", "-o", str(out)], check=True,
                    capture_output=True)
     eq, from_file = fluxrope.read(str(out))
-    assert list(from_file) == list(tracks)
-    for name, ds in tracks.items():
-        f = from_file[name]
-        assert set(f.variables) == set(ds.variables), name
-        for v in ds.variables:
-            a, b = ds[v].values, f[v].values
-            assert a.dtype == b.dtype and a.shape == b.shape, (name, v)
-            assert np.array_equal(a, b, equal_nan=a.dtype.kind == "f"), (name, v)
+    _, ions_from_file = fluxrope.read(str(out), instrument="dis")
+    assert list(from_file) == list(tracks) and list(ions_from_file) == list(ions)
+    for ours, theirs in ((tracks, from_file), (ions, ions_from_file)):
+        for name, ds in ours.items():
+            f = theirs[name]
+            assert set(f.variables) == set(ds.variables), name
+            assert f.attrs["instrument"] == ds.attrs["instrument"]
+            for v in ds.variables:
+                a, b = ds[v].values, f[v].values
+                assert a.dtype == b.dtype and a.shape == b.shape, (name, v)
+                assert np.array_equal(a, b, equal_nan=a.dtype.kind == "f"), (name, v)
+    assert ions["MMS1"].sizes["time"] == 6 and ions["MMS1"].attrs["instrument"] == "dis"
+    assert "ni_cm3" in ions["MMS1"] and "ne_cm3" not in ions["MMS1"]
+    np.testing.assert_allclose(np.diff(ions["MMS1"]["t_s"].values), 0.15, rtol=1e-12)
+    with pytest.raises(FluxropeError, match="instrument"):
+        fluxrope.synth(eq, backend="cpu", instrument="hpca")
+    with pytest.raises(FluxropeError, match="enabled = false"):
+        fluxrope.synth({"instrument": {"dis": {"enabled": False}}}, backend="cpu",
+                       instrument="dis")
     # the equilibrium too, and the configuration round trip
     p = fluxrope.solve(backend="cpu").profile
     for v in p.variables:
@@ -165,15 +177,16 @@ def test_export_cdf_names_places_and_marks_the_files(tmp_path, tracks):
 
 def test_export_from_the_shell(tmp_path, fluxrope_exe):
     h5 = tmp_path / "s.h5"
-    subprocess.run([fluxrope_exe, "synth", "--backend", "cpu", "--set", "geometry.duration_s=0.09",
+    subprocess.run([fluxrope_exe, "synth", "--backend", "cpu", "--set", "geometry.duration_s=0.3",
                     "-o", str(h5)], check=True, capture_output=True)
     import sys
     r = subprocess.run([sys.executable, "-m", "fluxrope", "export-cdf", str(h5), "--root",
                         str(tmp_path / "root"), "--start", "2016-01-02T03:04:05"],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    assert (tmp_path / "root/mms2/fpi/brst/l2/des-moms/2016/01/02/"
-            "mms2_fpi_brst_l2_des-moms_20160102030405_v3.4.0.cdf").exists()
+    for kind in ("des-moms", "dis-dist"):  # the file's /tracks and /dis
+        assert (tmp_path / f"root/mms2/fpi/brst/l2/{kind}/2016/01/02/"
+                f"mms2_fpi_brst_l2_{kind}_20160102030405_v3.4.0.cdf").exists(), kind
     bad = subprocess.run([sys.executable, "-m", "fluxrope", "export-cdf",
                           str(tmp_path / "missing.h5"), "--root", str(tmp_path / "r2")],
                          capture_output=True, text=True)

@@ -8,6 +8,8 @@ namespace fluxrope::constants {
 inline constexpr double PI = 3.14159265358979323846;
 inline constexpr double E_CHARGE = 1.602176634e-19;     // elementary charge [C] (exact)
 inline constexpr double M_ELECTRON = 9.1093837015e-31;  // electron mass [kg]
+inline constexpr double AMU = 1.66053906660e-27;        // atomic mass constant [kg]
+inline constexpr double PROTON_MASS_AMU = 1.007276466621;  // proton mass [u]
 inline constexpr double MU0 = 1.25663706212e-6;         // vacuum permeability [N/A^2]
 
 // Edge conversions: multiply a config/HDF5 value by X_TO_SI to get SI.

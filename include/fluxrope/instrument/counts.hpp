@@ -16,16 +16,17 @@
 
 namespace fluxrope {
 
-// One-count level A [s^3/cm^6] at energy E [eV] for G dt [cm^2 sr s] (SI inside:
-// A = m^2 / (2 E^2 G dt) in s^3/m^6).
-inline double one_count_level_s3_cm6(double E_eV, double g_dt_cm2_sr_s) {
+// One-count level A [s^3/cm^6] at energy E [eV] for G dt [cm^2 sr s] and a particle of mass m
+// (SI inside: A = m^2 / (2 E^2 G dt) in s^3/m^6).
+inline double one_count_level_s3_cm6(double E_eV, double g_dt_cm2_sr_s,
+                                     double mass_kg = constants::M_ELECTRON) {
   const double E = E_eV * constants::EV_TO_SI;
-  return 1e-12 * constants::M_ELECTRON * constants::M_ELECTRON /
-         (2.0 * E * E * g_dt_cm2_sr_s * 1e-4);
+  return 1e-12 * mass_kg * mass_kg / (2.0 * E * E * g_dt_cm2_sr_s * 1e-4);
 }
 // The inverse: the G dt of a bin whose one-count level (an L2 file's disterr^2 / dist) is A.
-inline double g_dt_from_one_count(double E_eV, double A_s3_cm6) {
-  return one_count_level_s3_cm6(E_eV, 1.0) / A_s3_cm6;
+inline double g_dt_from_one_count(double E_eV, double A_s3_cm6,
+                                  double mass_kg = constants::M_ELECTRON) {
+  return one_count_level_s3_cm6(E_eV, 1.0, mass_kg) / A_s3_cm6;
 }
 
 // A Poisson draw of mean `mean` from the stream. Below a mean of 30: inversion by sequential

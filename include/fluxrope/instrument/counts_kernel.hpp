@@ -4,7 +4,7 @@
 // skymaps are), only the per-sample reductions (PADs, moments, the minimum of f) on the host.
 //   N = max(f, 0) / A;  n = Poisson(N) keyed by (seed, spacecraft, sample, bin), or N rounded
 //   when noise is off;  dist = A n (noise off: f);  disterr = A sqrt(n) (noise off: A sqrt(N));
-//   DEF = 6.187e30 E^2 dist (0 for negative f).
+//   DEF = def_per_e2f E^2 dist (2 E^2 f / m^2; 0 for negative f).
 #include <cmath>
 #include <cstdint>
 
@@ -23,6 +23,7 @@ struct CountsProblem {
   std::uint64_t seed = 0;
   bool noise = true;
   long n_samples = 0;
+  double def_per_e2f = DEF_PER_E2F;  // the species' (Species::def_per_e2f)
   // outputs, (n_samples, 16384) each
   double* counts_expected = nullptr;
   std::int32_t* counts = nullptr;
@@ -54,7 +55,7 @@ FLUXROPE_HD inline void counts_item(const CountsProblem& p, long item) {
   p.counts[item] = static_cast<std::int32_t>(c < 2147483647.0 ? c : 2147483647.0);
   p.dist[item] = dist;
   p.disterr[item] = err;
-  p.def[item] = dist < 0 ? 0.0 : DEF_PER_E2F * E * E * dist;
+  p.def[item] = dist < 0 ? 0.0 : p.def_per_e2f * E * E * dist;
 }
 
 }  // namespace fluxrope

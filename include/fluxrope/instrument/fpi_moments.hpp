@@ -6,9 +6,9 @@
 //     180 degrees;
 //   - energy: trapezoid in U = E / (E + E0), E0 = 100 eV, padded with f = 0 at U = 0 (E = 0)
 //     and U = 1 (E = infinity), where d^3v = (v / m) (E0 / (1 - U)^2) dU dOmega;
-//   - electron energies corrected for the spacecraft potential, E = E_measured - e V_sc
-//     (Liouville: f unchanged), and bins outside [energy_min, energy_max] (after the
-//     correction) dropped.
+//   - energies corrected for the spacecraft potential, E = E_measured + q V_sc (electrons
+//     E_measured - e V_sc, ions E_measured + e V_sc; Liouville: f unchanged), and bins outside
+//     [energy_min, energy_max] (after the correction) dropped.
 // No extrapolation beyond the table and no photoelectron model (docs/instrument.md says why).
 #include <array>
 
@@ -20,7 +20,7 @@ namespace fluxrope {
 
 struct MomentSettings {
   double E0_eV = 100.0;           // the U = E / (E + E0) mapping
-  double sc_potential_V = 0.0;    // V_sc; electrons measured at E = E_inf + e V_sc
+  double sc_potential_V = 0.0;    // V_sc; electrons measured at E = E_inf + e V_sc, ions at E_inf - e V_sc
   double energy_min_eV = 0.0;     // after the potential correction; bins at E <= 0 are dropped
   double energy_max_eV = 1e300;
 };
@@ -38,9 +38,10 @@ struct FpiMoments {
   std::array<double, 9> sigma_P_Pa{}, sigma_T_J{};  // per component, skymap axes
 };
 
-// The weights of one energy table (32 channels, eV) for these settings (MomentWeights:
-// reduction_kernel.hpp, where the moments themselves are computed).
-MomentWeights moment_weights(const double* energy_eV, const MomentSettings& s);
+// The weights of one energy table (32 channels, eV) for these settings and a species' mass and
+// charge (MomentWeights: reduction_kernel.hpp, where the moments themselves are computed).
+MomentWeights moment_weights(const double* energy_eV, const MomentSettings& s,
+                             const Species& species = des_species());
 
 // One sample's N_MOMENT_OUT values (reduction_kernel.hpp's MomentIndex layout, as moment_item
 // writes them) as FpiMoments.

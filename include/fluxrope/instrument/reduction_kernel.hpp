@@ -43,6 +43,7 @@ struct MomentWeights {
   double w_theta[FPI_N_THETA] = {};  // includes sin(theta) and the padded trapezoid
   double w_phi = 0.0;
   int n_used = 0;
+  double mass_kg = constants::M_ELECTRON;  // the species' mass (P = m (M - n V V))
 };
 
 // Layout of one sample's moments: n [m^-3], V [m/s] (3, skymap axes), P [Pa] (9, row-major),
@@ -103,7 +104,7 @@ FLUXROPE_HD inline void skymap_moments(const double* sky, const MomentWeights& w
   const double Va[3] = {V.x, V.y, V.z};
   double P[9];
   for (int r = 0; r < 3; ++r)
-    for (int c = 0; c < 3; ++c) P[3 * r + c] = constants::M_ELECTRON * (M[3 * r + c] - n * Va[r] * Va[c]);
+    for (int c = 0; c < 3; ++c) P[3 * r + c] = w.mass_kg * (M[3 * r + c] - n * Va[r] * Va[c]);
   const double bn = sqrt(norm2(b));
   const Vec3 u = (1.0 / bn) * b;
   const double bb[3] = {u.x, u.y, u.z};
@@ -114,7 +115,7 @@ FLUXROPE_HD inline void skymap_moments(const double* sky, const MomentWeights& w
   // Second pass, over the bins with weight: the heat flux q = (m / 2) int |v - V|^2 (v - V) f d^3v
   // and, with A, the counting statistics, var f_b = A_i max(f_b, 0) in (s^3/cm^6)^2 (c_b converts
   // f in s^3/cm^6), through the derivatives of the header comment.
-  const double me = constants::M_ELECTRON;
+  const double me = w.mass_kg;
   const double bMb = Ppar / me + n * dot(u, V) * dot(u, V);  // b.M.b
   const double trM = trace / me + n * norm2(V);
   const double bV = dot(u, V), VV = norm2(V);

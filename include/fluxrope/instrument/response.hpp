@@ -50,9 +50,11 @@ struct ResponseTables {
   std::vector<double> time_offset_s;   // [slot * n_time + t]: from the sample's time tag
   std::vector<double> time_w;          // [t]
   int n_ang = 1, n_en = 1, n_slots = 1, n_patterns = 1, n_time = 1;
+  Species species;  // whose distribution, energy tables and mass
 };
-// accumulation_s: the skymap's accumulation time (the burst cadence, 30 ms).
-ResponseTables make_response_tables(const ResponseSettings& s, double accumulation_s);
+// accumulation_s: the skymap's accumulation time (the burst cadence: 30 ms DES, 150 ms DIS).
+ResponseTables make_response_tables(const ResponseSettings& s, double accumulation_s,
+                                    const Species& species = des_species());
 
 // The kernel input for a batch of samples: each sample's time-tag position r0 (rope frame)
 // and its ResponseSample; the per-position factors along r0 + U t are computed here.

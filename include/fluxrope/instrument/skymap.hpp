@@ -16,6 +16,7 @@ namespace fluxrope {
 // factors) it points into. Movable, not copyable (the problem points into the vectors).
 struct SkymapSetup {
   std::vector<SkymapSample> samples;
+  FpiTables tables;  // the species' directions and speeds
   SkymapProblem problem;
   SkymapSetup() = default;
   SkymapSetup(SkymapSetup&&) = default;
@@ -23,12 +24,14 @@ struct SkymapSetup {
   SkymapSetup& operator=(const SkymapSetup&) = delete;
   SkymapSetup& operator=(SkymapSetup&&) = default;  // the problem keeps pointing into the moved vectors
 };
-SkymapSetup make_skymap_setup(const ProfileTables& profile,
-                              const std::vector<SkymapSample>& samples);
+SkymapSetup make_skymap_setup(const ProfileTables& profile, const std::vector<SkymapSample>& samples,
+                              const Species& species = des_species());
 
-// Skymaps of every sample, (N, phi 32, theta 16, energy 32), f_sc in s^3/cm^6.
+// Skymaps of every sample, (N, phi 32, theta 16, energy 32), f_sc in s^3/cm^6, of the species'
+// distribution on its energy tables.
 std::vector<double> synth_skymaps(Backend& backend, const ProfileTables& profile,
-                                  const std::vector<SkymapSample>& samples);
+                                  const std::vector<SkymapSample>& samples,
+                                  const Species& species = des_species());
 
 // PadWeighting (how bins are averaged within a pitch bin): reduction_kernel.hpp.
 // The config spelling: "unweighted", "solid_angle", "pyrfu".
@@ -38,8 +41,9 @@ inline const char* pad_weighting_name(PadWeighting w) {
                                               : "unweighted";
 }
 
-// The [instrument] table (README "Configuration").
+// The [instrument] table with [instrument.des] or [instrument.dis] (README "Configuration").
 struct InstrumentSettings {
+  Species species = des_species();  // the spectrometer: DES (electrons) or DIS (ions)
   int pad_bins = 18;  // equal pitch-angle bins over [0, 180] deg
   PadWeighting pad_weighting = PadWeighting::Unweighted;
   // dense gyro-averaged PAD (docs/physics.md §10): energies, pitch nodes at the centres of

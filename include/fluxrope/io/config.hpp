@@ -40,7 +40,8 @@ struct RunConfig {
   ModelParams model;            // SI, validated
   SolverSettings solver;        // validated
   GeometrySettings geometry;    // the default event unless configured
-  InstrumentSettings instrument;
+  InstrumentSettings instrument;  // DES ([instrument], [instrument.des])
+  DisSettings dis;                // DIS ([instrument] run-wide keys, [instrument.dis])
   OutputSettings output;
   FitSettings fit;
 };

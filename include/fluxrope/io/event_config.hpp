@@ -11,6 +11,16 @@
 #include "fluxrope/instrument/skymap.hpp"
 
 namespace fluxrope {
+// A spectrometer's settings before any key: its energy tables for the dense PADs, its G dt.
+InstrumentSettings default_instrument(const Species& species);
+// The [instrument.dis] table: the ion spectrometer (docs/instrument.md "Ions (DIS)").
+struct DisSettings {
+  bool enabled = true;           // fluxrope synth writes the DIS products beside DES's
+  double cadence_s = 0.15;       // DIS burst: one skymap per 150 ms
+  double ion_mass_amu = 1.007276466621;  // protons
+  // response, counts, moments of DIS, with the run-wide [instrument] keys
+  InstrumentSettings instrument = default_instrument(dis_species());
+};
 // The [output] table: how the large products are stored.
 struct OutputSettings {
   bool float32 = false;    // store skymap-sized arrays as float32 (as the L2 files)
@@ -56,17 +66,27 @@ inline constexpr double GEOMETRY_MAX_SAMPLES = 1e7;  // a spacecraft
 // tetrahedron, a rope velocity of ~170 km/s across and ~140 km/s along the axis, MMS1
 // passing ~2 km from the axis, 1 s of burst samples.
 GeometrySettings default_event_geometry();
-// Throws an Error for a key the table does not accept.
+// Whether an [instrument] key is run-wide (shared by DES and DIS) rather than DES's own.
+bool is_common_instrument_key(const std::string& key);
+// Throws an Error for a key the table does not accept ("instrument.des", "instrument.dis": the
+// sub-tables).
 void check_event_key(const std::string& table, const std::string& key, const std::string& where);
 // Each reader checks its keys one by one (type, finite, range); validate() the relations
 // between keys of the merged table (duration and cadence, the LMN triad, ...).
 GeometrySettings geometry_from(const toml::table& overrides, const std::string& where);
 void validate(const GeometrySettings& g);
-InstrumentSettings instrument_from(const toml::table& overrides, const std::string& where);
+// [instrument] (with [instrument.des], the same keys) for DES; [instrument.dis] for the ions.
+// The DIS defaults where they differ from DES's (docs/instrument.md "Ions (DIS)"): G dt per pixel
+// and energy step [REPR]: DES's G ~ 4e-4 cm^2 sr per pixel with DIS's dwell, 150 ms / 128 = 1.17 ms.
+inline constexpr double DIS_DEFAULT_G_DT_CM2_SR_S = 5e-7;
+InstrumentSettings instrument_from(const toml::table& overrides, const std::string& where,
+                                   const Species& species = des_species());
 void validate(const InstrumentSettings& s);
+// [instrument.dis] (its own keys and the spectrometer keys) over the DIS defaults.
+DisSettings dis_from(const toml::table& overrides, const std::string& where);
 OutputSettings output_from(const toml::table& overrides, const std::string& where);
 FitSettings fit_from(const toml::table& overrides, const std::string& where);
 std::string render_event_toml(const GeometrySettings& g, const InstrumentSettings& s,
-                              const OutputSettings& o, const FitSettings& f);
+                              const DisSettings& dis, const OutputSettings& o, const FitSettings& f);
 
 }  // namespace fluxrope

@@ -29,17 +29,19 @@ void write_center_fit(H5File& f, const CenterFitResult& r, const CenterFitSettin
                       const std::vector<CenterFitSpacecraft>& sc, const CenterFitPlane& plane);
 // Reads a CSV of time [s], Bx, By, Bz [nT, GSE] (a header line is allowed) into t and |B|.
 void read_b_csv(const std::string& path, std::vector<double>& t_s, std::vector<double>& Bmag_nT);
-// /tracks/<name>/: the per-sample products (names are a contract, README "Output"), written
-// batch by batch as synthesize_event hands them over, into chunked datasets ([output]).
+// /tracks/<name>/ (DES) or /dis/<name>/ (DIS): the per-sample products (names are a contract,
+// README "Output"), written batch by batch as synthesize_event hands them over, into chunked
+// datasets ([output]).
 class TrackWriter final : public ProductSink {
  public:
-  TrackWriter(H5File& f, const OutputSettings& o);
+  TrackWriter(H5File& f, const OutputSettings& o, std::string root = "/tracks");
   void begin(const std::vector<Track>& tracks, const InstrumentSettings& s) override;
   void write(size_t track, size_t row0, const TrackProducts& p) override;
 
  private:
   H5File& f_;
   OutputSettings o_;
+  std::string root_;
   InstrumentSettings s_;
   std::vector<std::string> names_;
   std::vector<size_t> beyond_;

@@ -53,6 +53,8 @@ struct ProfileView {
   FieldView field;  // final B: the particle's field and the gyro-centre field
   PotentialView pot;
   double n_e = 0.0;  // final electron normalization [m^-3]
+  double n_i = 0.0;  // ion density on the axis [m^-3] (docs/physics.md s. 3: N_i = n_i exp(-e Phi / T_i))
+  double T_i = 0.0;  // ion temperature [J]
 };
 
 // Everything about f_e that depends on the position only, computed once per point:
@@ -133,6 +135,29 @@ FLUXROPE_HD inline LocalPoint local_point(const ProfileView& p, Vec3 r) {
     l.a[s] = -0.5 * m / q.T;
     l.bmu[s] = 0.5 * q.b * m / q.T;
   }
+  return l;
+}
+
+// The ions' distribution (docs/physics.md s. 3: Boltzmann, at rest in the rope frame) as a
+// LocalPoint, so that every kernel written for f_e evaluates it unchanged: one population of
+// amplitude A_i = n_i exp(-e Phi / T_i) (m_i / 2 pi T_i)^{3/2} and exponent coefficient
+// -m_i / 2 T_i, no drift and no mu term (bmu = 0); the other two populations have amplitude 0
+// and add exactly 0. The field is kept (the mu term is evaluated, then multiplied by 0).
+//   f_i(r, v) = A_i exp(-m_i |v|^2 / 2 T_i)
+FLUXROPE_HD inline LocalPoint ion_point(const ProfileView& p, Vec3 r, double ion_mass_kg) {
+  LocalPoint l;
+  l.rho = sqrt(r.x * r.x + r.y * r.y);
+  if (l.rho > 0.0) {
+    l.c = r.x / l.rho;
+    l.sn = r.y / l.rho;
+  }
+  double Phi, psi, Az;
+  p.field.eval(l.rho, l.Bz, l.Bphi);
+  l.kappa = gyro_kappa(l.Bz, l.Bphi);
+  p.pot.eval(l.rho, Phi, psi, Az);
+  const double e = constants::E_CHARGE, T = p.T_i;
+  l.amp[0] = p.n_i * exp(-e * Phi / T) * pow(ion_mass_kg / (2.0 * constants::PI * T), 1.5);
+  l.a[0] = -0.5 * ion_mass_kg / T;
   return l;
 }
 
