@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The paper's Figure 4 from the users' own tools: pyrfu's curlometer (pyrf.c_4_j) on the
-exported FGM (128 Hz) and MEC files of the four spacecraft, in L, M, N, against the model's current
-density j = -e n_e V_e along each spacecraft's track (the lines of examples/fig_current.py).
+exported FGM (128 Hz) and MEC files of the four spacecraft, and j = n_e e (V_i - V_e) from MMS1's
+exported DIS and DES moments (when the export has DIS files), in L, M, N, against the model's
+current density j = -e n_e V_e along each spacecraft's track (the lines of examples/fig_current.py).
 
     python -m fluxrope export-cdf out/mms_2015-10-19.h5 --root out/mms_data
     python3 examples/fig_curlometer.py out/mms_data out/mms_2015-10-19.h5 -o out/figures/curlometer.png
@@ -40,17 +41,33 @@ def main():
                     for k in ("L_gse", "M_gse", "N_gse")])
     j_lmn = j @ lmn.T
     t_fgm = first["t_s"].values[0] + np.arange(len(j)) / 128  # s from t = 0
+    # j = n_e e (V_i - V_e) from MMS1's moments: each DIS record with the DES record at its
+    # centre (pyrfu tags both at their accumulations' centres)
+    j_moms = None
+    try:
+        vi = mms.get_data("vi_gse_fpi_brst_l2", TINT, 1)
+    except Exception:  # an export without DIS files (pyrfu raises its own kinds)
+        vi = None
+    if vi is not None and len(vi.time):
+        ve = mms.get_data("ve_gse_fpi_brst_l2", TINT, 1).sel(time=vi.time)
+        ne = mms.get_data("ne_fpi_brst_l2", TINT, 1).sel(time=vi.time)
+        e = 1.602176634e-19
+        j_moms = (ne.values[:, None] * 1e6 * e * (vi.values - ve.values) * 1e12) @ lmn.T
+        t0 = first["time"].values[0] - np.timedelta64(int(round(first["t_s"].values[0] * 1e9)), "ns")
+        t_moms = (vi.time.values - t0) / np.timedelta64(1, "s")
     fig, ax = plt.subplots(3, 1, figsize=(7.0, 7.0), sharex=True)
     for k, lab in enumerate("LMN"):
         ax[k].plot(t_fgm, j_lmn[:, k], color="0.3", lw=2.2, alpha=0.6, label="curlometer (pyrfu)")
         for s, (name, ds) in enumerate(tracks.items()):
             ax[k].plot(ds["t_s"].values, ds["j_lmn_nA_m2"].values[:, k], color=SC_COLOURS[s],
                        lw=1.0, label=f"model at {name}")
+        if j_moms is not None:
+            ax[k].plot(t_moms, j_moms[:, k], "ks", ms=4, label=r"$n_e e (V_i - V_e)$, MMS1 DIS + DES")
         ax[k].set_ylabel(rf"$j_{lab}$ [nA m$^{{-2}}$]")
         ax[k].axhline(0, color="0.6", lw=0.5)
         ax[k].grid(alpha=0.3)
     ax[0].legend(fontsize=8, ncol=3)
-    ax[0].set_title("current density: curlometer on the exported FGM + MEC vs the model")
+    ax[0].set_title("j: curlometer (FGM + MEC), moments (DIS + DES), model", fontsize=11)
     ax[2].set_xlabel("t [s] from the closest approach")
     fig.tight_layout()
     save(fig, a.output)
