@@ -383,3 +383,30 @@ def test_at_energy_gives_a_pad_without_parity_stripes(tracks):
         fluxrope.at_energy(ds, "ne_cm3", 50.0)
     with pytest.raises(FluxropeError, match="has no"):
         fluxrope.at_energy(ds, "nothing", 50.0)
+
+
+def test_every_place_that_states_the_version_agrees(fluxrope_exe):
+    """fluxrope --version, fluxrope.__version__, pyproject.toml, CMakeLists.txt, CITATION.cff and
+    the first version heading of CHANGELOG.md are one version; LICENSE is the MIT licence the
+    packaging metadata and the README name."""
+    import re
+    import tomllib
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+    def read(name):
+        with open(os.path.join(root, name), encoding="utf-8") as f:
+            return f.read()
+
+    cli = subprocess.run([fluxrope_exe, "--version"], capture_output=True, text=True, check=True)
+    versions = {
+        "fluxrope --version": cli.stdout.split()[-1],
+        "fluxrope.__version__": fluxrope.__version__,
+        "pyproject.toml": tomllib.loads(read("pyproject.toml"))["project"]["version"],
+        "CMakeLists.txt": re.search(r"project\(fluxrope VERSION ([\d.]+)", read("CMakeLists.txt"))[1],
+        "CITATION.cff": re.search(r"^version: ([\d.]+)$", read("CITATION.cff"), re.M)[1],
+        "CHANGELOG.md": re.search(r"^## ([\d.]+)", read("CHANGELOG.md"), re.M)[1],
+    }
+    assert len(set(versions.values())) == 1, versions
+    assert read("LICENSE").startswith("MIT License")
+    assert tomllib.loads(read("pyproject.toml"))["project"]["license"] == {"text": "MIT"}
+    assert re.search(r"^license: MIT$", read("CITATION.cff"), re.M)
