@@ -29,9 +29,10 @@ def main():
     import fluxrope
     from fluxrope_plot import SC_COLOURS, plt, save
     from pyrfu import mms, pyrf
-    mms.db_init(default="local", local=a.root)  # pyrfu's configuration (see docs/python.md)
-    b = [mms.get_data("b_gse_fgm_brst_l2", TINT, i) for i in (1, 2, 3, 4)]
-    r = [pyrf.resample(mms.get_data("r_gse_mec_srvy_l2", TINT_MEC, i), b[0]) for i in (1, 2, 3, 4)]
+    def get(name, tint, probe):  # the folder per call: nothing written (docs/python.md)
+        return mms.get_data(name, tint, probe, data_path=a.root, source="local")
+    b = [get("b_gse_fgm_brst_l2", TINT, i) for i in (1, 2, 3, 4)]
+    r = [pyrf.resample(get("r_gse_mec_srvy_l2", TINT_MEC, i), b[0]) for i in (1, 2, 3, 4)]
     b = [pyrf.resample(x, b[0]) for x in b]
     j = np.asarray(pyrf.c_4_j(r, b)[0]) * 1e9  # nA/m^2, GSE
     _, tracks = fluxrope.read(a.synth)
@@ -45,12 +46,12 @@ def main():
     # centre (pyrfu tags both at their accumulations' centres)
     j_moms = None
     try:
-        vi = mms.get_data("vi_gse_fpi_brst_l2", TINT, 1)
+        vi = get("vi_gse_fpi_brst_l2", TINT, 1)
     except Exception:  # an export without DIS files (pyrfu raises its own kinds)
         vi = None
     if vi is not None and len(vi.time):
-        ve = mms.get_data("ve_gse_fpi_brst_l2", TINT, 1).sel(time=vi.time)
-        ne = mms.get_data("ne_fpi_brst_l2", TINT, 1).sel(time=vi.time)
+        ve = get("ve_gse_fpi_brst_l2", TINT, 1).sel(time=vi.time)
+        ne = get("ne_fpi_brst_l2", TINT, 1).sel(time=vi.time)
         e = 1.602176634e-19
         j_moms = (ne.values[:, None] * 1e6 * e * (vi.values - ve.values) * 1e12) @ lmn.T
         t0 = first["time"].values[0] - np.timedelta64(int(round(first["t_s"].values[0] * 1e9)), "ns")

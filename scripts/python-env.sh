@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Creates (once) the virtual environment build/venv with Debian's Python 3, installs fluxrope
-# into it from this checkout (pip install ".[test,sweep,posterior]": scikit-build-core + nanobind over the same CMake
-# project) and, with --readers, the users' tools the tests check the exported files with
+# into it from this checkout (pip install ".[test,sweep,posterior,docs]": scikit-build-core +
+# nanobind over the same CMake project; docs: Sphinx, myst-nb and furo for the site) and, with --readers, the users' tools the tests check the exported files with
 # (pySPEDAS, pyrfu; pins: see below). Prints the venv's python on the last line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +11,7 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 py="$venv/bin/python"
 "$py" -m pip install -q --upgrade pip >&2
-"$py" -m pip install -q ".[test,sweep,posterior]" >&2
+"$py" -m pip install -q ".[test,sweep,posterior,docs]" >&2
 if [ "${1:-}" = "--readers" ]; then
   # pySPEDAS 2.2.2 asks for geopack >= 1.0.13, whose import downloads IGRF coefficients (it
   # fails offline); pyrfu imports geopack, 1.0.10 does not download. Both work with 1.0.10.

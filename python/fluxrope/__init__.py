@@ -1,12 +1,13 @@
 """fluxrope: kinetic flux-rope equilibria (Vinogradov et al. 2016, Yang et al. 2022) and the
-synthetic MMS FPI electron data they imply, from Python. The engine is the same C++/CUDA core as
+synthetic MMS data they imply (FPI electrons and ions, FGM, EDP, MEC), from Python. The engine is the same C++/CUDA core as
 the `fluxrope` tool (fluxrope._core); this package hands its results over as xarray objects and
 writes MMS Level-2 CDF files that pySPEDAS and pyrfu load.
 
     import fluxrope
     eq = fluxrope.solve()                         # the built-in yang2022 preset
-    tracks = fluxrope.synth(eq)                   # {"MMS1": xarray.Dataset, ...}
-    fluxrope.export_cdf(tracks, "mms_data")       # L2 des-dist, des-moms, fgm, edp, mec files
+    tracks = fluxrope.synth(eq)                   # {"MMS1": xarray.Dataset, ...}: DES
+    ions = fluxrope.synth(eq, instrument="dis")   # the ions as DIS records them
+    fluxrope.export_cdf(tracks, "mms_data", ions=ions)  # L2 DES, DIS, FGM, EDP, MEC files
 
 Errors (bad configuration, wrong array shape, ...) raise fluxrope.FluxropeError.
 """

@@ -38,7 +38,9 @@ def load_config(source=None, *, preset="yang2022", set=None):
 
     source: None (the preset alone), a path to a TOML file, a TOML string, or a nested dict
         such as ``{"model": {"tau_z": 0.5}, "geometry": {"duration_s": 2.0}}``.
+
     preset: the built-in parameter set it starts from (``fluxrope presets`` lists them).
+
     set: overrides applied last, ``{"model.tau_z": 0.5}``, ``{"model": {"tau_z": 0.5}}`` or the
         tool's strings ``["model.tau_z=0.5"]``.
 
@@ -227,8 +229,10 @@ class Equilibrium:
     profile: xarray.Dataset over dimension ``rho`` (coordinate ``rho`` in km, ``x`` = rho / L_st):
         B_z, B_phi [nT], E_rho [mV/m], Phi [V], A_phi, A_z [nT km], n_e, n_i and the population
         densities [cm^-3], V_e [km/s], j [nA/m^2], temperatures [eV]; attributes: the scales.
+
     history: xarray.Dataset over ``pass``: max|dB| [nT] (NaN for the closed-form pass 0),
         n_e normalization [cm^-3], seconds.
+
     validity: the negativity scan of f_e (docs/physics.md §8) as a dict.
     config: the Config it was solved for; converged; backend (its name).
     """
@@ -279,9 +283,11 @@ class Equilibrium:
         """Electron phase-space density f [s^3/cm^6] at points (r, v), batched on the backend.
 
         r_km: rope-frame positions, shape (..., 3), z along the axis [km].
+
         v_km_s: velocities, same shape, measured in a frame moving with frame_velocity_km_s
             (rope-frame components, km/s) through the rope; (0, 0, 0) is the rope frame. A
             spacecraft moving with U sees f_sc(r, v') = f(r, v' + U) (docs/physics.md §9).
+
         Returns an array of shape (...).
         """
         r = np.asarray(r_km, dtype=float)
@@ -342,12 +348,14 @@ def synth(source=None, backend="auto", progress=False, instrument="des"):
 
 @boundary
 def fit_center(tracks, config=None, levels_nT=None):
-    """The rope centre of Yang et al. (2022) eq. 5 from four-spacecraft |B| series.
+    """The rope centre of Yang et al. (2022) eq. 5 from four-spacecraft ``|B|`` series.
 
     tracks: {name: xarray.Dataset} as synth or read return them (B_gse_nT, time), or
-        {name: (t_s, B_nT)} with B either |B| (n) or vectors (n, 3) in nT.
+        {name: (t_s, B_nT)} with B either ``|B|`` (n) or vectors (n, 3) in nT.
+
     config: the event's configuration (formation, LMN, rope velocity); default: the one the
         datasets carry, else the built-in event.
+
     Returns a dict: center_ln_km (in the given L, N, relative to the reference point at t = 0),
     loss_km2, radius_km per level, the plane basis and the skipped level/spacecraft pairs.
     """
@@ -482,9 +490,11 @@ def fit(observations, config=None, moments=("MMS1",), pad_energies_eV=None, obse
         V_gse_km_s and their sigma_*, pad_energy_eV with pad_s3_cm6 (m, E, Q), ipad_channel with
         ipad_s3_cm6 (m, C, P), sigma_ipad_s3_cm6, ipad_counts, as observations_from_l2 returns
         them. Times are seconds from the configuration's t = 0.
+
     config: the start (a Config or anything load_config takes); default the built-in event.
         [fit] moments = "auto" compares FPI moments (fpi_moments) with the ground-system moments
         of synthesized skymaps, others with the model's.
+
     backend: where the forward model's skymaps are synthesized (cpu, cuda, thrust-host, auto).
     Returns a dict: names, value, sigma (1 sigma, covariance x chi^2/dof; inf where the data do
     not constrain a parameter), correlation, warnings, chi2, dof, chi2 per quantity with
@@ -505,6 +515,7 @@ def observations_from_l2(root, t0, probes=(1, 2, 3, 4), moments=(1,), names=None
 
     t0: the UTC time (ISO 8601) of the configuration's t = 0 (for files export_cdf wrote with
         start S from a configuration with t_start_s = -0.5: S + 0.5 s).
+
     Returns {"MMS1": {"t_s", "B_gse_nT", and for `moments` the FPI samples "t_fpi_s", "parity",
     "fpi_moments": True, "ne_cm3", "T_par_eV", "T_perp_eV", "V_gse_km_s" with their "sigma_*"
     from the _err variables where the file has them}, ...}, times in seconds from t0.

@@ -351,25 +351,32 @@ def export_cdf(tracks, root, start=None, version=FPI_VERSION, equilibrium=None,
 
     tracks: {name: xarray.Dataset} as synth() or read() return them; names MMS1..MMS4 (any
         case) give the probe, or probes={name: 1..4} does.
+
     ions: {name: xarray.Dataset} as synth(instrument="dis") or read(path, "dis") return them, for
         spacecraft of tracks (the same configuration): their records keep their own 150 ms times
         on the same UTC as the DES records.
+
     root: the MMS data folder (pySPEDAS: MMS_DATA_DIR; pyrfu: mms.db_init(local=root)).
+
     start: the UTC time stamped on the first sample (ISO 8601 or datetime); default the
         dataset's own (its time coordinate: [geometry] t0_utc + t_s; for the default event
         2015-10-19 14:07:56, the paper's burst interval). Later samples keep their spacing.
+
     fgm_rate_hz: the FGM file samples the model field at this rate over the interval, from the
         Equilibrium the tracks came from (equilibrium=) or, without it, from the equilibrium of
         each dataset's configuration (config_toml), solved again (deterministic: the same field).
         "auto" (the default): FGM burst's 128 Hz where the field can be had that way (the
         spacecraft is one of its configuration's), else the FPI sample times; None: the field at
         the FPI sample times (the B fluxrope's PADs and moments used).
+
     edp_rate_hz: the rate of the EDP burst files (the model's E in the spacecraft frame, GSE and
         DSL, and the spacecraft potential [instrument] sc_potential_V); None: no EDP files. EDP
         and MEC (r_gse, v_gse every 30 s, epht89d and epht89q) are written for the spacecraft
         the configuration names (their field and position come from it).
+
     Angles and B_dmpa are in the instrument axes of the configuration's [instrument] dbcs_to_gse
         (DMPA taken as DBCS, both despun spacecraft axes).
+
     Everything is checked before the first file is written (names, probes, every variable's
     shape and values, the start, the rate, root and the target paths), and the files are
     renamed into place together at the end: the whole export lands, or nothing does.

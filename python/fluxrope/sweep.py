@@ -85,6 +85,7 @@ class Sweep:
 
     varied: {"table.key": [values] or {"start": a, "stop": b, "num": n}}, e.g.
         {"geometry.rope_velocity_gse_km_s": [...], "instrument.seed": [1, 2, 3]}.
+
     base: the configuration the members start from (a path, TOML text, dict or Config).
     """
 
@@ -267,8 +268,10 @@ def run_sweep(sweep, out_dir, client=None, scheduler=None, n_workers=None, backe
     """Run every member of a sweep on Dask and return the summary as an xarray.Dataset.
 
     out_dir: one HDF5 file per member (existing ones are not run again: resume).
+
     client / scheduler: a dask.distributed.Client, or a scheduler address; neither: a local
         cluster of n_workers processes (default: this machine's cores), one OpenMP thread each.
+
     Returns a Dataset with one dimension per varied key (mode "product") or "member", the
     summary numbers as variables, "ok" and "error" per member; also saved to summary_file
     (default out_dir/summary.nc). Raises FluxropeError for an unusable sweep or out_dir.

@@ -559,7 +559,7 @@ int main(int argc, char** argv) {
   CommonOptions synth_opts;
   auto* synth_cmd = app.add_subcommand(
       "synth",
-      "solve, then synthesize FPI skymaps, DEF and PADs along every spacecraft track ([geometry])");
+      "solve, then synthesize FPI DES and DIS skymaps, DEF, PADs and moments along every spacecraft track ([geometry])");
   add_run_options(synth_cmd, synth_opts, "fluxrope_synth.h5");
   CommonOptions atlas_opts;
   std::vector<double> frame_velocity = {0.0, 0.0, 0.0};

@@ -592,10 +592,16 @@ RunConfig load_config(const ConfigSources& src) {
   {
     // DIS: the run-wide [instrument] keys, then [instrument.dis]
     toml::table dis;
-    for (const auto& [k, n] : m.instrument)
-      if (is_common_instrument_key(std::string(k.str())))
-        n.visit([&](auto&& v) { dis.insert_or_assign(k, v); });
-    for (const auto& [k, n] : m.instrument_dis) n.visit([&](auto&& v) { dis.insert_or_assign(k, v); });
+    // (the key copied out: C++17 lambdas cannot capture a structured binding)
+    for (const auto& [key, node] : m.instrument)
+      if (is_common_instrument_key(std::string(key.str()))) {
+        const toml::key k = key;
+        node.visit([&](auto&& v) { dis.insert_or_assign(k, v); });
+      }
+    for (const auto& [key, node] : m.instrument_dis) {
+      const toml::key k = key;
+      node.visit([&](auto&& v) { dis.insert_or_assign(k, v); });
+    }
     cfg.dis = dis_from(dis, "the configuration");
     validate(cfg.dis.instrument);
   }

@@ -370,9 +370,11 @@ DisSettings dis_from(const toml::table& t, const std::string& where) {
     d.cadence_s = bounded(*n, 1e-3, 1e3, fmt::format("instrument.dis.cadence_s in {}", where),
                           "s (DIS burst: 0.15)");
   toml::table rest;
-  for (const auto& [k, n] : t)
-    if (!dis_only_keys().count(std::string(k.str())))
-      n.visit([&](auto&& v) { rest.insert_or_assign(k, v); });
+  for (const auto& [key, node] : t)
+    if (!dis_only_keys().count(std::string(key.str()))) {
+      const toml::key k = key;  // (C++17 lambdas cannot capture a structured binding)
+      node.visit([&](auto&& v) { rest.insert_or_assign(k, v); });
+    }
   d.instrument = instrument_from(rest, where, dis_species(d.ion_mass_amu));
   return d;
 }
