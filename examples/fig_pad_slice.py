@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Figure (e): energy x pitch-angle slices of the dense gyro-averaged PAD cube (docs/physics.md
+"""Figure (e): energy x pitch-angle slices of the dense gyro-averaged PAD cube (docs/model.md
 section 10, spacecraft frame) of one spacecraft, outside the rope (the first sample) and
 inside it (the sample nearest the axis). Top: the phase-space density divided by its mean over
 pitch angle at each energy; bottom: cuts at a few energies (dashed lines above). There the two

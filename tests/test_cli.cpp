@@ -320,7 +320,7 @@ TEST_F(Cli, SynthWritesTheDefaultEvent) {
     for (size_t k = 0; k < 33; ++k) {
       EXPECT_EQ(parity[k], static_cast<double>(k % 2));
       EXPECT_NEAR(energy[k * 32], parity[k] == 0 ? 10.9349 : 12.383, 1e-9);
-      // negative model PSD is kept in dist_model and counted; it gives no counts (docs/physics.md s. 8)
+      // negative model PSD is kept in dist_model and counted; it gives no counts (docs/model.md s. 8)
       double count = 0;
       for (size_t b = 0; b < 16384; ++b) {
         const size_t m = k * 16384 + b;

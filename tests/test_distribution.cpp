@@ -1,4 +1,4 @@
-// The electron distribution f_e(r, v) on a solved profile (docs/physics.md sections 3, 5, 9).
+// The electron distribution f_e(r, v) on a solved profile (docs/model.md sections 3, 5, 9).
 #include <gtest/gtest.h>
 
 #include "fluxrope/core/constants.hpp"
@@ -62,7 +62,7 @@ TEST(Distribution, IntegratesToTheSolvedMoments) {
   }
 }
 
-// docs/physics.md §9, paper eq. 6 (exact for a Maxwellian): at equal spacecraft-frame
+// docs/model.md §9, paper eq. 6 (exact for a Maxwellian): at equal spacecraft-frame
 // speed, f(v' along U) / f(v' against U) = exp(-2 m |U| v' / T).
 TEST(Distribution, FrameShiftOfAMaxwellianFollowsEq6) {
   const SolveResult& r = test::solved("uniform", {"solver.passes=1"});
@@ -111,7 +111,7 @@ TEST(Distribution, ZeroSpacecraftVelocityIsTheRopeFrame) {
   EXPECT_EQ(electron_f_spacecraft(pv, pos, v, U), electron_f(pv, pos, v + U));
 }
 
-// Beyond the edge the potentials continue as docs/physics.md §5 says, continuously.
+// Beyond the edge the potentials continue as docs/model.md §5 says, continuously.
 TEST(Distribution, PotentialsContinueBeyondTheEdge) {
   const SolveResult& r = test::solved("yang2022");
   const ProfileTables t = make_profile_tables(r);
@@ -133,7 +133,7 @@ TEST(Distribution, PotentialsContinueBeyondTheEdge) {
   EXPECT_NEAR(psi, expect_psi, 1e-12 * std::fabs(expect_psi));
 }
 
-// docs/physics.md §8 / section 4: with T_b < T_r the negative rotating population wins at
+// docs/model.md §8 / section 4: with T_b < T_r the negative rotating population wins at
 // high energy and f_e < 0 "above a few hundred eV"; the scan must say so. With T_b > T_r and
 // no mu terms (Vinogradov et al. 2016's condition) f_e >= 0 on the whole scan.
 TEST(Validity, NegativeDistributionIsReportedNotHidden) {

@@ -1,4 +1,4 @@
-// docs/physics.md §7: the checks a solved equilibrium must pass.
+// docs/model.md §7: the checks a solved equilibrium must pass.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -155,7 +155,7 @@ TEST(Equilibrium, MuTermsMakeThePassesMatterAndConverge) {
   EXPECT_LT(r.history.back().max_dB_nT, 1e-6);
 }
 
-// The config's two forms describe the same physics (docs/physics.md §4). The physical
+// The config's two forms describe the same physics (docs/model.md §4). The physical
 // numbers come from the normalized ones through unit conversions, so they agree to an
 // ulp; that moves the adaptive ODE steps, and the profiles then agree to the accuracy with
 // which the ODE fixes them. That accuracy is measured, not assumed: the change of the profile
@@ -192,11 +192,11 @@ TEST(Equilibrium, PhysicalAndNormalizedFormsGiveIdenticalProfiles) {
   EXPECT_LT(max_abs_diff(a.Bz, fine.Bz), 1e-9 * max_abs(a.Bz));
 }
 
-// docs/physics.md §6: refining the velocity quadrature and the rho interpolation of the
+// docs/model.md §6: refining the velocity quadrature and the rho interpolation of the
 // shape integrals changes the moments by < 1e-8 relative. In the edge panel (the last
 // L_st) the current-free continuation has a kink in dB/drho at rho_e (j(rho_e) != 0 for
 // yang2022), the velocity integrand there has a kink too, and the rule converges only
-// algebraically: measured ~1e-6 of max |V_e| there (docs/physics.md); asserted < 1e-5.
+// algebraically: measured ~1e-6 of max |V_e| there (docs/model.md); asserted < 1e-5.
 TEST(Equilibrium, MomentsAreConvergedInTheQuadrature) {
   const RadialProfile& a = solved("yang2022", {"solver.tol_nT=1e-10"}).profile;
   const RadialProfile& b = solved("yang2022", {"solver.tol_nT=1e-10", "solver.quad_par=24",

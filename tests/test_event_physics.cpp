@@ -1,5 +1,5 @@
 // Issue 4 item 6: the paper's two readings of the PADs (Yang et al. 2022, eqs. 6 and 7;
-// docs/physics.md §9), checked on synthetic skymaps of the yang2022 equilibrium outside the
+// docs/model.md §9), checked on synthetic skymaps of the yang2022 equilibrium outside the
 // rope, seen from a spacecraft moving through it.
 //
 // The instrument frame is turned so that three bin centres lie exactly along +b, -b and a

@@ -165,7 +165,7 @@ TEST(Fit, RopeVelocityAndAxisTiltRoundTrip) {
   EXPECT_EQ(r.solves, 1);  // geometry only: one equilibrium
 }
 
-// PAD values at chosen energies as observations (the dense gyro-averaged PAD, docs/physics.md section
+// PAD values at chosen energies as observations (the dense gyro-averaged PAD, docs/model.md section
 // 10): the axial population's mu coefficient b_z, which shapes the perpendicular concentration,
 // recovered from MMS1's PADs at 48.6 and 80 eV (5% noise) with the field of every spacecraft.
 TEST(Fit, PadValuesAsObservations) {

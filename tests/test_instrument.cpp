@@ -127,7 +127,7 @@ TEST(Skymap, ResultIsIndependentOfTheThreadCount) {
   for (size_t m = 0; m < one.size(); ++m) ASSERT_EQ(one[m], many[m]);
 }
 
-// The dense gyro-averaged PAD (docs/physics.md §10) against the instrument-style PAD of the
+// The dense gyro-averaged PAD (docs/model.md §10) against the instrument-style PAD of the
 // skymap, for a gyrotropic case with a parallel/antiparallel asymmetry: a Maxwellian seen
 // from a spacecraft moving along B, f_sc ~ exp(-kappa cos alpha), kappa = m v |U| / T. The
 // skymap PAD averages pixels whose centres lie anywhere within a 10-degree bin, so it differs

@@ -1,5 +1,5 @@
 // The ions as FPI DIS records them (issue 18 item 1, docs/instrument.md "Ions (DIS)"): the ions'
-// Maxwellian (docs/physics.md s. 3) through the same kernels as f_e, on the DIS tables, with the
+// Maxwellian (docs/model.md s. 3) through the same kernels as f_e, on the DIS tables, with the
 // ion mass in the speeds, one-count levels, DEF and moments, DIS's own Philox stream, and the
 // [instrument.dis] configuration.
 #include <gtest/gtest.h>

@@ -138,7 +138,7 @@ FieldTable uniform_field(double Bz, double Bphi, double edge, int n = 101) {
 }  // namespace
 
 // In a uniform B_z the gyro-centre field equals the local one, so the quadrature must
-// reproduce docs/physics.md §6's closed-form pass-0 moments (b_s != 0) to round-off.
+// reproduce docs/model.md §6's closed-form pass-0 moments (b_s != 0) to round-off.
 TEST(ShapeKernel, MatchesClosedFormMomentsInAUniformAxialField) {
   const ModelParams m = test::config_of("yang2022", {"model.b_r=0.2"}).model;
   const double Bz = 18e-9;
@@ -181,7 +181,7 @@ TEST(ShapeKernel, MatchesClosedFormMomentsInAUniformAxialField) {
 }
 
 // The kernel's split into a local Gaussian times exp(Delta) against brute force: the
-// exact integrand of docs/physics.md §3 (gyro-centre mu in the solved yang2022 field,
+// exact integrand of docs/model.md §3 (gyro-centre mu in the solved yang2022 field,
 // where B_phi is largest) summed by the trapezoidal rule on a Cartesian velocity grid,
 // which converges geometrically for smooth, rapidly decaying integrands.
 TEST(ShapeKernel, MatchesBruteForceIntegrationWithGyroCentreMu) {

@@ -39,7 +39,7 @@ TEST(SimdMath, ExpAgreesWithGlibcInTheNormalRange) {
 // Down to the denormal range the result is 2^k1 2^k2 p with both factors normal, so it
 // rounds once into the denormal: within 2 of the smallest denormal (4.9e-324) of glibc. Below
 // -745.13 both give exactly 0: a population that underflows contributes nothing, so no sum
-// of populations turns into a spurious negative f (docs/physics.md §8).
+// of populations turns into a spurious negative f (docs/model.md §8).
 TEST(SimdMath, ExpUnderflowsLikeGlibc) {
   const double tiny = std::numeric_limits<double>::denorm_min();
   for (double x = -745.2; x < -708.0; x += 1.3e-3)

@@ -1,4 +1,4 @@
-// docs/physics.md §4: the yang2022 preset's derived values, and the two config forms.
+// docs/model.md §4: the yang2022 preset's derived values, and the two config forms.
 #include <gtest/gtest.h>
 
 #include "fluxrope/core/constants.hpp"
@@ -10,7 +10,7 @@ using namespace fluxrope::constants;
 
 namespace {
 
-// docs/physics.md prints about 5 significant digits, computed from rounded intermediate values:
+// docs/model.md prints about 5 significant digits, computed from rounded intermediate values:
 // its own V = gamma Omega L_st with its printed Omega and L_st is 2 * 5.7470 * 18.788 =
 // 215.949, while it prints 215.96 (and V = gamma sqrt(epsilon T_e / m) does not depend on
 // B_st at all). So the printed values agree with each other only to ~5e-5; we compare to

@@ -18,7 +18,7 @@ namespace fluxrope {
 // A solved equilibrium with what every product needs of it.
 struct Equilibrium {
   SolveResult result;
-  NegativityReport negativity;  // docs/physics.md §8, scanned after the solve
+  NegativityReport negativity;  // docs/model.md §8, scanned after the solve
   ProfileTables tables;         // the device-copyable tables of f_e
 };
 Equilibrium solve_job(const RunConfig& cfg, Backend& backend, const PassCallback& on_pass = {});
@@ -63,7 +63,7 @@ SynthResult synth_job(const RunConfig& cfg, Backend& backend, const Equilibrium&
                       SpeciesKind species = SpeciesKind::Electron);
 
 // f_e [s^3/cm^6] at rope-frame positions r [m] and velocities v [m/s] measured in a frame moving
-// with U [m/s] through the rope (U = 0: the rope frame): f(r, v + U), docs/physics.md §9.
+// with U [m/s] through the rope (U = 0: the rope frame): f(r, v + U), docs/model.md §9.
 std::vector<double> evaluate_f(Backend& backend, const Equilibrium& eq, const std::vector<Vec3>& r,
                                const std::vector<Vec3>& v, Vec3 U);
 

@@ -233,7 +233,7 @@ class Equilibrium:
     history: xarray.Dataset over ``pass``: max|dB| [nT] (NaN for the closed-form pass 0),
         n_e normalization [cm^-3], seconds.
 
-    validity: the negativity scan of f_e (docs/physics.md §8) as a dict.
+    validity: the negativity scan of f_e (docs/model.md §8) as a dict.
     config: the Config it was solved for; converged; backend (its name).
     """
 
@@ -268,7 +268,7 @@ class Equilibrium:
 
     def electric_field(self, spacecraft, t_s):
         """The electric field [mV/m, GSE] the spacecraft measures along its track (EDP): the
-        rope frame's E_rho rho_hat plus U x B of its motion through the rope (docs/physics.md
+        rope frame's E_rho rho_hat plus U x B of its motion through the rope (docs/model.md
         "Fields along the tracks"), at times t_s as field() takes them, shape (n, 3)."""
         return self._engine().electric_field(spacecraft, self._seconds(t_s))
 
@@ -286,7 +286,7 @@ class Equilibrium:
 
         v_km_s: velocities, same shape, measured in a frame moving with frame_velocity_km_s
             (rope-frame components, km/s) through the rope; (0, 0, 0) is the rope frame. A
-            spacecraft moving with U sees f_sc(r, v') = f(r, v' + U) (docs/physics.md §9).
+            spacecraft moving with U sees f_sc(r, v') = f(r, v' + U) (docs/model.md §9).
 
         Returns an array of shape (...).
         """

@@ -129,7 +129,7 @@ Equilibrium solve_and_report(const char* command, const RunConfig& cfg, Backend&
   } else {
     fmt::print(
         stderr,
-        "warning: f_e < 0 at {} of {} scanned points (docs/physics.md §8); minimum {:.3e} s^3/cm^6 "
+        "warning: f_e < 0 at {} of {} scanned points (docs/model.md §8); minimum {:.3e} s^3/cm^6 "
         "({:.1e} of the largest f on the scan) at rho = {:.3f} km, E = {:.1f} eV, direction "
         "(rho, phi, z) = ({:.2f}, {:.2f}, {:.2f})\n",
         neg.n_negative, neg.n_scanned, neg.f_min * 1e-12, -neg.f_min / neg.f_max,
@@ -242,7 +242,7 @@ int cmd_synth(CommonOptions& o) {
     if (ts.n_beyond_edge > 0)
       fmt::print(
           "  note: {} samples of {} lie beyond the solved domain (rho > {:g} L_st): the field "
-          "there is the current-free continuation of docs/physics.md §5\n",
+          "there is the current-free continuation of docs/model.md §5\n",
           ts.n_beyond_edge, tracks[k].name, cfg.solver.x_max);
   }
   const SynthTiming& tm = res.timing;
@@ -503,7 +503,7 @@ int cmd_fit(CommonOptions& o, const ModelFitOptions& fo) {
   for (const std::string& w : r.warnings) fmt::print(stderr, "warning: {}\n", w);
   if (r.negativity.n_negative > 0)
     fmt::print(stderr,
-               "warning: at the best fit f_e < 0 at {} of {} scanned points (docs/physics.md §8), "
+               "warning: at the best fit f_e < 0 at {} of {} scanned points (docs/model.md §8), "
                "minimum {:.3e} s^3/cm^6\n",
                r.negativity.n_negative, r.negativity.n_scanned, r.negativity.f_min * 1e-12);
   {

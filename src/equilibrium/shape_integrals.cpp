@@ -105,7 +105,7 @@ void check_normalizable(const ModelParams& m, const FieldTable& f) {
       if (!(b[s] < Bmin)) {
         throw Error(fmt::format(
             "the {} electron population is not normalizable: b_s = {:.6g} nT >= |B| = {:.6g} nT "
-            "at rho = {:.6g} km (xi_s = 1 - b_s/|B| <= 0, docs/physics.md §6)",
+            "at rho = {:.6g} km (xi_s = 1 - b_s/|B| <= 0, docs/model.md §6)",
             names[s], b[s] / NT_TO_SI, Bmin / NT_TO_SI, j * f.h / KM_TO_SI));
       }
     }

@@ -45,7 +45,7 @@ void validate(const SolverSettings& s) {
     throw Error(fmt::format(
         "solver.n_shape = {}, quad_par = {}, quad_perp = {}: one pass's shape integrals would take "
         "{:.2g} evaluations of f (minutes a pass; the limit is {:.0e}): lower them (the defaults "
-        "65, 16, 16 converge to 1e-6 nT, docs/physics.md)",
+        "65, 16, 16 converge to 1e-6 nT, docs/model.md)",
         s.n_shape, s.quad_par, s.quad_perp, evals, SHAPE_MAX_EVALUATIONS));
 }
 
@@ -60,7 +60,7 @@ const char* kPopName[N_POP] = {"background (b_b)", "rotating (b_r)", "axial (b_z
 struct Local {
   double rho, Bz, Bphi, Aphi, Az, psi;
   double phi;          // e Phi / T_r
-  double S[N_POP];     // spatial factors S_s (docs/physics.md §3)
+  double S[N_POP];     // spatial factors S_s (docs/model.md §3)
   double K[N_POP][3];  // K_s^n, K_s^phi, K_s^z used for this pass
   double Ne, Ni;       // [m^-3]
   double j_phi, j_z;   // [A/m^2]
@@ -98,7 +98,7 @@ class PassSystem {
     l.Aphi = x > 0 ? y[0] / x * B * L : 0.0;
     l.Az = y[2] * B * L;
     const double F = y[0] * B * L * L;  // rho A_phi
-    // psi = e Omega rho A_phi / T_r - m Omega^2 rho^2 / (2 T_r)   (docs/physics.md §3)
+    // psi = e Omega rho A_phi / T_r - m Omega^2 rho^2 / (2 T_r)   (docs/model.md §3)
     l.psi = E_CHARGE * m_.Omega * F / m_.T_r -
             M_ELECTRON * m_.Omega * m_.Omega * l.rho * l.rho / (2.0 * m_.T_r);
     const double chi[N_POP] = {0.0, l.psi, E_CHARGE * m_.V * l.Az / m_.T_z};
@@ -141,7 +141,7 @@ class PassSystem {
         const PopulationView& p = view_.pop[s];
         throw Error(fmt::format(
             "the {} electron population is not normalizable: b_s = {:.6g} nT >= B_z = {:.6g} nT at "
-            "rho = {:.6g} km (x = {:.4g}; xi_s = 1 - b_s/B_z <= 0, docs/physics.md §6)",
+            "rho = {:.6g} km (x = {:.4g}; xi_s = 1 - b_s/B_z <= 0, docs/model.md §6)",
             kPopName[s], p.b / NT_TO_SI, Bz / NT_TO_SI, rho / KM_TO_SI, rho / sc_.L_st));
       }
       K[s][MOM_N] = all[K_N];
@@ -225,7 +225,7 @@ std::vector<State> integrate_pass(PassSystem& sys, const std::vector<double>& x,
     }
     const std::string diagnosis =
         xi_min < 1e-3 ? fmt::format("B_z falls onto b_s of the {} population there (xi_s = 1 - "
-                                    "b_s/B_z = {:.3g}: not normalizable beyond, docs/physics.md §6)",
+                                    "b_s/B_z = {:.3g}: not normalizable beyond, docs/model.md §6)",
                                     worst, xi_min)
                       : fmt::format("B_z = {:.6g} nT there", yc[1] * sc.B_st / NT_TO_SI);
     return Error(fmt::format(

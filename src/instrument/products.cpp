@@ -139,7 +139,7 @@ struct Frames {
   Mat3 rope_to_gse, gse_to_dbcs, dbcs_to_rope, dbcs_to_gse;
 };
 
-// Per-sample model quantities: position, field, model moments (docs/physics.md §7) of the
+// Per-sample model quantities: position, field, model moments (docs/model.md §7) of the
 // species: the electrons' from the solved profile, the ions' n_i(rho), at rest in the rope frame
 // (V_i = -U seen from the spacecraft), T_i, carrying no current.
 void model_quantities(const ProfileView& pv, const RadialProfile& rp, const RopeFrame& frame,
@@ -149,7 +149,7 @@ void model_quantities(const ProfileView& pv, const RadialProfile& rp, const Rope
   const LocalPoint l = local_point(pv, r);
   p.rho_m.push_back(l.rho);
   if (l.rho > pv.field.rho_edge()) ++p.n_beyond_edge;
-  // B = B_phi phi_hat + B_z z_hat, phi_hat = (-sin, cos, 0) at the sample (docs/physics.md s. 1)
+  // B = B_phi phi_hat + B_z z_hat, phi_hat = (-sin, cos, 0) at the sample (docs/model.md s. 1)
   const Vec3 B_gse = fr.rope_to_gse * Vec3{-l.sn * l.Bphi, l.c * l.Bphi, l.Bz};
   append3(p.B_gse_T, B_gse);
   append3(p.B_lmn_T, {dot(B_gse, frame.L), dot(B_gse, frame.M), dot(B_gse, frame.N)});

@@ -109,7 +109,7 @@ void prepare_response(const ProfileTables& profile, const ResponseTables& t,
   k.lanes.resize(samples.size() * per_sample);
   double* lanes = k.lanes.data();
   const ProfileView pv = p.profile;
-  // the position at each node time of each slot: r(t) = r0 + U t (docs/physics.md §9), stored
+  // the position at each node time of each slot: r(t) = r0 + U t (docs/model.md §9), stored
   // in the (pattern, node time) block of every row measured in that slot
   parallel_for_cpu(static_cast<long>(samples.size()), [&](long n) {
     for (int m = 0; m < t.n_patterns; ++m)

@@ -119,7 +119,7 @@ std::string key_list(const std::vector<Key<S>>& keys) {
 // Presets
 // ---------------------------------------------------------------------------
 NormalizedParams yang2022() {
-  // docs/physics.md §4: exactly the released run (n_i = 40, tau_b = T_b/T_r = 1.05).
+  // docs/model.md §4: exactly the released run (n_i = 40, tau_b = T_b/T_r = 1.05).
   NormalizedParams p;
   p.alpha_r = 0.75;
   p.alpha_z = 0.35;
@@ -552,7 +552,7 @@ RunConfig load_config(const ConfigSources& src) {
     apply(m, table, key, *t.get("v"), fmt::format("--set {}", s));
   }
 
-  // Physical meaning first, in the user's own key names (docs/physics.md §8): a
+  // Physical meaning first, in the user's own key names (docs/model.md §8): a
   // non-positive temperature, density, field or rotation rate is named as given.
   static const std::map<std::string, const char*> positive = {
       {"T_b_eV", "temperature"},
@@ -681,7 +681,7 @@ double model_key_value(const RunConfig& cfg, const std::string& key) {
 std::string render_toml(const RunConfig& cfg) {
   std::ostringstream o;
   o << "# fluxrope configuration. Units are part of the key names; see README \"Configuration\".\n";
-  o << "# Either form of [model] may be used; both describe the same physics (docs/physics.md section "
+  o << "# Either form of [model] may be used; both describe the same physics (docs/model.md section "
        "4).\n\n";
   o << "[model]\n";
   o << fmt::format("{:<12}= {:<24}# \"normalized\" or \"physical\"\n", "form",

@@ -44,7 +44,7 @@ void write_validity(H5File& f, const NegativityReport& r) {
   f.attr("/validity", "scan",
          fmt::format(
              "f_e in the rope frame at {} points: every 8th radius x 48 energies log-spaced over "
-             "[{:g}, {:g}] eV x 26 directions (docs/physics.md §8)",
+             "[{:g}, {:g}] eV x 26 directions (docs/model.md §8)",
              r.n_scanned, r.e_min_J / EV_TO_SI, r.e_max_J / EV_TO_SI));
   f.attr("/validity", "n_scanned", static_cast<int64_t>(r.n_scanned));
   f.attr("/validity", "n_negative", static_cast<int64_t>(r.n_negative));
@@ -82,7 +82,7 @@ void write_atlas(H5File& f, const std::vector<double>& rho_km, const InstrumentS
   f.write("/atlas/pitch_deg", pitch, "deg", "pitch");
   f.write("/atlas/frame_velocity_rope_km_s", frame_velocity_km_s, "km/s", "xyz_rope");
   f.attr("/atlas/f_s3_cm6", "description",
-         std::string("gyro-averaged f (docs/physics.md §10) at (rho, 0, 0), pitch against the "
+         std::string("gyro-averaged f (docs/model.md §10) at (rho, 0, 0), pitch against the "
                      "local B, in the frame "
                      "moving with frame_velocity_rope_km_s through the rope"));
   f.attr("/atlas/f_s3_cm6", "gyrophase_nodes", static_cast<int64_t>(s.dense_pad_gyrophase));

@@ -118,7 +118,7 @@ void validate(const ModelParams& m) {
         Item{"b_z_nT", p.b_z_nT}}) {
     require(std::isfinite(it.v), it.name, it.v, "is not finite");
   }
-  // The model is non-relativistic (docs/physics.md): drifts well below c.
+  // The model is non-relativistic (docs/model.md): drifts well below c.
   require(std::fabs(p.V_km_s) <= 3e4, "V_km_s (= gamma Omega L_st)", p.V_km_s,
           "km/s is beyond the non-relativistic model's range |V| <= 3e4 km/s (0.1 c)");
   const Scales sc = scales_of(m);
@@ -132,7 +132,7 @@ void validate(const ModelParams& m) {
   require(p.T_i_eV > 0, "T_i_eV (= tau T_r)", p.T_i_eV, "must be positive (temperature)");
   require(p.Omega_per_s > 0, "Omega_per_s (epsilon)", p.Omega_per_s,
           "must be positive (rotation rate; it also sets L_st)");
-  // Signed weights (docs/physics.md §3): w_r = -alpha_r is the negative rotating
+  // Signed weights (docs/model.md §3): w_r = -alpha_r is the negative rotating
   // population, w_z = alpha_z the axial one, w_b = 1 + alpha_r - alpha_z > 0.
   require(p.alpha_r >= 0, "alpha_r", p.alpha_r,
           "must be >= 0 (the rotating population has weight -alpha_r)");

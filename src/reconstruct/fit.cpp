@@ -288,7 +288,7 @@ class Model {
       if ((moments && kind_[oi] == "instrument") || !o.ipad_s3_cm6.empty())
         instrument(cfg, *eq, frame, o, t, moments && kind_[oi] == "instrument", pr);
       if (!o.pad_s3_cm6.empty()) {
-        // the dense gyro-averaged PAD at the observed energies and pitch bins (docs/physics.md s. 10)
+        // the dense gyro-averaged PAD at the observed energies and pitch bins (docs/model.md s. 10)
         InstrumentSettings is = cfg.instrument;
         is.dense_pad_energy_eV = o.pad_energy_eV;
         is.dense_pad_pitch = o.pad_pitch_bins;

@@ -54,7 +54,7 @@ def test_solve_gives_the_profile_as_xarray(equilibrium):
     assert equilibrium.converged
     h = equilibrium.history
     assert np.isnan(h["max_dB_nT"].values[0]) and h["max_dB_nT"].values[-1] < 1e-6
-    assert equilibrium.validity["n_negative"] > 0  # docs/physics.md §8: stated, not hidden
+    assert equilibrium.validity["n_negative"] > 0  # docs/model.md §8: stated, not hidden
 
 
 def test_f_matches_the_bin_centre_skymaps_and_checks_shapes(equilibrium):

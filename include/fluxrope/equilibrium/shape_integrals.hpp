@@ -1,5 +1,5 @@
 #pragma once
-// Host side of the shape integrals (docs/physics.md §6): the previous pass's field
+// Host side of the shape integrals (docs/model.md §6): the previous pass's field
 // as a Hermite table, and the seven moments K_s^m(rho) of every population on a
 // Chebyshev grid in rho, computed by a Backend and interpolated by the solver.
 #include <array>
@@ -33,7 +33,7 @@ struct ShapeQuadrature {
 };
 
 // The radial panels of the shape integrals on [0, rho_e]: an interior panel and an
-// edge panel of width min(L_st, rho_e / 4) holding the continuation's kink (docs/physics.md).
+// edge panel of width min(L_st, rho_e / 4) holding the continuation's kink (docs/model.md).
 PanelGrid shape_panels(int n_nodes, double rho_e, double L_st);
 
 class ShapeTable {
@@ -58,7 +58,7 @@ class ShapeTable {
 
 // Throws fluxrope::Error naming the population and the radius when b_s >= |B| somewhere in
 // the field (including its current-free continuation): population s is then not
-// normalizable (docs/physics.md §8).
+// normalizable (docs/model.md §8).
 void check_normalizable(const ModelParams& m, const FieldTable& f);
 
 ShapeTable compute_shape_table(const ModelParams& m, const FieldTable& field, const PanelGrid& grid,

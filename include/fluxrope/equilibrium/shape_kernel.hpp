@@ -1,5 +1,5 @@
 #pragma once
-// Shape integrals of docs/physics.md §6, as one host/device kernel body.
+// Shape integrals of docs/model.md §6, as one host/device kernel body.
 //
 // For population s at radius rho (fields of the previous pass fixed), the
 // velocity-space shape g_s (the population without n_e and S_s(rho)) is
@@ -9,7 +9,7 @@
 //   K^rr = int v_rho^2 g, K^pp = int v_phi^2 g, K^zz = int v_z^2 g, K^pz = int v_phi v_z g.
 // (g is even in v_rho, so K^rho, K^rp, K^rz vanish.)
 //
-// Quadrature (derivation in docs/physics.md, "Shape integrals"): replace |B(R)|
+// Quadrature (derivation in docs/model.md, "Shape integrals"): replace |B(R)|
 // by the local |B(rho)| and v_perp by the part of v perpendicular to the local
 // b_hat(rho); the exponent is then an exact quadratic, i.e. a Gaussian with
 //   parallel:      mean u_par,          variance T/m,
@@ -51,7 +51,7 @@ struct ShapeProblem {
   FLUXROPE_HD long n_items() const { return static_cast<long>(n_rho) * N_POP * n_par; }
 };
 
-// Pass 0 (docs/physics.md §6): the seven moments of population s in the local-field
+// Pass 0 (docs/model.md §6): the seven moments of population s in the local-field
 // approximation |B(R)| ~ B_z(rho), v_perp^2 ~ v_rho^2 + v_phi^2, in closed form.
 // Population s gets density factor 1/xi_s, xi_s = 1 - b_s/B_z; the rotating one, after
 // completing the square in v_phi, exp(m Omega^2 rho^2 (1/xi_r - 1) / (2 T_r)) / xi_r and

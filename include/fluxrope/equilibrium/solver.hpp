@@ -1,5 +1,5 @@
 #pragma once
-// The self-consistent flux-rope equilibrium (docs/physics.md sections 5-7).
+// The self-consistent flux-rope equilibrium (docs/model.md sections 5-7).
 //
 // Pass 0 solves the field equations with closed-form moments (mu with the local
 // field, |B(R)| ~ B_z(rho), v_perp^2 ~ v_rho^2 + v_phi^2). Every later pass k takes
@@ -7,7 +7,7 @@
 // re-normalizes n_e so that N_e(0) = n_i, and re-integrates the ODEs. The loop stops
 // when max_rho |B^(k) - B^(k-1)| < tol_nT, or after `passes` gyro-centre passes
 // when asked. Final moments come from the distribution with mu from the final
-// fields (as the published run did); see docs/physics.md.
+// fields (as the published run did); see docs/model.md.
 #include <array>
 #include <functional>
 #include <vector>

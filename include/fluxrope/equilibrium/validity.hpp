@@ -1,5 +1,5 @@
 #pragma once
-// docs/physics.md §8: f_e is a sum with a negative population and can be negative in
+// docs/model.md §8: f_e is a sum with a negative population and can be negative in
 // parts of phase space. After a solve, f_e is scanned over radius x energy x direction
 // in the rope frame and the minimum and the negative points are reported, never hidden.
 #include <cstdint>

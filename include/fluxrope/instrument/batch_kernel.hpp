@@ -19,7 +19,7 @@
 namespace fluxrope {
 
 // Item = one sample of a batch of skymaps: its smallest f and how many bins are negative
-// (docs/physics.md §8: those bins get no counts and no DEF), scanned in bin order.
+// (docs/model.md §8: those bins get no counts and no DEF), scanned in bin order.
 FLUXROPE_HD inline void skymap_extremes_item(const double* sky, long s, double* f_min,
                                              double* n_negative) {
   const double* f = sky + s * FPI_N_BINS;

@@ -39,7 +39,7 @@ FLUXROPE_HD inline void counts_item(const CountsProblem& p, long item) {
   const int e = p.parity[s] * FPI_N_ENERGY + static_cast<int>(b % FPI_N_ENERGY);
   const double A = p.one_count[e], E = p.energy[e];
   const double f = p.f_model[item];
-  const double N = f > 0 ? f / A : 0.0;  // docs/physics.md §8: negative f gives no counts
+  const double N = f > 0 ? f / A : 0.0;  // docs/model.md §8: negative f gives no counts
   double c, dist, err;
   if (p.noise) {
     PhiloxStream rng(p.seed, p.key[2 * s], p.key[2 * s + 1], static_cast<std::uint32_t>(b));

@@ -26,7 +26,7 @@ const std::array<double, FPI_N_ENERGY>& dis_energy_table(int parity);
 
 // Which FPI spectrometer a product imitates, and what of the particle species it needs: the
 // distribution the kernels evaluate (the electrons' f_e, or the ions' Maxwellian of
-// docs/physics.md s. 3, both through the same LocalPoint: species_point), the mass that turns
+// docs/model.md s. 3, both through the same LocalPoint: species_point), the mass that turns
 // channel energies into speeds, the charge sign of the potential correction, the burst tables.
 enum class SpeciesKind { Electron, Ion };
 struct Species {

@@ -1,5 +1,5 @@
 #pragma once
-// Dense gyro-averaged pitch-angle distributions (docs/physics.md §10):
+// Dense gyro-averaged pitch-angle distributions (docs/model.md §10):
 //   F(r, W, alpha) = (1/2pi) int f_sc(r, v'(W, alpha, gyrophase)) d gyrophase,
 // alpha against the local B(r), v' in the spacecraft frame, integrated by the trapezoidal
 // rule in gyrophase (spectrally accurate for a periodic integrand). One host/device body.
@@ -47,7 +47,7 @@ FLUXROPE_HD inline GyroPadRow gyro_pad_row(const GyroPadProblem& p, long item) {
   return {&s, (v * p.cos_alpha[q]) * s.b, v * p.sin_alpha[q]};
 }
 
-// f_sc at gyrophase node g of a row [s^3/m^6]; docs/physics.md §9: f_sc(r, v') = f(r, v' + U).
+// f_sc at gyrophase node g of a row [s^3/m^6]; docs/model.md §9: f_sc(r, v') = f(r, v' + U).
 FLUXROPE_HD inline double gyro_pad_node(const GyroPadProblem& p, const GyroPadRow& row, int g) {
   const GyroPadSample& s = *row.sample;
   const Vec3 v_sc =

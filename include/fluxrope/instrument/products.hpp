@@ -47,7 +47,7 @@ struct TrackProducts {
   std::vector<double> disterr_s3_cm6;     // A sqrt(counts), or A sqrt(N) with noise off
   std::vector<double> def;                // from dist, keV/(cm^2 s sr keV); negative f -> 0
   std::vector<double> pad_s3_cm6;       // (n, energy 32, P) from dist
-  std::vector<double> pad_gyro_s3_cm6;  // (n, E, Q): dense gyro-averaged PAD (docs/physics.md s. 10)
+  std::vector<double> pad_gyro_s3_cm6;  // (n, E, Q): dense gyro-averaged PAD (docs/model.md s. 10)
   std::vector<double> f_min_s3_cm6;     // (n): of the model f
   std::vector<double> n_negative_bins;  // (n): bins with model f < 0 (zero counts, zero DEF)
   size_t n_beyond_edge = 0;             // samples with rho > rho_e (field continued current-free)
@@ -73,7 +73,7 @@ struct ModelSeries {
   std::vector<Vec3> Ve_gse_m_s;  // electron bulk velocity, spacecraft frame
   // The electric field the spacecraft measures (EDP), GSE [V/m]: the rope frame's radial
   // E_rho rho_hat plus the motional term U x B of the spacecraft's velocity U through the rope
-  // (docs/physics.md "Fields along the tracks"); E_rho = 0 beyond the edge, where the profile
+  // (docs/model.md "Fields along the tracks"); E_rho = 0 beyond the edge, where the profile
   // is continued at constant density and potential.
   std::vector<Vec3> E_gse_V_m;
 };

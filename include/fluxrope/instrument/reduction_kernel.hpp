@@ -66,7 +66,7 @@ enum MomentIndex : int {
 };
 
 // How a skymap's PSD enters: as recorded (negative model f included), or clamped at 0 (the
-// expectation of A x Poisson counts, whose mean is max(f, 0): docs/physics.md §8).
+// expectation of A x Poisson counts, whose mean is max(f, 0): docs/model.md §8).
 FLUXROPE_HD inline double psd_value(double f, bool clamp) {
   return clamp ? (f > 0.0 ? f : 0.0) : f;
 }

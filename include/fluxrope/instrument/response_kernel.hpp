@@ -85,7 +85,7 @@ FLUXROPE_HD inline double response_item(const ResponseProblem& p, long item) {
       for (int q = 0; q < p.n_en; ++q) {
         const long e = p.speed_row(smp.parity, q) + i;
         const Vec3 v_sc = p.speed[e] * dir;
-        acc += (wat * p.speed_w[e]) * electron_f_at(p.profile, l, v_sc + smp.U_rope);  // docs/physics.md §9
+        acc += (wat * p.speed_w[e]) * electron_f_at(p.profile, l, v_sc + smp.U_rope);  // docs/model.md §9
       }
     }
   }

@@ -46,7 +46,7 @@ struct InstrumentSettings {
   Species species = des_species();  // the spectrometer: DES (electrons) or DIS (ions)
   int pad_bins = 18;  // equal pitch-angle bins over [0, 180] deg
   PadWeighting pad_weighting = PadWeighting::Unweighted;
-  // dense gyro-averaged PAD (docs/physics.md §10): energies, pitch nodes at the centres of
+  // dense gyro-averaged PAD (docs/model.md §10): energies, pitch nodes at the centres of
   // dense_pad_pitch equal bins, trapezoidal gyrophase nodes
   std::vector<double> dense_pad_energy_eV =
       std::vector<double>(fpi_energy_table(0).begin(), fpi_energy_table(0).end());
@@ -76,7 +76,7 @@ GyroPadSetup make_gyro_pad_setup(const ProfileTables& profile, const std::vector
 GyroPadSetup make_gyro_pad_setup(const ProfileTables& profile, const std::vector<Vec3>& r_rope,
                                  const std::vector<Vec3>& U_rope, const InstrumentSettings& s);
 
-// Dense gyro-averaged PADs (docs/physics.md §10) at rope-frame positions r for a spacecraft
+// Dense gyro-averaged PADs (docs/model.md §10) at rope-frame positions r for a spacecraft
 // moving with U: (N, energy, pitch) in s^3/cm^6, on the settings' dense grid.
 std::vector<double> synth_gyro_pads(Backend& backend, const ProfileTables& profile,
                                     const std::vector<Vec3>& r_rope, Vec3 U_rope,

@@ -45,7 +45,7 @@ FLUXROPE_HD inline SkymapRow skymap_row(const SkymapProblem& p, long row) {
           p.speed + s.parity * FPI_N_ENERGY};
 }
 
-// f_sc [s^3/cm^6] at energy channel i of a row. docs/physics.md §9: f_sc(r, v') = f(r, v' + U).
+// f_sc [s^3/cm^6] at energy channel i of a row. docs/model.md §9: f_sc(r, v') = f(r, v' + U).
 FLUXROPE_HD inline double skymap_bin(const SkymapProblem& p, const SkymapRow& row, int i) {
   const Vec3 v_sc = row.speed[i] * row.dir;
   return 1e-12 * electron_f_at(p.profile, row.sample->local, v_sc + row.sample->U_rope);

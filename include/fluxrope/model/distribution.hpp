@@ -1,5 +1,5 @@
 #pragma once
-// The electron distribution of docs/physics.md §3 as host/device physics.
+// The electron distribution of docs/model.md §3 as host/device physics.
 // Everything here takes small POD structs by value and is compiled by g++ for
 // the CPU backend and by nvcc for the CUDA backend: one kernel body.
 #include <cmath>
@@ -9,10 +9,10 @@
 
 namespace fluxrope {
 
-// Population indices, in the order of docs/physics.md: background, rotating, axial.
+// Population indices, in the order of docs/model.md: background, rotating, axial.
 enum Population : int { POP_B = 0, POP_R = 1, POP_Z = 2, N_POP = 3 };
 
-// One electron population s (docs/physics.md §3), SI.
+// One electron population s (docs/model.md §3), SI.
 struct PopulationView {
   double weight = 0.0;  // w_s (signed: w_r = -alpha_r)
   double T = 0.0;       // T_s [J]
@@ -43,7 +43,7 @@ FLUXROPE_HD inline void drift(const ModelView& m, int s, double rho, double& u_p
 // Radial field B_z(rho), B_phi(rho) tabulated on a uniform grid rho_j = j h, j = 0..n-1,
 // as values and derivatives, interpolated by cubic Hermite polynomials (error
 // O(h^4)). Beyond the edge rho_e = (n-1) h the field continues current-free
-// (docs/physics.md §5): B_z = B_z(rho_e), B_phi = B_phi(rho_e) rho_e / rho.
+// (docs/model.md §5): B_z = B_z(rho_e), B_phi = B_phi(rho_e) rho_e / rho.
 // table layout: 4 doubles per node: B_z, dB_z/drho, B_phi, dB_phi/drho (SI).
 struct FieldView {
   const double* table = nullptr;
@@ -70,13 +70,13 @@ struct FieldView {
     const double h11 = -s2 * om * h;
     Bz = h00 * table[a] + h10 * table[a + 1] + h01 * table[b] + h11 * table[b + 1];
     Bphi = h00 * table[a + 2] + h10 * table[a + 3] + h01 * table[b + 2] + h11 * table[b + 3];
-    Bphi *= t > last ? last / t : 1.0;  // current-free continuation (docs/physics.md §5)
+    Bphi *= t > last ? last / t : 1.0;  // current-free continuation (docs/model.md §5)
   }
 };
 
 // v_perp^2 / |B(R)| for an electron at radius rho (local field B_z, B_phi there)
 // with velocity (v_rho, v_phi, v_z) in the particle's local basis, where R is its
-// gyro-centre (docs/physics.md §3):
+// gyro-centre (docs/model.md §3):
 //   R = r - (m / (e |B(r)|^2)) v x B(r),
 //   R_x = rho - kappa (B_z v_phi - B_phi v_z),  R_y = kappa B_z v_rho,
 //   B(R) = B_phi(rho_c) (-sin th_c, cos th_c, 0) + B_z(rho_c) z_hat,

@@ -1,5 +1,5 @@
 #pragma once
-// Model parameters (docs/physics.md §4) in the two forms a config may use, and
+// Model parameters (docs/model.md §4) in the two forms a config may use, and
 // the single validated SI struct the rest of the code works with.
 #include <string>
 
@@ -57,7 +57,7 @@ struct ModelParams {
   double b_z = 0.0;
 };
 
-// Derived normalization scales (docs/physics.md §4), SI.
+// Derived normalization scales (docs/model.md §4), SI.
 struct Scales {
   double T_e = 0.0;   // reference temperature = T_r [J]
   double B_st = 0.0;  // sqrt(mu0 n_i T_e) [T]
@@ -73,7 +73,7 @@ PhysicalParams to_physical(const ModelParams& m);
 NormalizedParams to_normalized(const ModelParams& m);
 Scales scales_of(const ModelParams& m);
 
-// docs/physics.md §8: non-finite or out-of-range parameters are errors naming the
+// docs/model.md §8: non-finite or out-of-range parameters are errors naming the
 // parameter (in the config's key name) and its value. Throws fluxrope::Error.
 void validate(const ModelParams& m);
 

@@ -17,7 +17,7 @@ struct PointProblem {
 };
 
 FLUXROPE_HD inline double point_item(const PointProblem& p, long i) {
-  return 1e-12 * electron_f_spacecraft(p.profile, p.r[i], p.v[i], p.U);  // docs/physics.md §9
+  return 1e-12 * electron_f_spacecraft(p.profile, p.r[i], p.v[i], p.U);  // docs/model.md §9
 }
 
 }  // namespace fluxrope

@@ -1,6 +1,6 @@
 #pragma once
 // The solved equilibrium as a device-copyable view, and the electron distribution
-// f_e(r, v) of docs/physics.md §3 evaluated on it (host/device, one body for every
+// f_e(r, v) of docs/model.md §3 evaluated on it (host/device, one body for every
 // backend). Products (skymaps, PADs, moments along tracks) are built on electron_f.
 #include <cmath>
 
@@ -15,7 +15,7 @@ namespace fluxrope {
 // Potentials on the same uniform grid as the FieldView, with their rho-derivatives,
 // cubic Hermite interpolated. Layout: 6 doubles per node:
 //   Phi [V], dPhi/drho (= -E_rho), psi [1], dpsi/drho, A_z [T m], dA_z/drho (= -B_phi).
-// Beyond the edge rho_e they continue as docs/physics.md §5 says:
+// Beyond the edge rho_e they continue as docs/model.md §5 says:
 //   Phi = Phi(rho_e), A_z = A_z(rho_e) - rho_e B_phi(rho_e) ln(rho/rho_e),
 //   psi = psi(rho_e) + (e Omega / 2T_r) (B_z(rho_e) - m Omega / e) (rho^2 - rho_e^2).
 struct PotentialView {
@@ -53,7 +53,7 @@ struct ProfileView {
   FieldView field;  // final B: the particle's field and the gyro-centre field
   PotentialView pot;
   double n_e = 0.0;  // final electron normalization [m^-3]
-  double n_i = 0.0;  // ion density on the axis [m^-3] (docs/physics.md s. 3: N_i = n_i exp(-e Phi / T_i))
+  double n_i = 0.0;  // ion density on the axis [m^-3] (docs/model.md s. 3: N_i = n_i exp(-e Phi / T_i))
   double T_i = 0.0;  // ion temperature [J]
 };
 
@@ -112,7 +112,7 @@ FLUXROPE_HD inline LocalPoint load_point(const double* blk, int stride, int i) {
 // The amplitudes' fields (6 .. 6 + N_POP - 1) of a structure-of-arrays table.
 inline constexpr int LOCAL_POINT_AMP = 6;
 
-// Rope frame, Cartesian (x, y, z) with z along the rope axis (docs/physics.md §1).
+// Rope frame, Cartesian (x, y, z) with z along the rope axis (docs/model.md §1).
 FLUXROPE_HD inline LocalPoint local_point(const ProfileView& p, Vec3 r) {
   LocalPoint l;
   l.rho = sqrt(r.x * r.x + r.y * r.y);
@@ -128,7 +128,7 @@ FLUXROPE_HD inline LocalPoint local_point(const ProfileView& p, Vec3 r) {
   for (int s = 0; s < N_POP; ++s) {
     const PopulationView q = p.model.pop[s];
     drift(p.model, s, l.rho, l.u_phi[s], l.u_z[s]);
-    // chi_b = 0, chi_r = psi, chi_z = e V A_z / T_z (docs/physics.md §3)
+    // chi_b = 0, chi_r = psi, chi_z = e V A_z / T_z (docs/model.md §3)
     const double chi = (s == POP_R) ? psi : (s == POP_Z) ? e * p.model.V * Az / q.T : 0.0;
     const double norm = pow(m / (2.0 * constants::PI * q.T), 1.5);
     l.amp[s] = p.n_e * q.weight * q.C * norm * exp(e * Phi / q.T - chi);
@@ -138,7 +138,7 @@ FLUXROPE_HD inline LocalPoint local_point(const ProfileView& p, Vec3 r) {
   return l;
 }
 
-// The ions' distribution (docs/physics.md s. 3: Boltzmann, at rest in the rope frame) as a
+// The ions' distribution (docs/model.md s. 3: Boltzmann, at rest in the rope frame) as a
 // LocalPoint, so that every kernel written for f_e evaluates it unchanged: one population of
 // amplitude A_i = n_i exp(-e Phi / T_i) (m_i / 2 pi T_i)^{3/2} and exponent coefficient
 // -m_i / 2 T_i, no drift and no mu term (bmu = 0); the other two populations have amplitude 0
@@ -161,7 +161,7 @@ FLUXROPE_HD inline LocalPoint ion_point(const ProfileView& p, Vec3 r, double ion
   return l;
 }
 
-// f_e [s^3/m^6] at a prepared point and rope-frame velocity v [m/s] (docs/physics.md §3):
+// f_e [s^3/m^6] at a prepared point and rope-frame velocity v [m/s] (docs/model.md §3):
 //   f_e = n_e sum_s w_s C_s (m / 2 pi T_s)^{3/2}
 //         exp(-m |v - u_s|^2 / 2T_s + b_s mu / T_s + e Phi / T_s - chi_s),
 // mu = m v_perp^2 / (2 |B(R)|) with the gyro-centre field.
@@ -181,7 +181,7 @@ FLUXROPE_HD inline double electron_f(const ProfileView& p, Vec3 r, Vec3 v) {
   return electron_f_at(p, local_point(p, r), v);
 }
 
-// docs/physics.md §9: phase-space density is frame invariant. A spacecraft moving with
+// docs/model.md §9: phase-space density is frame invariant. A spacecraft moving with
 // velocity U in the rope frame sees, at spacecraft-frame velocity v', f_sc = f(r, v' + U).
 FLUXROPE_HD inline double electron_f_spacecraft(const ProfileView& p, Vec3 r, Vec3 v_sc, Vec3 U) {
   return electron_f(p, r, v_sc + U);

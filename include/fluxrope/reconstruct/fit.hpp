@@ -33,7 +33,7 @@ struct FitObservations {
   std::vector<double> ne_cm3, T_par_eV, T_perp_eV;  // (m)
   std::vector<double> V_gse_km_s;                   // (m, 3): spacecraft frame
   std::vector<double> sigma_ne_cm3, sigma_T_par_eV, sigma_T_perp_eV, sigma_V_gse_km_s;
-  // optional: the gyro-averaged PAD (docs/physics.md §10, spacecraft frame) at chosen energies,
+  // optional: the gyro-averaged PAD (docs/model.md §10, spacecraft frame) at chosen energies,
   // (m, E, Q) on Q equal pitch bins over 0-180 deg (centres), as synth's pad_gyro_s3_cm6
   std::vector<double> pad_energy_eV;
   int pad_pitch_bins = 0;
@@ -87,7 +87,7 @@ struct FitResult {
   bool converged = false;
   std::string stop_reason;
   RunConfig best;                // the configuration at the best fit
-  NegativityReport negativity;   // the validity scan at the best fit (docs/physics.md §8)
+  NegativityReport negativity;   // the validity scan at the best fit (docs/model.md §8)
   std::vector<FitPrediction> predictions;
 };
 
