@@ -354,6 +354,41 @@ def run_sweep(sweep, out_dir, client=None, scheduler=None, n_workers=None, backe
     return summary
 
 
+# the units of a key or metric, from the unit its name ends with (the project's convention)
+_UNIT_SUFFIXES = (("_km_s", "km/s"), ("_km", "km"), ("_eV", "eV"), ("_nT", "nT"),
+                  ("_cm3", "cm^-3"), ("_s", "s"), ("_V", "V"))
+_METRIC_TEXT = {
+    "bias_n": "median relative deviation of the ground-system density from the model's",
+    "bias_T_par": "median relative deviation of the ground-system T_par from the model's",
+    "bias_T_perp": "median relative deviation of the ground-system T_perp from the model's",
+    "bias_V_km_s": "median |V_ground - V_model| of the electrons",
+    "anti_over_par": "antiparallel / parallel PSD at 48.6 / 55.1 eV, first sample (paper eq. 6)",
+    "min_rho_km": "closest approach of the first spacecraft to the axis",
+}
+
+
+def _units(name):
+    for suffix, unit in _UNIT_SUFFIXES:
+        if name.endswith(suffix):
+            return unit
+    return "1"
+
+
+def _axis_coords(dim, key, axis, over):
+    """The coordinates of a varied key: its numbers along `over` (a vector-valued key: an index
+    along `over` and the vectors as <dim>_value (over, <dim>_component)), with units."""
+    attrs = {"units": _units(key), "long_name": f"[{key.split('.')[0]}] {key.split('.', 1)[1]}"}
+    values = [np.asarray(v, dtype=float) if isinstance(v, (list, tuple, np.ndarray)) else v
+              for v in axis]
+    if all(np.ndim(v) == 1 for v in values) and len({np.shape(v) for v in values}) == 1:
+        return {dim: (over, np.arange(len(values)), {"long_name": f"index of {key}"}),
+                dim + "_value": ((over, dim + "_component"), np.stack(values), attrs)}
+    try:
+        return {dim: (over, np.asarray(values, dtype=float), attrs)}
+    except (TypeError, ValueError):  # strings (e.g. a preset name)
+        return {dim: (over, np.asarray([str(v) for v in values]), attrs)}
+
+
 def _summary_dataset(sweep, members, results):
     metrics = sorted({k for r in results if r["ok"] for k in r if k != "ok"})
     product = sweep.rows is None and sweep.mode == "product"
@@ -361,11 +396,13 @@ def _summary_dataset(sweep, members, results):
         dims = [k.replace(".", "_") for k in sweep.keys]
         shape = [len(a) for a in sweep.axes]
         coords = {}
-        for d, axis in zip(dims, sweep.axes):
-            labels = [_label(v) if isinstance(v, (list, tuple, np.ndarray)) else v for v in axis]
-            coords[d] = labels
+        for d, key, axis in zip(dims, sweep.keys, sweep.axes):
+            coords.update(_axis_coords(d, key, axis, d))
     else:
         dims, shape, coords = ["member"], [len(members)], {"member": np.arange(len(members))}
+        for k in sweep.keys:
+            coords.update(_axis_coords(k.replace(".", "_"), k, [m.get(k, np.nan) for m in members],
+                                       "member"))
     data = {m: np.full(len(members), np.nan) for m in metrics}
     ok = np.zeros(len(members), dtype=bool)
     err = np.array([r.get("error", "") for r in results], dtype=object)
@@ -377,7 +414,8 @@ def _summary_dataset(sweep, members, results):
     ds = xr.Dataset({m: (dims, v.reshape(shape)) for m, v in data.items()}, coords=coords)
     ds["ok"] = (dims, ok.reshape(shape))
     ds["error"] = (dims, err.astype(str).reshape(shape))
-    if not product:
-        for k in sweep.keys:
-            ds[k.replace(".", "_")] = ("member", [_label(m.get(k, "")) for m in members])
+    for m in metrics:
+        ds[m].attrs.update(units=_units(m), long_name=_METRIC_TEXT.get(m, m))
+    ds["ok"].attrs["long_name"] = "the member ran"
+    ds["error"].attrs["long_name"] = "why it failed (empty when it ran)"
     return ds

@@ -113,3 +113,24 @@ def test_sweep_descriptions_and_errors(tmp_path):
     p.write_text("[sweep]\nvaary = 1\n")
     with pytest.raises(fluxrope.FluxropeError, match="unknown key sweep.vaary"):
         fluxrope.load_sweep(str(p))
+
+
+def test_the_readme_sweep_crosses_the_rope_with_numeric_coordinates(tmp_path, cluster_client):
+    """The README's sweep example (its TOML block): both axis positions put MMS1
+    inside the rope (within 30 km of the axis), the summary's coordinates are numbers with units
+    and its metrics carry units."""
+    import re
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    with open(os.path.join(root, "README.md"), encoding="utf-8") as f:
+        toml = re.search(r"cat > sweep.toml <<'TOML'\n(.*?)\nTOML", f.read(), re.S)[1]
+    (tmp_path / "sweep.toml").write_text(toml)
+    s = fluxrope.load_sweep(str(tmp_path / "sweep.toml"))
+    summary = fluxrope.run_sweep(s, str(tmp_path / "out"), client=cluster_client, progress=False)
+    assert summary["ok"].values.all()
+    assert np.all(summary["min_rho_km"].values < 30.0), summary["min_rho_km"].values
+    assert summary["min_rho_km"].attrs["units"] == "km"
+    assert summary["bias_V_km_s"].attrs["units"] == "km/s" and summary["bias_n"].attrs["units"] == "1"
+    c = summary["geometry_center_ln_km_value"]
+    assert c.dtype.kind == "f" and c.shape == (2, 2) and c.attrs["units"] == "km"
+    np.testing.assert_array_equal(c.values, [[0.0, 0.0], [5.0, 0.0]])
+    assert summary["instrument_seed"].dtype.kind in "if"
