@@ -8,7 +8,7 @@ distance d_ij from the centre against the mean distance of its contour.
 Usage: python3 examples/fig_center_fit.py SYNTH.h5 CENTER.h5 [-o PNG]
 (SYNTH.h5 from `fluxrope synth`, CENTER.h5 from `fluxrope fit-center --input SYNTH.h5`.)
 """
-from fluxrope_plot import SC_COLOURS, h5py, np, parse, plt, save, tracks
+from fluxrope_plot import SC_COLOURS, UNITS, WIDTH, h5py, letters, np, parse, plt, save, time_axis, tracks, utc
 
 
 def main():
@@ -28,22 +28,23 @@ def main():
         user_centre = cf["center_ln_km"][:]
         trk = tracks(f)
 
-        fig, ax = plt.subplots(1, 3, figsize=(17, 5.6), gridspec_kw={"width_ratios": [1, 1.25, 1]})
+        fig, ax = plt.subplots(1, 3, figsize=(WIDTH, 2.9), gridspec_kw={"width_ratios": [1, 1.25, 1]})
         cmap = plt.get_cmap("viridis")
         colour = lambda i: cmap(i / max(1, len(levels) - 1))  # noqa: E731
 
         # (left) |B| and the levels
         for s, (name, g) in enumerate(trk):
             t = g["time_s"][:]
-            ax[0].plot(t, np.linalg.norm(g["B_gse_nT"][:], axis=1), color=SC_COLOURS[s], label=name)
+            ax[0].plot(utc(f, t), np.linalg.norm(g["B_gse_nT"][:], axis=1), color=SC_COLOURS[s], label=name)
         for i, lev in enumerate(levels):
             ax[0].axhline(lev, color=colour(i), lw=0.6, alpha=0.6)
         for row in cross:
-            ax[0].plot(row[3], levels[int(row[1])], "|", color=colour(int(row[1])), ms=8)
-        ax[0].set_xlabel("t [s]")
-        ax[0].set_ylabel("|B| [nT]")
+            ax[0].plot(utc(f, row[3]), levels[int(row[1])], "|", color=colour(int(row[1])), ms=6)
+        time_axis(ax[0], f)
+        ax[0].tick_params(axis="x", labelrotation=30)
+        ax[0].set_ylabel(f"|B| [{UNITS['nT']}]")
         ax[0].set_title("|B| and the contour levels")
-        ax[0].legend(fontsize=8)
+        ax[0].legend(loc="upper right")
         ax[0].grid(alpha=0.3)
 
         # (middle) the LN plane
@@ -62,10 +63,10 @@ def main():
             m.quiver(L[k], N[k], B[k] @ e_L, B[k] @ e_N, color=SC_COLOURS[s], angles="xy",
                      scale_units="xy", scale=0.5, width=0.004, alpha=0.9)
             i0 = np.argmin(abs(t))
-            m.plot(L[i0], N[i0], "o", color="m", ms=5)
+            m.plot(L[i0], N[i0], "o", color="m", ms=3.5)
         for row in cross:
-            m.plot(row[4], row[5], "x", color=colour(int(row[1])), ms=6)
-        m.plot(*centre, "*", color="k", ms=14)
+            m.plot(row[4], row[5], "x", color=colour(int(row[1])), ms=4)
+        m.plot(*centre, "*", color="k", ms=9)
         R = 1.4 * np.nanmax(radius)
         m.set_xlim(centre[0] - R, centre[0] + R)
         m.set_ylim(centre[1] - R, centre[1] + R)
@@ -73,9 +74,9 @@ def main():
         m.set_ylabel("N [km]")
         m.set_xlabel("L [km]")
         m.text(0.01, 0.01, "arrows: B in the LN plane (2 km per nT)\nmagenta dots: spacecraft at t = 0",
-               transform=m.transAxes, fontsize=7, va="bottom")
+               transform=m.transAxes, fontsize=6, va="bottom")
         m.set_title(f"LN plane: centre ({user_centre[0]:.2f}, {user_centre[1]:.2f}) km, "
-                    f"sqrt(L) = {sqrt_loss:.2f} km", fontsize=10)
+                    r"$\sqrt{\mathcal{L}}$" + f" = {sqrt_loss:.2f} km")
         m.grid(alpha=0.3)
         sm = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(levels[0], levels[-1]))
         fig.colorbar(sm, ax=m, label="contour level |B| [nT]", shrink=0.8)
@@ -87,13 +88,13 @@ def main():
         ax[2].plot(avg[~inward], d[~inward], "x", color="tab:blue", label="outward")
         lim = [0.9 * np.nanmin(radius), 1.05 * np.nanmax(radius)]
         ax[2].plot(lim, lim, "k-", lw=0.8)
-        ax[2].set_xlabel("avg_j d_ij [km]")
-        ax[2].set_ylabel("d_ij [km]")
+        ax[2].set_xlabel(r"$\langle d_{ij} \rangle_j$ [km]")
+        ax[2].set_ylabel(r"$d_{ij}$ [km]")
         ax[2].set_title("crossing distances from the centre")
-        ax[2].legend(fontsize=8)
+        ax[2].legend()
         ax[2].grid(alpha=0.3)
         ax[2].set_aspect("equal")
-    fig.tight_layout()
+        letters(ax)
     save(fig, a.output)
 
 

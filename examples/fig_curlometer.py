@@ -27,7 +27,11 @@ def main():
     ap.add_argument("-o", "--output", default="out/figures/curlometer.png")
     a = ap.parse_args()
     import fluxrope
-    from fluxrope_plot import SC_COLOURS, plt, save
+    from fluxrope_plot import COLUMN, SC_COLOURS, h5py, letters, plt, save, time_axis
+
+    def fluxrope_file(path):  # the synth file's attributes (its t0_utc) for the time axis
+        with h5py.File(path, "r") as f:
+            return type("File", (), {"attrs": dict(f.attrs)})
     from pyrfu import mms, pyrf
     def get(name, tint, probe):  # the folder per call: nothing written (docs/python.md)
         return mms.get_data(name, tint, probe, data_path=a.root, source="local")
@@ -41,7 +45,7 @@ def main():
     lmn = np.array([np.asarray(geometry[k], float) / np.linalg.norm(geometry[k])
                     for k in ("L_gse", "M_gse", "N_gse")])
     j_lmn = j @ lmn.T
-    t_fgm = first["t_s"].values[0] + np.arange(len(j)) / 128  # s from t = 0
+    t_fgm = b[0].time.values  # UTC (FGM at 128 Hz from the first FPI record on)
     # j = n_e e (V_i - V_e) from MMS1's moments: each DIS record with the DES record at its
     # centre (pyrfu tags both at their accumulations' centres)
     j_moms = None
@@ -54,23 +58,24 @@ def main():
         ne = get("ne_fpi_brst_l2", TINT, 1).sel(time=vi.time)
         e = 1.602176634e-19
         j_moms = (ne.values[:, None] * 1e6 * e * (vi.values - ve.values) * 1e12) @ lmn.T
-        t0 = first["time"].values[0] - np.timedelta64(int(round(first["t_s"].values[0] * 1e9)), "ns")
-        t_moms = (vi.time.values - t0) / np.timedelta64(1, "s")
-    fig, ax = plt.subplots(3, 1, figsize=(7.0, 7.0), sharex=True)
+        t_moms = vi.time.values
+    fig, ax = plt.subplots(3, 1, figsize=(COLUMN, 5.0), sharex=True)
     for k, lab in enumerate("LMN"):
-        ax[k].plot(t_fgm, j_lmn[:, k], color="0.3", lw=2.2, alpha=0.6, label="curlometer (pyrfu)")
+        ax[k].plot(t_fgm, j_lmn[:, k], color="0.3", lw=2.0, alpha=0.6, label="curlometer (pyrfu)")
         for s, (name, ds) in enumerate(tracks.items()):
-            ax[k].plot(ds["t_s"].values, ds["j_lmn_nA_m2"].values[:, k], color=SC_COLOURS[s],
-                       lw=1.0, label=f"model at {name}")
+            # the model at the centre of each accumulation (15 ms after its time tag)
+            ax[k].plot(ds["time"].values + np.timedelta64(15, "ms"), ds["j_lmn_nA_m2"].values[:, k],
+                       color=SC_COLOURS[s], lw=0.8, label=f"model, {name}")
         if j_moms is not None:
-            ax[k].plot(t_moms, j_moms[:, k], "ks", ms=4, label=r"$n_e e (V_i - V_e)$, MMS1 DIS + DES")
+            ax[k].plot(t_moms, j_moms[:, k], "ks", ms=2.5, label=r"$n_e e (V_i - V_e)$, MMS1")
         ax[k].set_ylabel(rf"$j_{lab}$ [nA m$^{{-2}}$]")
         ax[k].axhline(0, color="0.6", lw=0.5)
         ax[k].grid(alpha=0.3)
-    ax[0].legend(fontsize=8, ncol=3)
-    ax[0].set_title("j: curlometer (FGM + MEC), moments (DIS + DES), model", fontsize=11)
-    ax[2].set_xlabel("t [s] from the closest approach")
-    fig.tight_layout()
+    ax[0].legend(ncol=2, fontsize=6, loc="lower left")
+    ax[0].set_title("current density: curlometer (FGM + MEC), moments (DIS + DES), model")
+    time_axis(ax[2], fluxrope_file(a.synth))
+    ax[2].tick_params(axis="x", labelrotation=30)
+    letters(ax)
     save(fig, a.output)
 
 

@@ -9,7 +9,9 @@ concentration inside at tens of eV, fading at higher energies.
 
 Usage: python3 examples/fig_pad_slice.py SYNTH.h5 [-o PNG] [--spacecraft MMS1] [--emax 2000]
 """
-from fluxrope_plot import h5py, np, parse, pitch_normalized, plt, save
+from matplotlib.colors import LogNorm
+
+from fluxrope_plot import UNITS, WIDTH, h5py, letters, np, parse, pitch_normalized, plt, save, utc
 
 
 def main():
@@ -28,25 +30,34 @@ def main():
         pitch = g["pad_gyro_pitch_deg"][:]
         keep = E <= a.emax
         picks = [("outside", 0), ("inside", int(np.argmin(rho)))]
-        fig, ax = plt.subplots(2, 2, figsize=(11, 8.5), sharex=True, layout="constrained")
+        fig, ax = plt.subplots(3, 2, figsize=(WIDTH, 7.0), sharex=True)
         cut_colours = plt.get_cmap("plasma")(np.linspace(0, 0.85, len(a.cuts)))
+        f_hi = np.nanmax(F[[n for _, n in picks]][:, keep])
         for c, (where, n) in enumerate(picks):
-            m = ax[0, c].pcolormesh(pitch, E[keep], pitch_normalized(F[n, keep, :]), shading="nearest",
+            # absolute f (energy x pitch), then the same normalized by its mean over pitch
+            m_abs = ax[0, c].pcolormesh(pitch, E[keep], F[n, keep, :], shading="nearest",
+                                        cmap="viridis", norm=LogNorm(vmin=f_hi * 1e-9, vmax=f_hi))
+            m = ax[1, c].pcolormesh(pitch, E[keep], pitch_normalized(F[n, keep, :]), shading="nearest",
                                     cmap="RdYlBu_r", vmin=0.5, vmax=1.5)
-            ax[0, c].set_yscale("log")
-            ax[0, c].set_title(f"{a.spacecraft} {where}: t = {t[n]:+.2f} s, rho = {rho[n]:.1f} km")
+            when = utc(f, t[n])[0].strftime("%H:%M:%S.%f")[:11]
+            ax[0, c].set_title(f"{a.spacecraft} {where}: {when} UT, " + r"$\rho$" + f" = {rho[n]:.1f} km")
+            for r in (0, 1):
+                ax[r, c].set_yscale("log")
             for target, colour in zip(a.cuts, cut_colours):
                 i = int(np.argmin(abs(np.log(E / target))))
-                ax[1, c].plot(pitch, pitch_normalized(F[n, i, :]), color=colour, label=f"{E[i]:.0f} eV")
-                ax[0, c].axhline(E[i], color=colour, lw=0.8, ls="--")
-            ax[1, c].axhline(1, color="0.6", lw=0.5)
-            ax[1, c].set_xticks([0, 45, 90, 135, 180])
-            ax[1, c].set_xlabel("pitch angle [deg]")
-            ax[1, c].grid(alpha=0.3)
-        ax[0, 0].set_ylabel("energy (spacecraft frame) [eV]")
-        ax[1, 0].set_ylabel("f / (mean of f over pitch angle)")
-        ax[1, 1].legend(fontsize=8)
-        fig.colorbar(m, ax=ax[0, :].tolist(), label="f / (mean of f over pitch angle)")
+                ax[2, c].plot(pitch, pitch_normalized(F[n, i, :]), color=colour, label=f"{E[i]:.0f} eV")
+                ax[1, c].axhline(E[i], color=colour, lw=0.8, ls="--")
+            ax[2, c].axhline(1, color="0.6", lw=0.5)
+            ax[2, c].set_xticks([0, 45, 90, 135, 180])
+            ax[2, c].set_xlabel("pitch angle [deg]")
+            ax[2, c].grid(alpha=0.3)
+        for r in (0, 1):
+            ax[r, 0].set_ylabel("energy (spacecraft frame) [eV]")
+        ax[2, 0].set_ylabel("f / (mean of f over pitch)")
+        ax[2, 1].legend()
+        fig.colorbar(m_abs, ax=ax[0, :].tolist(), label=f"gyro-averaged f [{UNITS['s3_cm6']}]")
+        fig.colorbar(m, ax=ax[1, :].tolist(), label="f / (mean of f over pitch)")
+        letters(ax)
     save(fig, a.output)
 
 

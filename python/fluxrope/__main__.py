@@ -1,5 +1,6 @@
 """python -m fluxrope export-cdf OUT.h5 --root mms_data [--start 2015-10-19T14:07:56] [--probe NAME=N]
 python -m fluxrope sweep SWEEP.toml [--out DIR] [--scheduler ADDR] [--workers N]
+python -m fluxrope quicklook OUT.h5 [-o DIR] [--spacecraft NAME ...]
 (`fluxrope synth` itself is the C++ tool's job; this entry point exports and sweeps.)"""
 import argparse
 import sys
@@ -19,6 +20,11 @@ def main(argv=None):
                          f"t0_utc + t_start_s; {cdf.DEFAULT_START} for the default event)")
     ex.add_argument("--probe", action="append", default=[], metavar="NAME=N",
                     help="write spacecraft NAME as MMS probe N (1-4); MMS1..MMS4 need none")
+    ql = sub.add_parser("quicklook", help="one overview page per spacecraft of a fluxrope synth "
+                                          "file (B, moments, DEF spectrograms, PADs; UTC)")
+    ql.add_argument("input", help="fluxrope synth output (HDF5)")
+    ql.add_argument("-o", "--out", default="quicklook", help="folder for the PNG files")
+    ql.add_argument("--spacecraft", nargs="+", help="only these spacecraft (default: all)")
     sw = sub.add_parser("sweep", help="run a parameter sweep ([sweep] table) on Dask")
     sw.add_argument("sweep", help="TOML file: a configuration plus a [sweep] table")
     sw.add_argument("--out", default="sweep_out", help="folder for the member files and summary.nc")
@@ -26,6 +32,15 @@ def main(argv=None):
     sw.add_argument("--workers", type=int, help="local workers (default: the number of cores)")
     sw.add_argument("--backend", default="cpu", help="cpu | cuda | auto")
     a = ap.parse_args(argv)
+    if a.command == "quicklook":
+        from .quicklook import quicklook
+        try:
+            for path in quicklook(a.input, a.out, a.spacecraft):
+                print(f"wrote {path}")
+        except FluxropeError as e:
+            print(f"fluxrope: error: {e}", file=sys.stderr)
+            return 1
+        return 0
     if a.command == "sweep":
         from .sweep import load_sweep, run_sweep
         try:

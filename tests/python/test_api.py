@@ -410,3 +410,40 @@ def test_every_place_that_states_the_version_agrees(fluxrope_exe):
     assert read("LICENSE").startswith("MIT License")
     assert tomllib.loads(read("pyproject.toml"))["project"]["license"] == {"text": "MIT"}
     assert re.search(r"^license: MIT$", read("CITATION.cff"), re.M)
+
+
+def test_fluxrope_is_imported_from_the_installation_under_test():
+    """scripts/package-test.sh runs these tests against a wheel in a fresh venv and names its
+    site-packages in FLUXROPE_INSTALLED_FROM: the package and its engine come from there."""
+    where = os.environ.get("FLUXROPE_INSTALLED_FROM")
+    if not where:
+        pytest.skip("not a packaging run (scripts/package-test.sh)")
+    assert fluxrope.__file__.startswith(where), fluxrope.__file__
+    assert fluxrope._core.__file__.startswith(where), fluxrope._core.__file__
+
+
+def test_quicklook_draws_every_spacecraft_and_refuses_bad_input(tmp_path, fluxrope_exe):
+    """python -m fluxrope quicklook: one PNG per spacecraft of a synth file (DES and DIS rows);
+    a missing file, a spacecraft the file lacks and an output path that is a file are one error
+    each, with no PNG written."""
+    import sys
+    pytest.importorskip("matplotlib")
+    h5 = tmp_path / "s.h5"
+    subprocess.run([fluxrope_exe, "synth", "--backend", "cpu", "--set", "geometry.duration_s=0.3",
+                    "-o", str(h5)], check=True, capture_output=True)
+    r = subprocess.run([sys.executable, "-m", "fluxrope", "quicklook", str(h5), "-o",
+                        str(tmp_path / "ql")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    pngs = sorted(p.name for p in (tmp_path / "ql").iterdir())
+    assert pngs == [f"quicklook_MMS{k}.png" for k in range(1, 5)]
+    assert all((tmp_path / "ql" / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+    from fluxrope.quicklook import quicklook
+    with pytest.raises(FluxropeError, match="no spacecraft 'MMS7'"):
+        quicklook(str(h5), str(tmp_path / "q2"), ["MMS7"])
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(FluxropeError, match="not a folder"):
+        quicklook(str(h5), str(tmp_path / "afile"))
+    bad = subprocess.run([sys.executable, "-m", "fluxrope", "quicklook", str(tmp_path / "none.h5"),
+                          "-o", str(tmp_path / "q3")], capture_output=True, text=True)
+    assert bad.returncode == 1 and "none.h5" in bad.stderr
+    assert not (tmp_path / "q2").exists() and not (tmp_path / "q3").exists()
