@@ -21,7 +21,7 @@ def main():
             ax[k].set_ylabel(f"$j_{lab}$ [{UNITS['nA_m2']}]")
             ax[k].axhline(0, color="0.6", lw=0.5)
             ax[k].grid(alpha=0.3)
-        ax[0].legend(ncol=len(trk), loc="lower left", handlelength=1.2, columnspacing=0.8)
+        ax[1].legend(ncol=2, loc="lower left", handlelength=1.2, columnspacing=0.8)
         ax[0].set_title("model current density along the tracks")
         time_axis(ax[2], f)
         ax[2].tick_params(axis="x", labelrotation=30)
