@@ -19,8 +19,9 @@ echo "built $(basename "$sdist") and $(basename "$wheel") (the wheel from the sd
 fresh="$work/venv/bin/python"
 site=$("$fresh" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 borrowed=$("$py" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-echo "$borrowed" > "$site/borrowed_from_build_venv.pth"
+# the wheel first (with the borrowed packages visible pip would call fluxrope installed already)
 "$fresh" -m pip install -q --no-deps "$wheel"
+echo "$borrowed" > "$site/borrowed_from_build_venv.pth"
 # the borrowed fluxrope must not be the one imported
 "$fresh" -c "import fluxrope, sys; assert fluxrope.__file__.startswith('$site'), fluxrope.__file__; print('fluxrope', fluxrope.__version__, 'from', fluxrope.__file__)"
 FLUXROPE_EXE="$PWD/build/fluxrope" FLUXROPE_REQUIRE_READERS=1 FLUXROPE_INSTALLED_FROM="$site" \

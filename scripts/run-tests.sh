@@ -3,6 +3,7 @@
 # the C++ tests with CTest (GPU tests skip with a message when no device answers), then the
 # Python package built into build/venv and its tests (pytest), pySPEDAS and pyrfu included,
 # then the documentation site with warnings as errors (its tutorials executed: docs/conf.py),
+# then the packaging check (scripts/package-test.sh: the tests against a wheel in a fresh venv),
 # then the C++ tests, end-to-end runs and the fuzz targets under ASan + UBSan
 # (scripts/sanitize-tests.sh).
 set -euo pipefail
@@ -14,4 +15,5 @@ FLUXROPE_EXE="$PWD/build/fluxrope" FLUXROPE_REQUIRE_READERS=1 \
   "$py" -m pytest -q -W ignore::DeprecationWarning tests/python
 FLUXROPE_EXE="$PWD/build/fluxrope" "$py" -m sphinx -W --keep-going -q -b html docs build/docs/html
 echo "documentation site: build/docs/html/index.html"
+bash scripts/package-test.sh  # sdist -> wheel -> a fresh venv -> the Python tests again
 bash scripts/sanitize-tests.sh
