@@ -113,17 +113,25 @@ FLUXROPE_HD inline LocalPoint load_point(const double* blk, int stride, int i) {
 inline constexpr int LOCAL_POINT_AMP = 6;
 
 // Rope frame, Cartesian (x, y, z) with z along the rope axis (docs/model.md §1).
-FLUXROPE_HD inline LocalPoint local_point(const ProfileView& p, Vec3 r) {
+// The part of a LocalPoint every species shares: the local basis and the field at r, and the
+// potentials there (Phi [V], psi, A_z [T m]).
+FLUXROPE_HD inline LocalPoint local_frame(const ProfileView& p, Vec3 r, double& Phi, double& psi,
+                                          double& Az) {
   LocalPoint l;
   l.rho = sqrt(r.x * r.x + r.y * r.y);
   if (l.rho > 0.0) {
     l.c = r.x / l.rho;
     l.sn = r.y / l.rho;
   }
-  double Phi, psi, Az;
   p.field.eval(l.rho, l.Bz, l.Bphi);
   l.kappa = gyro_kappa(l.Bz, l.Bphi);
   p.pot.eval(l.rho, Phi, psi, Az);
+  return l;
+}
+
+FLUXROPE_HD inline LocalPoint local_point(const ProfileView& p, Vec3 r) {
+  double Phi, psi, Az;
+  LocalPoint l = local_frame(p, r, Phi, psi, Az);
   const double m = constants::M_ELECTRON, e = constants::E_CHARGE;
   for (int s = 0; s < N_POP; ++s) {
     const PopulationView q = p.model.pop[s];
@@ -145,16 +153,8 @@ FLUXROPE_HD inline LocalPoint local_point(const ProfileView& p, Vec3 r) {
 // and add exactly 0. The field is kept (the mu term is evaluated, then multiplied by 0).
 //   f_i(r, v) = A_i exp(-m_i |v|^2 / 2 T_i)
 FLUXROPE_HD inline LocalPoint ion_point(const ProfileView& p, Vec3 r, double ion_mass_kg) {
-  LocalPoint l;
-  l.rho = sqrt(r.x * r.x + r.y * r.y);
-  if (l.rho > 0.0) {
-    l.c = r.x / l.rho;
-    l.sn = r.y / l.rho;
-  }
   double Phi, psi, Az;
-  p.field.eval(l.rho, l.Bz, l.Bphi);
-  l.kappa = gyro_kappa(l.Bz, l.Bphi);
-  p.pot.eval(l.rho, Phi, psi, Az);
+  LocalPoint l = local_frame(p, r, Phi, psi, Az);
   const double e = constants::E_CHARGE, T = p.T_i;
   l.amp[0] = p.n_i * exp(-e * Phi / T) * pow(ion_mass_kg / (2.0 * constants::PI * T), 1.5);
   l.a[0] = -0.5 * ion_mass_kg / T;
