@@ -8,6 +8,14 @@
 
 namespace fluxrope {
 
+template <class P>
+void run_items_cuda(const P& p) {
+  run_problem_items(p);
+}
+#define FLUXROPE_INSTANTIATE(P) template void run_items_cuda<P>(const P&);
+FLUXROPE_ITEM_PROBLEMS(FLUXROPE_INSTANTIATE)
+#undef FLUXROPE_INSTANTIATE
+
 bool cuda_compiled() {
   return true;
 }

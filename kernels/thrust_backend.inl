@@ -19,7 +19,9 @@
 #include <thrust/transform.h>
 
 #include <cstring>
+#include <memory>
 #include <new>
+#include <type_traits>
 #include <string>
 #include <vector>
 
@@ -193,10 +195,55 @@ class Downloads {
 #endif
 };
 
+// An item problem (engine/item_problem.hpp) on the device system: every array the problem lists
+// goes to device memory (inputs copied, outputs allocated), a copy of the problem points at those,
+// its items run one per thread, and the outputs come back into the problem's host arrays.
+template <class P>
+struct ProblemItems {
+  P p;
+  FLUXROPE_HD void operator()(long i) const { p.item(i); }
+};
+template <class P>
+void run_problem_items(const P& problem) {
+  struct Buffer {
+    DeviceVector<unsigned char> device;
+    void* host = nullptr;
+    size_t bytes = 0;
+  };
+  P d = problem;
+  std::vector<std::unique_ptr<Buffer>> outputs, inputs;
+  FLUXROPE_THRUST("item problem (upload)", {
+    d.arrays([&](auto& ptr, size_t count, ArrayUse use) {
+      using T = std::remove_const_t<std::remove_pointer_t<std::remove_reference_t<decltype(ptr)>>>;
+      if (count == 0 || ptr == nullptr) return;
+      auto b = std::make_unique<Buffer>();
+      b->bytes = count * sizeof(T);
+      b->host = const_cast<T*>(ptr);
+      const unsigned char* bytes = reinterpret_cast<const unsigned char*>(ptr);
+      if (use == ArrayUse::In)
+        b->device.assign(bytes, bytes + b->bytes);
+      else
+        b->device.resize(b->bytes);
+      ptr = reinterpret_cast<T*>(thrust::raw_pointer_cast(b->device.data()));
+      (use == ArrayUse::In ? inputs : outputs).push_back(std::move(b));
+    });
+  });
+  FLUXROPE_THRUST("item problem (items)", for_items(d.n_items(), ProblemItems<P>{d}));
+  FLUXROPE_THRUST("item problem (download)", {
+    for (const auto& b : outputs)
+      thrust::copy(b->device.begin(), b->device.end(), static_cast<unsigned char*>(b->host));
+  });
+}
+
 class ThrustBackend : public Backend {
  public:
   explicit ThrustBackend(std::string name) : name_(std::move(name)) {}
   std::string name() const override { return name_; }
+#if defined(__CUDACC__)
+  Engine engine() const override { return Engine::Cuda; }
+#else
+  Engine engine() const override { return Engine::ThrustHost; }
+#endif
 
   void shape_partials(const ShapeProblem& p, std::vector<double>& out) override {
     ShapeProblem d = p;

@@ -1,15 +1,16 @@
 #include "fluxrope/jobs.hpp"
 
 #include <fmt/format.h>
-
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 
 #include "fluxrope/core/constants.hpp"
 #include "fluxrope/core/error.hpp"
 #include "fluxrope/instrument/response.hpp"
 #include "fluxrope/io/output_tables.hpp"
+#include "fluxrope/version.hpp"
 
 namespace fluxrope {
 
@@ -226,6 +227,53 @@ CenterFitJob center_fit_job(const RunConfig& cfg, const std::vector<BSeries>& se
   const Vec3 C = job.result.L_km * e_L + job.result.N_km * e_N;
   job.plane = CenterFitPlane{e_L, e_N, dot(C, frame.L), dot(C, frame.N)};
   return job;
+}
+
+void check_particle_resources(const RunConfig& cfg, double free_disk_bytes) {
+  const ParticleSettings& p = cfg.particles;
+  const int axes = p.dims == 3 ? 3 : 2;
+  double cells = 1.0, nodes = 1.0;
+  for (int a = 0; a < axes; ++a) {
+    cells *= static_cast<double>(p.cells[a]);
+    nodes *= static_cast<double>(p.cells[a] + 1);
+  }
+  const double particles = cells * p.particles_per_cell * static_cast<double>(p.species.size());
+  const double file = particles * 7 * 8.0 + nodes * 9 * 8.0;
+  const double memory = particles * (7 * 8.0 + 4.0) + nodes * 9 * 8.0;
+  const double ram = physical_memory_bytes();
+  const std::string what = fmt::format(
+      "{:.3g} particles ({:.3g} cells x particles_per_cell = {} x {} species)", particles, cells,
+      p.particles_per_cell, p.species.size());
+  if (ram > 0 && memory > 0.5 * ram)
+    throw Error(fmt::format("the particles would need about {} of memory, {}, more than half of "
+                            "this machine's {}: fewer particles.cells or particles_per_cell",
+                            gb(memory), what, gb(ram)));
+  if (free_disk_bytes >= 0 && file > free_disk_bytes)
+    throw Error(fmt::format("the particle file would be about {} ({}) and only {} are free there",
+                            gb(file), what, gb(free_disk_bytes)));
+}
+
+ParticleJob particles_job(const RunConfig& cfg, Backend& backend, const Equilibrium& eq) {
+  const auto t0 = std::chrono::steady_clock::now();
+  ParticleJob job;
+  const RadialProfile& profile = eq.result.profile;
+  // every species' problem is checked before any is sampled
+  std::vector<ParticleProblem> problems;
+  for (const std::string& name : cfg.particles.species)
+    problems.push_back(make_particle_problem(cfg.particles, eq.tables, profile, eq.negativity,
+                                             name == "ions" ? PARTICLE_IONS : PARTICLE_ELECTRONS));
+  for (const ParticleProblem& p : problems) {
+    job.species.push_back(run_particle_problem(backend, p));
+    job.checks.push_back(check_moments(job.species.back(), profile, cfg.particles));
+  }
+  job.seconds_sampling =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  job.grid = field_grid(cfg.particles, eq.tables, profile);
+  return job;
+}
+
+std::vector<H5Node> particles_layout(const RunConfig& cfg, const ParticleJob& job) {
+  return openpmd_layout(job.species, job.grid, VERSION, render_toml(cfg));
 }
 
 }  // namespace fluxrope

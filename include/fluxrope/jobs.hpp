@@ -11,6 +11,8 @@
 #include "fluxrope/geometry/geometry.hpp"
 #include "fluxrope/instrument/products.hpp"
 #include "fluxrope/io/config.hpp"
+#include "fluxrope/particles/openpmd.hpp"
+#include "fluxrope/particles/particles.hpp"
 #include "fluxrope/reconstruct/center_fit.hpp"
 
 namespace fluxrope {
@@ -81,5 +83,20 @@ struct CenterFitJob {
 };
 CenterFitJob center_fit_job(const RunConfig& cfg, const std::vector<BSeries>& series,
                             const std::vector<double>& levels_nT = {});
+
+// Initial conditions for a PIC code from [particles] (docs/simulation.md): each species sampled
+// on the backend, the fields on the grid, and each species' binned-moment check.
+struct ParticleJob {
+  std::vector<ParticleSet> species;
+  std::vector<MomentCheck> checks;  // one per species
+  FieldGrid grid;
+  double seconds_sampling = 0.0;
+};
+// What the file will need (particles x 60 bytes, the grid), refused with the keys that set it
+// when above half of this machine's memory or (free_disk_bytes >= 0) the free space.
+void check_particle_resources(const RunConfig& cfg, double free_disk_bytes);
+ParticleJob particles_job(const RunConfig& cfg, Backend& backend, const Equilibrium& eq);
+// The job's openPMD layout (particles/openpmd.hpp) with this version and the resolved config.
+std::vector<H5Node> particles_layout(const RunConfig& cfg, const ParticleJob& job);
 
 }  // namespace fluxrope

@@ -26,6 +26,7 @@
 #include "fluxrope/io/atomic_output.hpp"
 #include "fluxrope/io/config.hpp"
 #include "fluxrope/io/hdf5_file.hpp"
+#include "fluxrope/io/openpmd_io.hpp"
 #include "fluxrope/io/profile_io.hpp"
 #include "fluxrope/jobs.hpp"
 #include "fluxrope/reconstruct/fit.hpp"
@@ -259,6 +260,43 @@ int cmd_synth(CommonOptions& o) {
                dis_res.timing.sink_s);
   out.commit();
   fmt::print("\nwrote {}\n", o.output);
+  return 0;
+}
+
+int cmd_particles(CommonOptions& o) {
+  const RunConfig cfg = resolve(o);
+  AtomicOutput out(o.output);
+  check_particle_resources(cfg, static_cast<double>(free_bytes_at(out.resolved())));
+  auto backend = backend_for(o);
+  const Equilibrium eq = solve_and_report("particles", cfg, *backend);
+  const ParticleSettings& p = cfg.particles;
+  const ParticleBox box = particle_box(p);
+  fmt::print("\nsampling {} in a {}-D box x [{}, {}] km, y [{}, {}] km{}: {} x {}{} cells, {} "
+             "particles a cell, {} loading, seed {}\n",
+             fmt::join(p.species, " and "), p.dims, p.x_range_km[0], p.x_range_km[1],
+             p.y_range_km[0], p.y_range_km[1],
+             p.dims == 3 ? fmt::format(", z [0, {}] km (periodic)", p.z_length_km) : "", box.nx,
+             box.ny, p.dims == 3 ? fmt::format(" x {}", box.nz) : "", p.particles_per_cell,
+             p.loading, p.seed);
+  const ParticleJob job = particles_job(cfg, *backend, eq);
+  for (size_t s = 0; s < job.species.size(); ++s) {
+    const ParticleSet& set = job.species[s];
+    const MomentCheck& c = job.checks[s];
+    fmt::print("  {:<9} {} particles, {:.2f} velocity proposals each; binned moments chi^2/dof "
+               "= {:.3f} ({} dof, 99% range {:.3f} .. {:.3f}; density {:.3f}, velocity {:.3f}){}\n",
+               set.name, set.size(), set.mean_proposals, c.chi2() / c.dof(), c.dof(), c.lo99,
+               c.hi99, c.chi2_density / std::max(c.dof_density, 1),
+               c.chi2_velocity / std::max(c.dof_velocity, 1),
+               c.passes() ? "" : "  OUTSIDE the range");
+  }
+  fmt::print("  sampled in {:.2f} s; fields {} on {} nodes\n", job.seconds_sampling, p.fields,
+             job.grid.n_nodes[0] * job.grid.n_nodes[1] * job.grid.n_nodes[2]);
+  {
+    H5File f(out.temp_path(), H5File::Mode::Create, out.target());
+    write_nodes(f, particles_layout(cfg, job));
+  }
+  out.commit();
+  fmt::print("\nwrote {} (openPMD 1.1.0)\n", o.output);
   return 0;
 }
 
@@ -561,6 +599,12 @@ int main(int argc, char** argv) {
       "synth",
       "solve, then synthesize FPI DES and DIS skymaps, DEF, PADs and moments along every spacecraft track ([geometry])");
   add_run_options(synth_cmd, synth_opts, "fluxrope_synth.h5");
+  CommonOptions particles_opts;
+  auto* particles_cmd = app.add_subcommand(
+      "particles",
+      "solve, then sample electrons and ions of the equilibrium and its fields on a grid for a "
+      "PIC code ([particles]; openPMD)");
+  add_run_options(particles_cmd, particles_opts, "fluxrope_particles.h5");
   CommonOptions atlas_opts;
   std::vector<double> frame_velocity = {0.0, 0.0, 0.0};
   int stride = 5;
@@ -661,6 +705,7 @@ int main(int argc, char** argv) {
     }
     if (*solve_cmd) return cmd_solve(solve_opts);
     if (*synth_cmd) return cmd_synth(synth_opts);
+    if (*particles_cmd) return cmd_particles(particles_opts);
     if (*atlas_cmd) return cmd_atlas(atlas_opts, frame_velocity, stride);
     if (*fit_cmd) return cmd_fit_center(fit_opts, fit);
     if (*mfit_cmd) return cmd_fit(mfit_opts, mfit);

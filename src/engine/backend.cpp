@@ -29,6 +29,14 @@ int detail::simd_level_detect() {
 #endif
 }
 
+template <class P>
+void run_items_cpu(const P& p) {
+  parallel_for_cpu(p.n_items(), [&](long i) { p.item(i); });
+}
+#define FLUXROPE_INSTANTIATE(P) template void run_items_cpu<P>(const P&);
+FLUXROPE_ITEM_PROBLEMS(FLUXROPE_INSTANTIATE)
+#undef FLUXROPE_INSTANTIATE
+
 namespace {
 
 class CpuBackend final : public Backend {
@@ -36,6 +44,7 @@ class CpuBackend final : public Backend {
   std::string name() const override {
     return fmt::format("cpu ({} threads)", omp_get_max_threads());
   }
+  Engine engine() const override { return Engine::Cpu; }
   void shape_partials(const ShapeProblem& p, std::vector<double>& out) override {
     out.assign(static_cast<size_t>(p.n_items()) * N_SHAPE_MOMENTS, 0.0);
     double* o = out.data();

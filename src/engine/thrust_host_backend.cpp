@@ -12,6 +12,14 @@
 
 namespace fluxrope {
 
+template <class P>
+void run_items_thrust_host(const P& p) {
+  run_problem_items(p);
+}
+#define FLUXROPE_INSTANTIATE(P) template void run_items_thrust_host<P>(const P&);
+FLUXROPE_ITEM_PROBLEMS(FLUXROPE_INSTANTIATE)
+#undef FLUXROPE_INSTANTIATE
+
 std::unique_ptr<Backend> make_thrust_host_backend() {
   return std::make_unique<ThrustBackend>(
       fmt::format("thrust-host (Thrust OpenMP system, {} threads)", omp_get_max_threads()));

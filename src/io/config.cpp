@@ -168,7 +168,7 @@ struct Value {
 struct Merged {
   std::string form = "normalized";
   std::map<std::string, Value> model, solver;
-  toml::table geometry, instrument, output, fit;  // overrides of the defaults, checked as they come
+  toml::table geometry, instrument, output, fit, particles;  // overrides of the defaults, checked as they come
   toml::table instrument_dis;  // [instrument.dis] ([instrument.des] goes into instrument)
 };
 
@@ -246,11 +246,14 @@ void apply(Merged& m, const std::string& table, const std::string& key, const to
     node.visit([&](auto&& n) { dest.insert_or_assign(key, n); });
     return;
   }
-  if (table == "geometry" || table == "instrument" || table == "output" || table == "fit") {
+  if (table == "geometry" || table == "instrument" || table == "output" || table == "fit" ||
+      table == "particles") {
     check_event_key(table, key, where);
     toml::table one;
     node.visit([&](auto&& n) { one.insert_or_assign(key, n); });
-    if (table == "geometry")
+    if (table == "particles")
+      particles_from(one, where);
+    else if (table == "geometry")
       geometry_from(one, where);  // type-check now, naming the source
     else if (table == "instrument")
       instrument_from(one, where);
@@ -261,6 +264,7 @@ void apply(Merged& m, const std::string& table, const std::string& key, const to
     toml::table& dest = table == "geometry"     ? m.geometry
                         : table == "instrument" ? m.instrument
                         : table == "fit"        ? m.fit
+                        : table == "particles"  ? m.particles
                                                 : m.output;
     node.visit([&](auto&& n) { dest.insert_or_assign(key, n); });
     return;
@@ -281,7 +285,7 @@ void apply(Merged& m, const std::string& table, const std::string& key, const to
     dest = &m.solver;
   } else {
     throw Error(fmt::format(
-        "unknown table [{}] in {} (accepts: [model], [solver], [geometry], [instrument], [output], [fit])", table,
+        "unknown table [{}] in {} (accepts: [model], [solver], [geometry], [instrument], [output], [fit], [particles])", table,
         where));
   }
   Value v;
@@ -306,12 +310,12 @@ void apply_table(Merged& m, const toml::table& root, const std::string& where) {
     if (!tab)
       throw Error(
           fmt::format("unknown top-level key '{}' in {} (expected tables [model], [solver], "
-                      "[geometry], [instrument], [output])",
+                      "[geometry], [instrument], [output], [fit], [particles])",
                       t, where));
     if (t != "model" && t != "solver" && t != "geometry" && t != "instrument" && t != "output" &&
-        t != "fit")
+        t != "fit" && t != "particles")
       throw Error(fmt::format(
-          "unknown table [{}] in {} (accepts: [model], [solver], [geometry], [instrument], [output], [fit])", t,
+          "unknown table [{}] in {} (accepts: [model], [solver], [geometry], [instrument], [output], [fit], [particles])", t,
           where));
     // form first, so the other keys are checked against the right form
     if (t == "model" && tab->contains("form")) apply(m, t, "form", *tab->get("form"), where);
@@ -606,6 +610,8 @@ RunConfig load_config(const ConfigSources& src) {
     validate(cfg.dis.instrument);
   }
   cfg.output = output_from(m.output, "the configuration");
+  cfg.particles = particles_from(m.particles, "the configuration");
+  validate(cfg.particles);
   cfg.fit = fit_from(m.fit, "the configuration");
   if (cfg.fit.free.empty())
     cfg.fit.free = cfg.model_form == "physical"
@@ -693,6 +699,7 @@ std::string render_toml(const RunConfig& cfg) {
   o << "\n[solver]\n";
   render_keys(o, cfg.solver, solver_keys());
   o << render_event_toml(cfg.geometry, cfg.instrument, cfg.dis, cfg.output, cfg.fit);
+  o << render_particles_toml(cfg.particles);
   return o.str();
 }
 

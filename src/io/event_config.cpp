@@ -91,6 +91,13 @@ const std::set<std::string>& fit_keys() {
                                           "moments",     "likelihood",     "warn_chi2_per_n"};
   return k;
 }
+const std::set<std::string>& particles_keys() {
+  static const std::set<std::string> k = {
+      "dims",    "x_range_km", "y_range_km", "z_length_km", "cells",  "particles_per_cell",
+      "loading", "species",    "ion_mass_amu", "seed",      "fields", "current",
+      "max_attempts"};
+  return k;
+}
 const std::set<std::string>& output_keys() {
   static const std::set<std::string> k = {"float32", "gzip", "batch_samples"};
   return k;
@@ -238,6 +245,7 @@ void check_event_key(const std::string& table, const std::string& key, const std
                      : table == "instrument.des" ? des_keys()
                      : table == "instrument.dis" ? dis_keys()
                      : table == "fit"            ? fit_keys()
+                     : table == "particles"      ? particles_keys()
                                                  : output_keys();
   if (!keys.count(key))
     throw Error(
@@ -523,6 +531,73 @@ OutputSettings output_from(const toml::table& t, const std::string& where) {
     if (key == "batch_samples") o.batch_samples = integer_in(n, 1, 100000, what);
   }
   return o;
+}
+
+ParticleSettings particles_from(const toml::table& t, const std::string& where) {
+  ParticleSettings p;
+  for (const auto& [k, n] : t) {
+    const std::string key(k.str()), what = fmt::format("particles.{} in {}", key, where);
+    if (key == "dims") p.dims = integer_in(n, 2, 3, what);
+    if (key == "x_range_km" || key == "y_range_km") {
+      const auto r = numbers(n, 2, what);
+      (key == "x_range_km" ? p.x_range_km : p.y_range_km) = {r[0], r[1]};
+    }
+    if (key == "z_length_km") p.z_length_km = number_in(n, 1e-6, 1e6, what, "must be a length in (0, 1e6] km");
+    if (key == "cells") {
+      const toml::array* a = n.as_array();
+      if (!a || a->size() < 2 || a->size() > 3)
+        throw Error(fmt::format("{} must be an array of 2 or 3 integers (cells along x, y[, z])", what));
+      for (size_t i = 0; i < a->size(); ++i)
+        p.cells[i] = integer_in(*a->get(i), 1, 100000, what);
+    }
+    if (key == "particles_per_cell")
+      p.particles_per_cell = integer_in(n, 1, 1000000, what + " (zero particles per cell samples nothing)");
+    if (key == "loading") p.loading = choice(n, {"weighted", "equal"}, what);
+    if (key == "species") {
+      const toml::array* a = n.as_array();
+      if (!a || a->empty())
+        throw Error(fmt::format("{} must be a non-empty array of \"electrons\", \"ions\"", what));
+      p.species.clear();
+      for (const auto& e : *a) p.species.push_back(choice(e, {"electrons", "ions"}, what));
+    }
+    if (key == "ion_mass_amu") p.ion_mass_amu = number_in(n, 1e-6, 1e3, what, "must be a mass in (0, 1000] u");
+    if (key == "seed") {
+      auto v = n.value<int64_t>();
+      if (!n.is_integer() || !v || *v < 0)
+        throw Error(fmt::format("{} must be a non-negative integer", what));
+      p.seed = static_cast<std::uint64_t>(*v);
+    }
+    if (key == "fields") p.fields = choice(n, {"yee", "node"}, what);
+    if (key == "current") p.current = boolean(n, what);
+    if (key == "max_attempts") p.max_attempts = integer_in(n, 1, 100000000, what);
+  }
+  return p;
+}
+
+std::string render_particles_toml(const ParticleSettings& p) {
+  std::ostringstream o;
+  o << "\n[particles]   # fluxrope particles: initial conditions for PIC codes (docs/simulation.md)\n";
+  o << fmt::format("dims        = {}   # 2: the cross-section (x, y), the axis along z; 3: periodic along z\n", p.dims);
+  o << fmt::format("x_range_km  = [{}, {}]   # the box in the rope frame, the axis at x = y = 0\n",
+                   p.x_range_km[0], p.x_range_km[1]);
+  o << fmt::format("y_range_km  = [{}, {}]\n", p.y_range_km[0], p.y_range_km[1]);
+  o << fmt::format("z_length_km = {}   # 3-D only\n", p.z_length_km);
+  o << fmt::format("cells       = [{}, {}, {}]   # along x, y, z (z: 3-D only)\n", p.cells[0],
+                   p.cells[1], p.cells[2]);
+  o << fmt::format("particles_per_cell = {}\n", p.particles_per_cell);
+  o << fmt::format("loading     = \"{}\"   # \"weighted\" (ppc in every cell, w = n V / ppc) or \"equal\" (one weight)\n",
+                   p.loading);
+  std::string sp;
+  for (const std::string& s : p.species) sp += (sp.empty() ? "" : ", ") + ("\"" + s + "\"");
+  o << fmt::format("species     = [{}]\n", sp);
+  o << fmt::format("ion_mass_amu = {}   # the equilibrium does not depend on it (reduced mass ratios)\n",
+                   p.ion_mass_amu);
+  o << fmt::format("seed        = {}   # Philox key: (seed, species, particle)\n", p.seed);
+  o << fmt::format("fields      = \"{}\"   # \"yee\" (staggered) or \"node\"\n", p.fields);
+  o << fmt::format("current     = {}   # also the model's current density J on the grid\n",
+                   p.current ? "true" : "false");
+  o << fmt::format("max_attempts = {}   # proposals a particle before it is an error\n", p.max_attempts);
+  return o.str();
 }
 
 FitSettings fit_from(const toml::table& t, const std::string& where) {

@@ -114,6 +114,20 @@ void H5File::write(const std::string& name, const std::vector<double>& data,
   if (!axes.empty()) attr(name, "axes", axes);
 }
 
+void H5File::write_plain(const std::string& name, const double* data,
+                         const std::vector<uint64_t>& shape) {
+  std::vector<hsize_t> dims(shape.begin(), shape.end());
+  const auto slash = name.rfind('/');
+  if (slash != std::string::npos && slash > 0) group(name.substr(0, slash));
+  Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
+  Handle ds(H5Dcreate2(id_, name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT,
+                       H5P_DEFAULT),
+            H5Dclose);
+  if (!ds.ok()) throw Error(fmt::format("cannot create dataset '{}' in '{}'", name, path_));
+  if (H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+    throw Error(fmt::format("cannot write dataset '{}' in '{}' (is the disk full?)", name, path_));
+}
+
 void H5File::create(const std::string& name, const std::vector<uint64_t>& shape, Type type,
                     int gzip, const std::string& units, const std::string& axes) {
   if (shape.empty()) throw Error(fmt::format("dataset '{}': a row-written dataset needs a shape", name));
@@ -180,13 +194,16 @@ void H5File::write_rows(const std::string& name, uint64_t row0, uint64_t nrows,
 }
 
 namespace {
+// A scalar attribute (count < 0) or a 1-D one of count values.
 void write_attr(hid_t file, const std::string& path, const std::string& object,
-                const std::string& name, hid_t file_type, hid_t mem_type, const void* value) {
+                const std::string& name, hid_t file_type, hid_t mem_type, const void* value,
+                long count = -1) {
   Handle obj(H5Oopen(file, object.c_str(), H5P_DEFAULT), H5Oclose);
   if (!obj.ok())
     throw Error(fmt::format("no object '{}' in '{}' to attach attribute '{}'", object, path, name));
   if (H5Aexists(obj.get(), name.c_str()) > 0) H5Adelete(obj.get(), name.c_str());
-  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  const hsize_t n = count < 0 ? 1 : static_cast<hsize_t>(count);
+  Handle space(count < 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &n, nullptr), H5Sclose);
   Handle a(H5Acreate2(obj.get(), name.c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT),
            H5Aclose);
   if (!a.ok() || H5Awrite(a.get(), mem_type, value) < 0)
@@ -201,6 +218,33 @@ void H5File::attr(const std::string& object, const std::string& name, const std:
   H5Tset_cset(type.get(), H5T_CSET_UTF8);
   const char* c = value.c_str();
   write_attr(id_, path_, object, name, type.get(), type.get(), &c);
+}
+
+void H5File::attr(const std::string& object, const std::string& name,
+                  const std::vector<std::string>& value) {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.get(), H5T_VARIABLE);
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  std::vector<const char*> c;
+  for (const std::string& v : value) c.push_back(v.c_str());
+  write_attr(id_, path_, object, name, type.get(), type.get(), c.data(),
+             static_cast<long>(c.size()));
+}
+
+void H5File::attr(const std::string& object, const std::string& name,
+                  const std::vector<double>& value) {
+  write_attr(id_, path_, object, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, value.data(),
+             static_cast<long>(value.size()));
+}
+
+void H5File::attr(const std::string& object, const std::string& name,
+                  const std::vector<uint64_t>& value) {
+  write_attr(id_, path_, object, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, value.data(),
+             static_cast<long>(value.size()));
+}
+
+void H5File::attr_u32(const std::string& object, const std::string& name, uint32_t value) {
+  write_attr(id_, path_, object, name, H5T_STD_U32LE, H5T_NATIVE_UINT32, &value);
 }
 
 void H5File::attr(const std::string& object, const std::string& name, double value) {

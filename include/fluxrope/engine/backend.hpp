@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "fluxrope/engine/item_problem.hpp"
+#include "fluxrope/engine/item_problems.hpp"
 #include "fluxrope/equilibrium/shape_kernel.hpp"
 #include "fluxrope/instrument/batch_kernel.hpp"
 #include "fluxrope/instrument/counts_kernel.hpp"
@@ -22,6 +24,8 @@ class Backend {
   virtual ~Backend() = default;
   // "cpu (N threads)" or "cuda (device name)".
   virtual std::string name() const = 0;
+  // Where run(backend, problem) runs the items of an item problem (engine/item_problem.hpp).
+  virtual Engine engine() const = 0;
   // out[item * N_SHAPE_MOMENTS + m] = shape_item(p, item) for every item of p.
   // The problem's arrays are host pointers; a device backend copies them.
   virtual void shape_partials(const ShapeProblem& p, std::vector<double>& out) = 0;
@@ -50,6 +54,24 @@ class Backend {
   // into its SynthSegmentOut arrays (host). On a device only those products cross to the host.
   virtual void synth_batch(const SynthBatchProblem& b) = 0;
 };
+
+// Runs every item of an item problem (engine/item_problem.hpp) where the backend runs: on the CPU
+// an OpenMP loop over the items; on a device backend the problem's inputs are copied up, the items
+// run one per thread and the outputs come back into the problem's host arrays.
+template <class P>
+void run(Backend& backend, const P& p) {
+  switch (backend.engine()) {
+    case Engine::Cpu:
+      run_items_cpu(p);
+      return;
+    case Engine::ThrustHost:
+      run_items_thrust_host(p);
+      return;
+    case Engine::Cuda:
+      run_items_cuda(p);
+      return;
+  }
+}
 
 std::unique_ptr<Backend> make_cpu_backend();
 // The device backend's source (kernels/thrust_backend.inl) compiled for the host with Thrust's

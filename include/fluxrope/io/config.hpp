@@ -44,6 +44,7 @@ struct RunConfig {
   DisSettings dis;                // DIS ([instrument] run-wide keys, [instrument.dis])
   OutputSettings output;
   FitSettings fit;
+  ParticleSettings particles;     // fluxrope particles
 };
 
 // Express [model] in the other form ("normalized" or "physical"), the same physics; fit.free

@@ -9,6 +9,7 @@
 
 #include "fluxrope/geometry/geometry.hpp"
 #include "fluxrope/instrument/skymap.hpp"
+#include "fluxrope/particles/particles.hpp"
 
 namespace fluxrope {
 // A spectrometer's settings before any key: its energy tables for the dense PADs, its G dt.
@@ -86,6 +87,9 @@ void validate(const InstrumentSettings& s);
 DisSettings dis_from(const toml::table& overrides, const std::string& where);
 OutputSettings output_from(const toml::table& overrides, const std::string& where);
 FitSettings fit_from(const toml::table& overrides, const std::string& where);
+// The [particles] table (fluxrope particles, docs/simulation.md).
+ParticleSettings particles_from(const toml::table& overrides, const std::string& where);
+std::string render_particles_toml(const ParticleSettings& p);
 std::string render_event_toml(const GeometrySettings& g, const InstrumentSettings& s,
                               const DisSettings& dis, const OutputSettings& o, const FitSettings& f);
 

@@ -46,6 +46,15 @@ class H5File {
   void attr(const std::string& object, const std::string& name, const std::string& value);
   void attr(const std::string& object, const std::string& name, double value);
   void attr(const std::string& object, const std::string& name, int64_t value);
+  // 1-D attributes (openPMD's unitDimension, axisLabels, shape, ...) and a uint32 one.
+  void attr(const std::string& object, const std::string& name,
+            const std::vector<std::string>& value);
+  void attr(const std::string& object, const std::string& name, const std::vector<double>& value);
+  void attr(const std::string& object, const std::string& name,
+            const std::vector<uint64_t>& value);
+  void attr_u32(const std::string& object, const std::string& name, uint32_t value);
+  // A dataset of doubles with no attributes (formats with their own, as openPMD).
+  void write_plain(const std::string& name, const double* data, const std::vector<uint64_t>& shape);
 
   std::vector<double> read(const std::string& name, std::vector<uint64_t>* shape = nullptr) const;
   // A numeric dataset whose shape must match `expect` (-1: any extent): an Error naming the
