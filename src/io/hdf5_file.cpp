@@ -243,6 +243,34 @@ void H5File::attr(const std::string& object, const std::string& name,
              static_cast<long>(value.size()));
 }
 
+namespace {
+// Fixed-length ASCII strings, null-padded to the longest (at least one byte: HDF5 has no
+// zero-size string type); count < 0: one scalar string.
+void write_fixed(hid_t file, const std::string& path, const std::string& object,
+                 const std::string& name, const std::vector<std::string>& values, long count) {
+  size_t width = 1;
+  for (const std::string& v : values) width = std::max(width, v.size());
+  std::vector<char> buf(width * values.size(), '\0');
+  for (size_t i = 0; i < values.size(); ++i)
+    std::copy(values[i].begin(), values[i].end(), buf.begin() + static_cast<long>(i * width));
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.get(), width);
+  H5Tset_strpad(type.get(), H5T_STR_NULLPAD);
+  H5Tset_cset(type.get(), H5T_CSET_ASCII);
+  write_attr(file, path, object, name, type.get(), type.get(), buf.data(), count);
+}
+}  // namespace
+
+void H5File::attr_fixed(const std::string& object, const std::string& name,
+                        const std::string& value) {
+  write_fixed(id_, path_, object, name, {value}, -1);
+}
+
+void H5File::attr_fixed(const std::string& object, const std::string& name,
+                        const std::vector<std::string>& value) {
+  write_fixed(id_, path_, object, name, value, static_cast<long>(value.size()));
+}
+
 void H5File::attr_u32(const std::string& object, const std::string& name, uint32_t value) {
   write_attr(id_, path_, object, name, H5T_STD_U32LE, H5T_NATIVE_UINT32, &value);
 }

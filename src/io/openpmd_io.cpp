@@ -11,7 +11,7 @@ void write_nodes(H5File& f, const std::vector<H5Node>& nodes) {
     for (const H5Attribute& a : n.attrs) {
       switch (a.kind) {
         case H5Attribute::Kind::String:
-          f.attr(n.path, a.name, a.text);
+          f.attr_fixed(n.path, a.name, a.text);
           break;
         case H5Attribute::Kind::Double:
           f.attr(n.path, a.name, a.number);
@@ -26,7 +26,7 @@ void write_nodes(H5File& f, const std::vector<H5Node>& nodes) {
           f.attr(n.path, a.name, a.u64s);
           break;
         case H5Attribute::Kind::Strings:
-          f.attr(n.path, a.name, a.texts);
+          f.attr_fixed(n.path, a.name, a.texts);
           break;
       }
     }

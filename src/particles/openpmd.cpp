@@ -86,7 +86,7 @@ std::vector<H5Node> openpmd_layout(const std::vector<ParticleSet>& species, cons
     d.attrs = std::move(attrs);
     out.push_back(std::move(d));
   };
-  group("/", {text("openPMD", "1.1.0"), u32("openPMDextension", 1), text("basePath", "/data/%T/"),
+  group("/", {text("openPMD", "1.1.0"), u32("openPMDextension", 0), text("basePath", "/data/%T/"),
               text("meshesPath", "meshes/"), text("particlesPath", "particles/"),
               text("iterationEncoding", "groupBased"), text("iterationFormat", "/data/%T/"),
               text("software", "fluxrope"), text("softwareVersion", software_version),
@@ -114,7 +114,7 @@ std::vector<H5Node> openpmd_layout(const std::vector<ParticleSet>& species, cons
     group(base, {text("geometry", "cartesian"), text("dataOrder", "C"), texts("axisLabels", labels),
                  numbers("gridSpacing", spacing), numbers("gridGlobalOffset", offset),
                  number("gridUnitSI", 1.0), numbers("unitDimension", ud), number("timeOffset", 0.0),
-                 text("fieldSmoothing", "none"), text("units", r.units)});
+                 text("units", r.units)});
     for (int c = 0; c < 3; ++c) {
       std::vector<double> pos(r.offset[c].begin(), r.offset[c].begin() + nd);
       dataset(base + "/" + axis[c], r.component[c].data(), shape,

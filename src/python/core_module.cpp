@@ -9,6 +9,7 @@
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/unique_ptr.h>
+#include <nanobind/stl/tuple.h>
 #include <nanobind/stl/vector.h>
 
 #include <cmath>
@@ -432,6 +433,84 @@ NB_MODULE(_core, m) {
 
   m.def("synth", &synth, "equilibrium"_a, "backend"_a, "progress"_a = nb::none(),
         "instrument"_a = "des");
+
+  // fluxrope particles (jobs.hpp particles_job): the openPMD layout as a list of
+  // (path, is_dataset, array or None, [(attribute, kind, value)]) that fluxrope.particles writes
+  // with h5py as the tool writes it with HDF5, and each species' moment check. The arrays are
+  // views of the job's memory, which lives as long as any of them.
+  m.def(
+      "particles",
+      [](const PyEquilibrium& e, const std::string& backend_name) {
+        auto backend = backend_of(backend_name);
+        check_particle_resources(e.cfg, -1.0);
+        auto* job = new ParticleJob();
+        std::vector<H5Node> layout;
+        try {
+          nb::gil_scoped_release release;
+          *job = particles_job(e.cfg, *backend, e.eq);
+          layout = particles_layout(e.cfg, *job);
+        } catch (...) {
+          delete job;
+          throw;
+        }
+        nb::capsule owner(job, [](void* p) noexcept { delete static_cast<ParticleJob*>(p); });
+        nb::list nodes;
+        for (const H5Node& n : layout) {
+          nb::object data = nb::none();
+          if (n.dataset) {
+            std::vector<size_t> shape(n.shape.begin(), n.shape.end());
+            data = nb::cast(nb::ndarray<nb::numpy, const double>(n.data, shape.size(),
+                                                                 shape.data(), owner));
+          }
+          nb::list attrs;
+          for (const H5Attribute& a : n.attrs) {
+            using K = H5Attribute::Kind;
+            switch (a.kind) {
+              case K::String:
+                attrs.append(nb::make_tuple(a.name, "str", a.text));
+                break;
+              case K::Double:
+                attrs.append(nb::make_tuple(a.name, "f8", a.number));
+                break;
+              case K::Doubles:
+                attrs.append(nb::make_tuple(a.name, "f8[]", a.numbers));
+                break;
+              case K::UInt32:
+                attrs.append(nb::make_tuple(a.name, "u4", a.u32));
+                break;
+              case K::UInt64s:
+                attrs.append(nb::make_tuple(a.name, "u8[]", a.u64s));
+                break;
+              case K::Strings:
+                attrs.append(nb::make_tuple(a.name, "str[]", a.texts));
+                break;
+            }
+          }
+          nodes.append(nb::make_tuple(n.path, n.dataset, data, attrs));
+        }
+        nb::dict checks;
+        for (size_t i = 0; i < job->species.size(); ++i) {
+          const MomentCheck& c = job->checks[i];
+          nb::dict d;
+          d["chi2_per_dof"] = c.chi2() / c.dof();
+          d["dof"] = c.dof();
+          d["chi2_density"] = c.chi2_density;
+          d["dof_density"] = c.dof_density;
+          d["chi2_velocity"] = c.chi2_velocity;
+          d["dof_velocity"] = c.dof_velocity;
+          d["range99"] = nb::make_tuple(c.lo99, c.hi99);
+          d["passes"] = c.passes();
+          d["mean_proposals"] = job->species[i].mean_proposals;
+          checks[job->species[i].name.c_str()] = d;
+        }
+        nb::dict out;
+        out["layout"] = nodes;
+        out["checks"] = checks;
+        out["seconds_sampling"] = job->seconds_sampling;
+        out["backend"] = backend->name();
+        return out;
+      },
+      "equilibrium"_a, "backend"_a);
 
   // One spacecraft's observations (include/fluxrope/reconstruct/fit.hpp), filled by fluxrope.fit.
   nb::class_<FitObservations>(m, "FitObservations")

@@ -53,6 +53,11 @@ class H5File {
   void attr(const std::string& object, const std::string& name,
             const std::vector<uint64_t>& value);
   void attr_u32(const std::string& object, const std::string& name, uint32_t value);
+  // Fixed-length, null-padded byte strings (one, or an array padded to the longest), as
+  // openPMD-api writes them and the openPMD validator expects; h5py reads them as bytes.
+  void attr_fixed(const std::string& object, const std::string& name, const std::string& value);
+  void attr_fixed(const std::string& object, const std::string& name,
+                  const std::vector<std::string>& value);
   // A dataset of doubles with no attributes (formats with their own, as openPMD).
   void write_plain(const std::string& name, const double* data, const std::vector<uint64_t>& shape);
 

@@ -4,14 +4,17 @@
 // two thin serializers: H5File for the fluxrope tool (io/hdf5_file.hpp, write_nodes) and h5py for
 // Python (fluxrope.particles), so both give the same file for one seed.
 //
-// The standard's attributes (openPMD-standard, STANDARD.md and EXT_ED-PIC.md): root openPMD,
+// The base standard (openPMD-standard, STANDARD.md; openPMDextension 0: ED-PIC's required
+// attributes name a simulation's solver, pusher and shapes, which an initial condition has
+// none of; the openPMD validator passes the file with no error). Root openPMD,
 // openPMDextension, basePath, meshesPath, particlesPath, iterationEncoding (groupBased, one
 // iteration 0), iterationFormat; the iteration's time, dt, timeUnitSI; per mesh geometry
 // (cartesian), dataOrder (C), axisLabels, gridSpacing, gridGlobalOffset, gridUnitSI,
 // unitDimension, timeOffset and per component unitSI and position (the staggering); per particle
 // record unitDimension, timeOffset, macroWeighted, weightingPower and per component unitSI;
 // positionOffset, charge and mass as constant records (value, shape). Momentum is m v of one
-// physical particle (the model is non-relativistic: gamma - 1 < 1e-4 for its electrons).
+// physical particle (the model is non-relativistic; a PIC code that reads it as gamma m v sees
+// a particle of energy E with gamma - 1 = E / m c^2, 2e-3 for a 1 keV electron).
 #include <cstdint>
 #include <string>
 #include <vector>
