@@ -16,6 +16,7 @@
 #include "fluxrope/instrument/skymap.hpp"
 #include "fluxrope/io/config.hpp"
 #include "fluxrope/jobs.hpp"
+#include "fluxrope/particles/particles.hpp"
 #include "fluxrope/reconstruct/fit.hpp"
 
 using namespace fluxrope;
@@ -399,4 +400,65 @@ void BM_ForwardModel(benchmark::State& state) {
                                                        benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_ForwardModel)->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+}  // namespace
+
+// PIC initial conditions (docs/simulation.md): macro-particles sampled per second from the
+// default rope with the [particles] defaults (524,288 a species, weighted loading), the
+// sampling alone (no moment check, no file). Args: species (0 electrons, 1 ions), threads
+// (0 = all) for the CPU backend; the device backend's code on the host and CUDA.
+namespace {
+const Equilibrium& particle_equilibrium() {
+  static const Equilibrium eq = [] {
+    auto cpu = make_cpu_backend();
+    return solve_job(preset(), *cpu);
+  }();
+  return eq;
+}
+
+void particles_bench(benchmark::State& state, Backend& backend, int species) {
+  const Equilibrium& eq = particle_equilibrium();
+  const ParticleSettings s;
+  const ParticleProblem p =
+      make_particle_problem(s, eq.tables, eq.result.profile, eq.negativity, species);
+  size_t n = 0;
+  for (auto _ : state) {
+    const ParticleSet set = run_particle_problem(backend, p);
+    n = set.size();
+    benchmark::DoNotOptimize(set.vx.data());
+  }
+  state.counters["particles/s"] =
+      benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void BM_SampleParticlesCpu(benchmark::State& state) {
+  state.SetLabel(state.range(0) == 0 ? "electrons" : "ions");
+  static const int all = omp_get_max_threads();
+  const int threads = state.range(1) > 0 ? static_cast<int>(state.range(1)) : all;
+  omp_set_num_threads(threads);
+  state.counters["threads"] = threads;
+  auto cpu = make_cpu_backend();
+  particles_bench(state, *cpu, static_cast<int>(state.range(0)));
+}
+BENCHMARK(BM_SampleParticlesCpu)
+    ->Args({0, 1})
+    ->Args({0, 0})
+    ->Args({1, 0})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+void BM_SampleParticlesThrustHost(benchmark::State& state) {
+  auto b = make_thrust_host_backend();
+  particles_bench(state, *b, PARTICLE_ELECTRONS);
+}
+BENCHMARK(BM_SampleParticlesThrustHost)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_SampleParticlesCuda(benchmark::State& state) {
+  if (cuda_device_count() == 0) {
+    state.SkipWithError("no CUDA device");
+    return;
+  }
+  auto cuda = make_cuda_backend();
+  particles_bench(state, *cuda, PARTICLE_ELECTRONS);
+}
+BENCHMARK(BM_SampleParticlesCuda)->Unit(benchmark::kMillisecond)->UseRealTime();
 }  // namespace

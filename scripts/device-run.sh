@@ -71,9 +71,9 @@ fi
 
 # 3. benchmarks of the kernels and the forward model, 120 s
 if [ "$backend" = cuda ]; then
-  filter='BM_ResponseCpu|BM_ResponseCuda|BM_SkymapCuda|BM_GyroPadCuda|BM_ShapeIntegralsCuda|BM_Vexp|BM_ForwardModel'
+  filter='BM_ResponseCpu|BM_ResponseCuda|BM_SkymapCuda|BM_GyroPadCuda|BM_ShapeIntegralsCuda|BM_Vexp|BM_ForwardModel|BM_SampleParticlesCpu/0/0|BM_SampleParticlesCuda'
 else
-  filter='BM_ResponseCpu/1|BM_ResponseThrustHost|BM_Vexp|BM_ForwardModel/1'
+  filter='BM_ResponseCpu/1|BM_ResponseThrustHost|BM_Vexp|BM_ForwardModel/1|BM_SampleParticlesThrustHost'
 fi
 timeout 120 "$bundle/fluxrope_bench" --benchmark_filter="$filter" --benchmark_min_time=0.2 \
   --benchmark_out="$out/bench.json" --benchmark_out_format=json > "$out/bench.log" 2>&1
@@ -95,7 +95,8 @@ for b in d["benchmarks"]:
     t = b.get("error_message", "skipped") if b.get("error_occurred") else f"{b['real_time']:.3f} {b['time_unit']}"
     e = f"{b['evals/s']:.3e}" if "evals/s" in b else (
         f"{b['evaluations/s']:.3g} forward models/s" if "evaluations/s" in b else (
-            f"{b['exp/s']:.3e} exp/s" if "exp/s" in b else ""))
+            f"{b['exp/s']:.3e} exp/s" if "exp/s" in b else (
+                f"{b['particles/s']:.3e} particles/s" if "particles/s" in b else "")))
     print(f"| {b['name']} | {t} | {e} |")
 PY
 } >> "$report"

@@ -6,6 +6,7 @@ errors, Ampere's law, neutrality, backend parity) are the C++ suite's (tests/tes
 import importlib
 import os
 import subprocess
+import tomllib
 
 import h5py
 import numpy as np
@@ -171,3 +172,86 @@ def test_bad_output_paths(tmp_path):
     with pytest.raises(fluxrope.FluxropeError, match="not a regular file"):
         fluxrope.particles(SMALL, path=str(tmp_path), backend="cpu")
     assert os.listdir(tmp_path) == []
+
+
+EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "examples")
+
+
+def test_smilei_namelist_loads_the_file(tmp_path, monkeypatch):
+    """examples/smilei/namelist.py run with stand-ins for Smilei's blocks: the particles and
+    fields it hands Smilei are the file's, in Smilei's units."""
+    cfg = fluxrope.load_config(os.path.join(EXAMPLES, "smilei", "rope_2d.toml"),
+                               set={"particles.cells": [16, 16, 8],
+                                    "particles.particles_per_cell": 4})
+    path = tmp_path / "rope_2d.h5"
+    ic = fluxrope.particles(cfg, path=str(path), backend="cpu")
+    blocks = {"Species": [], "ExternalField": []}
+    namespace = {"Main": lambda **k: blocks.__setitem__("Main", k),
+                 "Species": lambda **k: blocks["Species"].append(k),
+                 "ExternalField": lambda **k: blocks["ExternalField"].append(k),
+                 "DiagScalar": lambda **k: None, "DiagFields": lambda **k: None}
+    monkeypatch.setenv("FLUXROPE_IC", str(path))
+    with open(os.path.join(EXAMPLES, "smilei", "namelist.py")) as f:
+        exec(compile(f.read(), "namelist.py", "exec"), namespace)
+    L_r, N_r, B_r = namespace["L_r"], namespace["N_r"], namespace["B_r"]
+    assert L_r == pytest.approx(840.2, rel=1e-3)  # d_e at 40 cm^-3
+    main = blocks["Main"]
+    assert main["grid_length"] == pytest.approx([150e3 / L_r] * 2)
+    species = {s["name"]: s for s in blocks["Species"]}
+    assert sorted(species) == ["electrons", "ions"]
+    total = 0.0
+    for name, s in species.items():
+        src = ic["species"][name]
+        pos, mom = s["position_initialization"], s["momentum_initialization"]
+        assert pos.shape == (3, len(src["x_m"])) and mom.shape == (3, len(src["x_m"]))
+        np.testing.assert_allclose(pos[0] * L_r - 75e3, src["x_m"], rtol=0, atol=1e-9)
+        np.testing.assert_allclose(pos[2] * N_r * L_r**2, src["weight"], rtol=1e-14)
+        np.testing.assert_allclose(mom[1] * C, src["vy_m_s"], rtol=1e-14)
+        total += s["charge"] * pos[2].sum()
+    assert species["ions"]["mass"] == pytest.approx(1836.15, rel=1e-5)
+    # neutral to the sampling error (docs/simulation.md "Checks"; 1024 particles a species)
+    assert abs(total) / species["ions"]["position_initialization"][2].sum() < 5 / np.sqrt(1024)
+    fields = {b["field"]: b["profile"] for b in blocks["ExternalField"]}
+    assert sorted(fields) == ["Bx", "By", "Bz", "Ex", "Ey", "Ez"]
+    dx = main["cell_length"][0]
+    Bz = ic["fields"]["B_T"][2]
+    assert fields["Bz"](3 * dx, 5 * dx) == pytest.approx(Bz[3, 5] / B_r, rel=1e-12)
+    mid = fields["Bz"](3.5 * dx, 5 * dx)
+    assert mid == pytest.approx(0.5 * (Bz[3, 5] + Bz[4, 5]) / B_r, rel=1e-12)
+
+
+def test_warpx_input_matches_its_file(tmp_path):
+    """examples/warpx: the input's box and cells are its TOML's, and a one-species file meets what
+    WarpX's openPMD reader asserts (one iteration, one species, cartesian x, y, z in C order)."""
+    api = _need("openpmd_api")
+    toml = os.path.join(EXAMPLES, "warpx", "rope_3d.toml")
+    p = tomllib.loads(fluxrope.load_config(toml).toml)["particles"]
+    inputs = {}
+    with open(os.path.join(EXAMPLES, "warpx", "inputs_3d")) as f:
+        for line in f:
+            line = line.split("#")[0].strip()
+            if "=" in line:
+                k, v = (s.strip() for s in line.split("=", 1))
+                inputs[k] = v.split()
+    assert [int(n) for n in inputs["amr.n_cell"]] == list(p["cells"])
+    lo = [float(v) for v in inputs["geometry.prob_lo"]]
+    hi = [float(v) for v in inputs["geometry.prob_hi"]]
+    assert lo == [p["x_range_km"][0] * 1e3, p["y_range_km"][0] * 1e3, 0.0]
+    assert hi == [p["x_range_km"][1] * 1e3, p["y_range_km"][1] * 1e3, p["z_length_km"] * 1e3]
+    assert p["dims"] == 3 and p["fields"] == "node"
+    cfg = fluxrope.load_config(toml, set={"particles.species": ["ions"],
+                                          "particles.cells": [8, 8, 2],
+                                          "particles.particles_per_cell": 2})
+    path = tmp_path / "rope_ions.h5"
+    fluxrope.particles(cfg, path=str(path), backend="cpu")
+    series = api.Series(str(path), api.Access.read_only)
+    assert len(series.iterations) == 1
+    it = series.iterations[0]
+    assert list(it.particles) == ["ions"]
+    B = it.meshes["B"]
+    assert B.geometry == api.Geometry.cartesian and list(B.axis_labels) == ["x", "y", "z"]
+    assert B.get_attribute("dataOrder") == "C"
+    assert list(B["x"].position) == [0.0, 0.0, 0.0]
+    assert B["z"].shape == [9, 9, 3]
+    series.close()
