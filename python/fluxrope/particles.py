@@ -66,15 +66,19 @@ def _write(layout, target):
 
 @boundary
 def particles(source=None, path=None, backend="auto"):
-    """Electrons and ions sampled from the equilibrium and its fields on a grid ([particles]).
+    """Electrons and ions sampled from the equilibrium and its fields on a grid ([particles];
+    docs/simulation.md).
 
-    source: an Equilibrium or a configuration (solved here). path: write the openPMD file there
-    (as `fluxrope particles -o path`; nothing is left behind on an error). Returns a dict:
-      species: {name: {x_m, y_m, z_m, vx_m_s, vy_m_s, vz_m_s, weight, charge_C, mass_kg}}
-               (rope frame, z along the axis; 2-D weights count particles per metre of rope),
-      fields:  {"B_T" | "E_V_m" | "J_A_m2": array (3, nx+1, ny+1[, nz+1])} and grid metadata,
-      checks:  {name: the binned-moment chi^2 test (chi2_per_dof, dof, range99, passes, ...)},
-      path, backend, seconds_sampling.
+    source: an Equilibrium or a configuration (solved here). path: write the openPMD file there,
+    as `fluxrope particles -o path` does (the same file for one seed; nothing is left behind on
+    an error). backend: "auto", "cpu", "cuda" or "thrust-host".
+
+    Returns a dict. ``species``: {name: {x_m, y_m, z_m, vx_m_s, vy_m_s, vz_m_s, weight,
+    charge_C, mass_kg}} in the rope frame (z along the axis; 2-D weights count particles per
+    metre of rope). ``fields``: B_T, E_V_m and J_A_m2 as arrays (3, nx+1, ny+1[, nz+1]) with
+    grid_spacing_m and grid_offset_m. ``checks``: per species the binned-moment chi^2 test
+    (chi2_per_dof, dof, range99, passes, mean_proposals, ...). Also path, backend and
+    seconds_sampling.
     """
     target = _check_output(path) if path is not None else None
     eq = source if isinstance(source, Equilibrium) else solve(source, backend)

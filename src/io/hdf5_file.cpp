@@ -96,20 +96,11 @@ void H5File::write(const std::string& name, const std::vector<double>& data,
                    const std::vector<uint64_t>& shape, const std::string& units,
                    const std::string& axes) {
   uint64_t count = 1;
-  std::vector<hsize_t> dims(shape.begin(), shape.end());
   for (auto d : shape) count *= d;
   if (count != data.size())
     throw Error(
         fmt::format("dataset '{}': shape holds {} values, data has {}", name, count, data.size()));
-  const auto slash = name.rfind('/');
-  if (slash != std::string::npos && slash > 0) group(name.substr(0, slash));
-  Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
-  Handle ds(H5Dcreate2(id_, name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT,
-                       H5P_DEFAULT),
-            H5Dclose);
-  if (!ds.ok()) throw Error(fmt::format("cannot create dataset '{}' in '{}'", name, path_));
-  if (H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) < 0)
-    throw Error(fmt::format("cannot write dataset '{}' in '{}' (is the disk full?)", name, path_));
+  write_plain(name, data.data(), shape);
   attr(name, "units", units);
   if (!axes.empty()) attr(name, "axes", axes);
 }

@@ -7,45 +7,39 @@ namespace fluxrope {
 
 namespace {
 
-H5Attribute text(std::string name, std::string v) {
+H5Attribute named(std::string name, H5Attribute::Kind kind) {
   H5Attribute a;
   a.name = std::move(name);
-  a.kind = H5Attribute::Kind::String;
+  a.kind = kind;
+  return a;
+}
+H5Attribute text(std::string name, std::string v) {
+  H5Attribute a = named(std::move(name), H5Attribute::Kind::String);
   a.text = std::move(v);
   return a;
 }
 H5Attribute number(std::string name, double v) {
-  H5Attribute a;
-  a.name = std::move(name);
-  a.kind = H5Attribute::Kind::Double;
+  H5Attribute a = named(std::move(name), H5Attribute::Kind::Double);
   a.number = v;
   return a;
 }
 H5Attribute numbers(std::string name, std::vector<double> v) {
-  H5Attribute a;
-  a.name = std::move(name);
-  a.kind = H5Attribute::Kind::Doubles;
+  H5Attribute a = named(std::move(name), H5Attribute::Kind::Doubles);
   a.numbers = std::move(v);
   return a;
 }
 H5Attribute u32(std::string name, std::uint32_t v) {
-  H5Attribute a;
-  a.name = std::move(name);
-  a.kind = H5Attribute::Kind::UInt32;
+  H5Attribute a = named(std::move(name), H5Attribute::Kind::UInt32);
   a.u32 = v;
   return a;
 }
 H5Attribute u64s(std::string name, std::vector<std::uint64_t> v) {
-  H5Attribute a;
-  a.name = std::move(name);
-  a.kind = H5Attribute::Kind::UInt64s;
+  H5Attribute a = named(std::move(name), H5Attribute::Kind::UInt64s);
   a.u64s = std::move(v);
   return a;
 }
 H5Attribute texts(std::string name, std::vector<std::string> v) {
-  H5Attribute a;
-  a.name = std::move(name);
-  a.kind = H5Attribute::Kind::Strings;
+  H5Attribute a = named(std::move(name), H5Attribute::Kind::Strings);
   a.texts = std::move(v);
   return a;
 }
