@@ -10,12 +10,12 @@ particles`); this module writes that layout with h5py, so that one seed gives th
 the tool and from Python.
 """
 import os
-import tempfile
 
 import numpy as np
 
 from . import _core
 from ._errors import boundary
+from ._files import atomic_h5
 from .api import Equilibrium, solve
 
 _TMP_PREFIX = ".fluxrope-particles-"
@@ -35,33 +35,22 @@ def _check_output(path):
 
 
 def _write(layout, target):
-    import h5py
-    fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, suffix=".h5.tmp", dir=os.path.dirname(target))
-    os.close(fd)
-    umask = os.umask(0)  # mkstemp makes the file 0600: give it the mode a new file gets
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
     kinds = {"f8": np.float64, "u4": np.uint32}
-    try:
-        with h5py.File(tmp, "w") as f:
-            for path, is_dataset, data, attrs in layout:
-                obj = f.create_dataset(path, data=data) if is_dataset else f.require_group(path)
-                for name, kind, value in attrs:
-                    # strings: fixed-length, null-padded bytes, as the tool writes them
-                    if kind == "str":
-                        obj.attrs[name] = np.bytes_(value.encode("utf-8"))
-                    elif kind == "str[]":
-                        obj.attrs[name] = np.array([v.encode("utf-8") for v in value])
-                    elif kind == "f8[]":
-                        obj.attrs[name] = np.asarray(value, dtype=np.float64)
-                    elif kind == "u8[]":
-                        obj.attrs[name] = np.asarray(value, dtype=np.uint64)
-                    else:
-                        obj.attrs[name] = kinds[kind](value)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with atomic_h5(target, _TMP_PREFIX) as f:
+        for path, is_dataset, data, attrs in layout:
+            obj = f.create_dataset(path, data=data) if is_dataset else f.require_group(path)
+            for name, kind, value in attrs:
+                # strings: fixed-length, null-padded bytes, as the tool writes them
+                if kind == "str":
+                    obj.attrs[name] = np.bytes_(value.encode("utf-8"))
+                elif kind == "str[]":
+                    obj.attrs[name] = np.array([v.encode("utf-8") for v in value])
+                elif kind == "f8[]":
+                    obj.attrs[name] = np.asarray(value, dtype=np.float64)
+                elif kind == "u8[]":
+                    obj.attrs[name] = np.asarray(value, dtype=np.uint64)
+                else:
+                    obj.attrs[name] = kinds[kind](value)
 
 
 @boundary

@@ -18,7 +18,6 @@ import hashlib
 import itertools
 import math
 import os
-import tempfile
 
 import numpy as np
 import xarray as xr
@@ -29,6 +28,7 @@ from .api import _COMPONENTS
 # coordinates a track dataset derives from its configuration and shapes (api._track_dataset)
 _DERIVED_COORDS = {"t_s", "energy", *_COMPONENTS}
 from ._errors import boundary
+from ._files import atomic_h5
 
 __all__ = ["Sweep", "run_sweep", "load_sweep", "member_summary"]
 
@@ -225,31 +225,23 @@ def _run_member(base_toml, sets, path, backend):
 def write(path, eq, tracks):
     """A member's products as HDF5 (the layout of `fluxrope synth` for /profile and /tracks),
     written to a temporary file beside path and renamed into place (never half-written)."""
-    import h5py
     d = os.path.dirname(os.path.abspath(path))
     os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, suffix=_TMP_SUFFIX, dir=d)
-    os.close(fd)
-    try:
-        with h5py.File(tmp, "w") as f:
-            f.attrs["config_toml"] = eq.config.toml
-            f.attrs["fluxrope_version"] = __import__("fluxrope").__version__
-            g = f.create_group("profile")
-            for k in list(eq.profile.coords) + list(eq.profile.data_vars):
-                g.create_dataset(k, data=eq.profile[k].values)
-            for name, ds in tracks.items():
-                g = f.create_group(f"tracks/{name}")
-                for k in list(ds.coords) + list(ds.data_vars):
-                    if k in _DERIVED_COORDS:  # made from the others when read
-                        continue
-                    data = ds["t_s"].values if k == "time" else ds[k].values  # seconds from t0
-                    v = g.create_dataset(k, data=data)
-                    v.attrs["units"] = ds[k].attrs.get("units", "")
-                    v.attrs["axes"] = ",".join(ds[k].dims)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with atomic_h5(os.path.join(d, os.path.basename(path)), _TMP_PREFIX, _TMP_SUFFIX) as f:
+        f.attrs["config_toml"] = eq.config.toml
+        f.attrs["fluxrope_version"] = __import__("fluxrope").__version__
+        g = f.create_group("profile")
+        for k in list(eq.profile.coords) + list(eq.profile.data_vars):
+            g.create_dataset(k, data=eq.profile[k].values)
+        for name, ds in tracks.items():
+            g = f.create_group(f"tracks/{name}")
+            for k in list(ds.coords) + list(ds.data_vars):
+                if k in _DERIVED_COORDS:  # made from the others when read
+                    continue
+                data = ds["t_s"].values if k == "time" else ds[k].values  # seconds from t0
+                v = g.create_dataset(k, data=data)
+                v.attrs["units"] = ds[k].attrs.get("units", "")
+                v.attrs["axes"] = ",".join(ds[k].dims)
 
 
 def _summary_of_file(path):
