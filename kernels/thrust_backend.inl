@@ -62,6 +62,10 @@ struct PadBinItems {
   ReductionProblem p;
   FLUXROPE_HD void operator()(long i) const { pad_bins_item(p, i); }
 };
+struct PadOrderItems {
+  ReductionProblem p;
+  FLUXROPE_HD void operator()(long s) const { pad_order_item(p, s); }
+};
 struct PadItems {
   ReductionProblem p;
   double* out;
@@ -340,8 +344,8 @@ class ThrustBackend : public Backend {
                                 : nullptr;
       d.pad_channel = r.n_channel > 0 ? upload(channel_, r.pad_channel, static_cast<size_t>(r.n_channel))
                                       : nullptr;
-      bin_of_.resize(static_cast<size_t>(r.n_bin_items()));
-      d.bin_of = thrust::raw_pointer_cast(bin_of_.data());
+      pad_work_.resize(static_cast<size_t>(d.n_pad_work()));
+      d.pad_work = thrust::raw_pointer_cast(pad_work_.data());
       red_.assign(rows, 0.0);
     });
     double* o = thrust::raw_pointer_cast(red_.data());
@@ -400,11 +404,11 @@ class ThrustBackend : public Backend {
       r.weights = upload(weights_, b.reduction.weights, 2);
       r.one_count = c.one_count;
       upload(channel_, all.c, static_cast<size_t>(FPI_N_ENERGY));
-      bin_of_.resize(static_cast<size_t>(n_samples) * 512);
+      pad_work_.resize(static_cast<size_t>(n_samples * ReductionProblem::pad_work_width(r.n_pitch)));
     });
     const ReductionProblem rd =
         dist_reduction(r, c.dist, thrust::raw_pointer_cast(channel_.data()),
-                       thrust::raw_pointer_cast(bin_of_.data()));
+                       thrust::raw_pointer_cast(pad_work_.data()));
     const ReductionProblem rm = model_reduction(r, c.f_model);
     FLUXROPE_THRUST("synth_batch (moment_item, pad_bins_item, pad_item, skymap_extremes_item)", {
       red_.resize(static_cast<size_t>(n_samples) * rd.row_width());
@@ -444,10 +448,12 @@ class ThrustBackend : public Backend {
   }
 
  private:
-  // The reductions of r (device pointers) into rows: moments, pitch bins, then the PAD cells.
+  // The reductions of r (device pointers) into rows: moments, pitch bins and their order, then
+  // the PAD cells.
   static void reductions(const ReductionProblem& r, double* rows) {
     for_items(r.n_moment_items(), MomentItems{r, rows});
     for_items(r.n_bin_items(), PadBinItems{r});
+    for_items(r.n_order_items(), PadOrderItems{r});
     for_items(r.n_pad_items(), PadItems{r, rows});
   }
   // items(i) for i < n into the device vector `to` (resized, not cleared), where it stays.
@@ -551,7 +557,7 @@ class ThrustBackend : public Backend {
   DeviceVector<std::int32_t> counts_;
   DeviceVector<Vec3> red_dir_, b_field_;
   DeviceVector<MomentWeights> weights_;
-  DeviceVector<int> channel_, bin_of_;
+  DeviceVector<int> channel_, pad_work_;
   DeviceVector<double> red_, mom_model_, f_min_, n_negative_, gyro_speed_;
   std::vector<double> rows_host_;
   Downloads downloads_;

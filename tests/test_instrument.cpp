@@ -345,3 +345,101 @@ TEST(FpiMoments, TensorSigmasMatchPoissonMonteCarlo) {
               1e-3 * predicted.sigma_T_J[c]);
   }
 }
+
+// The sigmas of skymap_moments, which sums squares of per-bin derivatives through power sums of
+// the speed per angular bin, against the derivatives of its header comment summed bin by bin
+// (long double, in the plain form). Rounding only: 1e-12 relative per component, for an
+// electron skymap with a drift and a tilted field, noise-free and with negative bins.
+TEST(FpiMoments, SigmasEqualTheBinByBinPropagation) {
+  auto cpu = make_cpu_backend();
+  SkymapSample s;
+  s.r_rope = {30e3, 0, 0};
+  s.U_rope = {150e3, -80e3, 60e3};
+  std::vector<double> sky = synth_skymaps(*cpu, uniform_profile(), {s});
+  for (size_t m = 0; m < sky.size(); m += 97) sky[m] = -0.3 * sky[m];  // negative bins: var 0
+  const MomentWeights w = moment_weights(fpi_energy_table(0).data(), MomentSettings{});
+  double A[FPI_N_ENERGY];
+  for (int i = 0; i < FPI_N_ENERGY; ++i) A[i] = one_count_level_s3_cm6(fpi_energy_table(0)[i], 1e-5);
+  const Vec3 b{0.2, -0.3, 0.93};
+  const FpiMoments got = fpi_moments(sky.data(), w, b, A);
+  const std::vector<Vec3> dir = make_fpi_tables().velocity_dir;
+  using L = long double;
+  const L n = got.n_m3, me = w.mass_kg, bn = std::sqrt(L(norm2(b)));
+  const L u[3] = {b.x / bn, b.y / bn, b.z / bn};
+  const L V[3] = {got.V_m_s.x, got.V_m_s.y, got.V_m_s.z};
+  L P[9], M[9];
+  for (int r = 0; r < 9; ++r) P[r] = got.P_Pa[r];
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 3; ++c) M[3 * r + c] = P[3 * r + c] / me + n * V[r] * V[c];
+  L bMb = 0, trM = M[0] + M[4] + M[8], bV = 0, VV = 0;
+  for (int r = 0; r < 3; ++r) {
+    bV += u[r] * V[r];
+    VV += V[r] * V[r];
+    for (int c = 0; c < 3; ++c) bMb += u[r] * M[3 * r + c] * u[c];
+  }
+  L var_n = 0, var_V[3] = {0, 0, 0}, var_par = 0, var_perp = 0, var_P[9] = {}, var_T[9] = {};
+  for (int k = 0; k < FPI_N_PHI; ++k)
+    for (int j = 0; j < FPI_N_THETA; ++j)
+      for (int i = 0; i < FPI_N_ENERGY; ++i) {
+        const int a = k * FPI_N_THETA + j;
+        const double f = sky[static_cast<size_t>(a) * FPI_N_ENERGY + i];
+        const L var = L(A[i]) * (f > 0 ? f : 0.0);
+        const L c = 1e12L * w.w_phi * w.w_theta[j] * w.W[i], v = w.v[i];
+        const L d[3] = {dir[a].x, dir[a].y, dir[a].z};
+        const L bd = u[0] * d[0] + u[1] * d[1] + u[2] * d[2];
+        const L Vd = V[0] * d[0] + V[1] * d[1] + V[2] * d[2];
+        var_n += c * c * var;
+        for (int r = 0; r < 3; ++r) {
+          const L dV = c * (v * d[r] - V[r]) / n;
+          var_V[r] += dV * dV * var;
+        }
+        const L dpar = me * c * ((v * v * bd * bd - bMb / n) / n - 2 * bV * (v * bd - bV) / n);
+        const L dtr = me * c * ((v * v - trM / n) / n - 2 * (v * Vd - VV) / n);
+        var_par += dpar * dpar * var;
+        var_perp += (dtr - dpar) * (dtr - dpar) / 4 * var;
+        for (int r = 0; r < 3; ++r)
+          for (int cc = 0; cc < 3; ++cc) {
+            const L dP = me * c * (v * d[r] - V[r]) * (v * d[cc] - V[cc]);
+            const L dT = (dP - c * P[3 * r + cc] / n) / n;
+            var_P[3 * r + cc] += dP * dP * var;
+            var_T[3 * r + cc] += dT * dT * var;
+          }
+      }
+  auto near = [](double got, L want, const char* what, int c) {
+    EXPECT_NEAR(got, static_cast<double>(std::sqrt(want)), 1e-12 * static_cast<double>(std::sqrt(want)))
+        << what << " component " << c;
+  };
+  near(got.sigma_n_m3, var_n, "n", 0);
+  near(got.sigma_V_m_s.x, var_V[0], "V", 0);
+  near(got.sigma_V_m_s.y, var_V[1], "V", 1);
+  near(got.sigma_V_m_s.z, var_V[2], "V", 2);
+  near(got.sigma_T_par_J, var_par, "T_par", 0);
+  near(got.sigma_T_perp_J, var_perp, "T_perp", 0);
+  for (int c = 0; c < 9; ++c) {
+    near(got.sigma_P_Pa[c], var_P[c], "P", c);
+    near(got.sigma_T_J[c], var_T[c], "T tensor", c);
+  }
+}
+
+// pad_order (the PAD cells' bin lists) against the definition: pitch bin q's members are the
+// angular bins a with bin_of[a] == q, in increasing a, for fields in several directions and
+// pitch binnings (empty bins included).
+TEST(PadCells, PadOrderListsEachPitchBinsAngularBinsInOrder) {
+  const FpiTables fpi = make_fpi_tables();
+  for (int n_pitch : {1, 7, 18, 180})
+    for (const Vec3 b : {Vec3{0, 0, 1}, Vec3{0.2, -0.3, 0.93}, Vec3{-1, 0.5, 0}}) {
+      int bin_of[512], order[512];
+      std::vector<int> start(static_cast<size_t>(n_pitch) + 1, -1);
+      const Vec3 u = (1.0 / std::sqrt(norm2(b))) * b;
+      for (int a = 0; a < 512; ++a) bin_of[a] = pad_pitch_bin(fpi.velocity_dir[a], u, n_pitch);
+      pad_order(bin_of, n_pitch, order, start.data());
+      ASSERT_EQ(start[0], 0);
+      ASSERT_EQ(start[static_cast<size_t>(n_pitch)], 512);
+      for (int q = 0; q < n_pitch; ++q) {
+        std::vector<int> want, got(order + start[q], order + start[q + 1]);
+        for (int a = 0; a < 512; ++a)
+          if (bin_of[a] == q) want.push_back(a);
+        EXPECT_EQ(got, want) << "n_pitch " << n_pitch << " pitch bin " << q;
+      }
+    }
+}

@@ -210,6 +210,7 @@ int cmd_synth(CommonOptions& o) {
   SynthResult res, dis_res;
   {
     H5File f(out.temp_path(), H5File::Mode::Create, out.target());
+    if (cfg.output.release_page_cache) f.release_written_pages();
     write_equilibrium(f, cfg, eq, *backend);
     write_frame(f, geo.frame);
     TrackWriter writer(f, cfg.output);

@@ -127,8 +127,8 @@ class CpuBackend final : public Backend {
       skymaps(*src.centre, sky_);
     ReductionProblem r = r_in;
     r.sky = sky_.data();
-    bin_of_.resize(static_cast<size_t>(r.n_bin_items()));
-    r.bin_of = bin_of_.data();
+    pad_work_.resize(static_cast<size_t>(r.n_pad_work()));
+    r.pad_work = pad_work_.data();
     out.assign(static_cast<size_t>(r.n_samples) * r.row_width(), 0.0);
     reductions(r, out.data());
   }
@@ -164,8 +164,8 @@ class CpuBackend final : public Backend {
       r.parity += o.first;
       r.b_field += o.first;
       r.n_samples = static_cast<int>(o.n);
-      bin_of_.resize(static_cast<size_t>(o.n) * 512);
-      const ReductionProblem rd = dist_reduction(r, o.dist, channels.c, bin_of_.data());
+      pad_work_.resize(static_cast<size_t>(o.n * ReductionProblem::pad_work_width(r.n_pitch)));
+      const ReductionProblem rd = dist_reduction(r, o.dist, channels.c, pad_work_.data());
       rows_.resize(static_cast<size_t>(o.n) * rd.row_width());
       reductions(rd, rows_.data());
       scatter_dist_rows(rows_.data(), o.n, rd.n_pitch, o.moments_dist, o.pad);
@@ -178,15 +178,16 @@ class CpuBackend final : public Backend {
   }
 
  private:
-  // The reductions of r into rows: moments, pitch bins, then the PAD cells (they read the bins).
+  // The reductions of r into rows: moments, pitch bins and their order, then the PAD cells.
   static void reductions(const ReductionProblem& r, double* rows) {
     parallel_for_cpu(r.n_moment_items(), [&](long s) { moment_item(r, s, rows); });
     parallel_for_cpu(r.n_bin_items(), [&](long i) { pad_bins_item(r, i); });
+    parallel_for_cpu(r.n_order_items(), [&](long s) { pad_order_item(r, s); });
     parallel_for_cpu(r.n_pad_items(), [&](long i) { pad_item(r, i, rows); });
   }
   std::vector<double> sky_;  // the batch's skymaps, reused from call to call
   std::vector<double> gyro_, rows_;
-  std::vector<int> bin_of_;
+  std::vector<int> pad_work_;
 };
 
 }  // namespace

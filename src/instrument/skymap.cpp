@@ -104,27 +104,34 @@ void require_pitch_field(Vec3 b) {
 }
 
 namespace {
-// The pitch bin of every (phi, theta) bin against b_dbcs (reduction_kernel.hpp).
-std::vector<int> pitch_bins(Vec3 b_dbcs, int n_pitch) {
-  require_pitch_field(b_dbcs);
-  const double bnorm = std::sqrt(norm2(b_dbcs));
-  static const FpiTables fpi = make_fpi_tables();
-  const Vec3 b = (1.0 / bnorm) * b_dbcs;
-  std::vector<int> bin_of(FPI_N_PHI * FPI_N_THETA);
-  for (int a = 0; a < FPI_N_PHI * FPI_N_THETA; ++a)
-    bin_of[a] = pad_pitch_bin(fpi.velocity_dir[a], b, n_pitch);
-  return bin_of;
-}
+// The angular bins of every pitch bin against b_dbcs (pad_order, reduction_kernel.hpp).
+struct PitchBins {
+  int bin_of[FPI_N_PHI * FPI_N_THETA], order[FPI_N_PHI * FPI_N_THETA];
+  std::vector<int> start;
+  PitchBins(Vec3 b_dbcs, int n_pitch) : start(static_cast<size_t>(n_pitch) + 1) {
+    require_pitch_field(b_dbcs);
+    static const FpiTables fpi = make_fpi_tables();
+    const Vec3 b = (1.0 / std::sqrt(norm2(b_dbcs))) * b_dbcs;
+    for (int a = 0; a < FPI_N_PHI * FPI_N_THETA; ++a)
+      bin_of[a] = pad_pitch_bin(fpi.velocity_dir[a], b, n_pitch);
+    pad_order(bin_of, n_pitch, order, start.data());
+  }
+  const int* members(int q) const { return order + start[static_cast<size_t>(q)]; }
+  int n_members(int q) const {
+    return start[static_cast<size_t>(q) + 1] - start[static_cast<size_t>(q)];
+  }
+};
 }  // namespace
 
 PadCells pad_cells(const double* skymap, Vec3 b_dbcs, const std::vector<int>& channels, int n_pitch,
                    PadWeighting weighting, const double* one_count) {
-  const std::vector<int> bin_of = pitch_bins(b_dbcs, n_pitch);
+  const PitchBins bins(b_dbcs, n_pitch);
   PadCells c;
   for (int i : channels)
     for (int q = 0; q < n_pitch; ++q) {
       double v, s, n;
-      pad_cell(skymap, bin_of.data(), i, q, weighting, false, one_count[i], &v, &s, &n);
+      pad_cell(skymap, bins.members(q), bins.n_members(q), i, weighting, false, one_count[i], &v,
+               &s, &n);
       c.value.push_back(v);
       c.sigma.push_back(s);
       c.counts.push_back(n);
@@ -135,11 +142,11 @@ PadCells pad_cells(const double* skymap, Vec3 b_dbcs, const std::vector<int>& ch
 std::vector<double> pad_from_skymap(const double* skymap, Vec3 b_dbcs, int n_pitch,
                                     PadWeighting weighting) {
   // the cells of reduction_kernel.hpp, as every backend computes them (the fit's PADs)
-  const std::vector<int> bin_of = pitch_bins(b_dbcs, n_pitch);
+  const PitchBins bins(b_dbcs, n_pitch);
   std::vector<double> pad(static_cast<size_t>(FPI_N_ENERGY) * n_pitch);
   for (int i = 0; i < FPI_N_ENERGY; ++i)
     for (int q = 0; q < n_pitch; ++q)
-      pad_cell(skymap, bin_of.data(), i, q, weighting, false, 0.0,
+      pad_cell(skymap, bins.members(q), bins.n_members(q), i, weighting, false, 0.0,
                &pad[static_cast<size_t>(i) * n_pitch + q], nullptr, nullptr);
   return pad;
 }

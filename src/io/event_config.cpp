@@ -99,7 +99,8 @@ const std::set<std::string>& particles_keys() {
   return k;
 }
 const std::set<std::string>& output_keys() {
-  static const std::set<std::string> k = {"float32", "gzip", "batch_samples"};
+  static const std::set<std::string> k = {"float32", "gzip", "batch_samples",
+                                             "release_page_cache"};
   return k;
 }
 
@@ -529,6 +530,7 @@ OutputSettings output_from(const toml::table& t, const std::string& where) {
     if (key == "float32") o.float32 = boolean(n, what);
     if (key == "gzip") o.gzip = integer_in(n, 0, 9, what);
     if (key == "batch_samples") o.batch_samples = integer_in(n, 1, 100000, what);
+    if (key == "release_page_cache") o.release_page_cache = boolean(n, what);
   }
   return o;
 }
@@ -762,6 +764,8 @@ std::string render_event_toml(const GeometrySettings& g, const InstrumentSetting
   o << fmt::format("gzip          = {}   # deflate level of the chunked datasets (0-9)\n", out.gzip);
   o << fmt::format("batch_samples = {}   # samples per batch (a backend launch, an HDF5 chunk)\n",
                    out.batch_samples);
+  o << fmt::format("release_page_cache = {}   # stream the written file out of the page cache\n",
+                   out.release_page_cache ? "true" : "false");
   o << "\n[fit]   # fluxrope fit (docs/fit.md)\n";
   std::string names;
   for (const std::string& n : fit.free) names += (names.empty() ? "" : ", ") + ("\"" + n + "\"");

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 
 #include "fluxrope/core/error.hpp"
@@ -48,7 +49,7 @@ const Quiet quiet_hdf5;
 }  // namespace
 
 H5File::H5File(const std::string& path, Mode mode, const std::string& shown_as)
-    : path_(shown_as.empty() ? path : shown_as) {
+    : path_(shown_as.empty() ? path : shown_as), file_(path) {
   if (mode == Mode::Create) {
     id_ = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (id_ < 0) throw Error(fmt::format("cannot create HDF5 file '{}'", path_));
@@ -68,6 +69,12 @@ H5File::H5File(const std::string& path, Mode mode, const std::string& shown_as)
 
 H5File::~H5File() {
   if (id_ >= 0) H5Fclose(id_);
+  // complete files only: on an error path the file is about to be removed
+  if (pages_ && std::uncaught_exceptions() == 0) pages_->finish();
+}
+
+void H5File::release_written_pages() {
+  if (!pages_) pages_ = std::make_unique<WrittenPages>(file_);
 }
 
 bool H5File::exists(const std::string& name) const {
@@ -178,10 +185,12 @@ void write_rows_as(hid_t file, const std::string& path, const std::string& name,
 void H5File::write_rows(const std::string& name, uint64_t row0, uint64_t nrows,
                         const double* data) {
   write_rows_as(id_, path_, name, row0, nrows, H5T_NATIVE_DOUBLE, data);
+  if (pages_) pages_->advance();
 }
 void H5File::write_rows(const std::string& name, uint64_t row0, uint64_t nrows,
                         const int32_t* data) {
   write_rows_as(id_, path_, name, row0, nrows, H5T_NATIVE_INT32, data);
+  if (pages_) pages_->advance();
 }
 
 namespace {

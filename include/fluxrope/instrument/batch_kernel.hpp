@@ -64,7 +64,7 @@ struct SynthBatchProblem {
   // f_model and the outputs are the backend's own.
   CountsProblem counts;
   // The batch's reductions (host): dir, parity, b_field, weights, one_count, n_pitch, weighting;
-  // the backend sets sky, bin_of, the channels (all 32) and the clamp (off: as recorded).
+  // the backend sets sky, pad_work, the channels (all 32) and the clamp (off: as recorded).
   ReductionProblem reduction;
   const SynthSegmentOut* segments = nullptr;
   int n_segments = 0;
@@ -74,14 +74,14 @@ struct SynthBatchProblem {
 // counting sigmas, and the PAD cells of every channel: pad_channel holds 0..31) and of the model
 // skymap (moments only). PSD as recorded, no clamp: negative model f enters the model's moments.
 inline ReductionProblem dist_reduction(const ReductionProblem& r, const double* dist,
-                                       const int* all_channels, int* bin_of) {
+                                       const int* all_channels, int* pad_work) {
   ReductionProblem d = r;
   d.sky = dist;
   d.clamp = false;
   d.moments = true;
   d.pad_channel = all_channels;
   d.n_channel = FPI_N_ENERGY;
-  d.bin_of = bin_of;
+  d.pad_work = pad_work;
   return d;
 }
 inline ReductionProblem model_reduction(const ReductionProblem& r, const double* sky) {
@@ -91,7 +91,7 @@ inline ReductionProblem model_reduction(const ReductionProblem& r, const double*
   d.moments = true;
   d.pad_channel = nullptr;
   d.n_channel = 0;
-  d.bin_of = nullptr;
+  d.pad_work = nullptr;
   return d;
 }
 // Rows of dist_reduction (moments, then value / sigma / counts of each PAD cell) -> the segment's

@@ -27,6 +27,9 @@ struct OutputSettings {
   bool float32 = false;    // store skymap-sized arrays as float32 (as the L2 files)
   int gzip = 0;            // deflate level of the chunked datasets (0 = none)
   int batch_samples = 64;  // samples a batch (one backend launch, one HDF5 chunk)
+  // hand the synth file's pages back from the page cache as it is written, and wait for its
+  // writeback before the rename (io/page_cache.hpp); false: leave it all to the kernel
+  bool release_page_cache = true;
 };
 // The [fit] table (fluxrope fit, docs/fit.md): which parameters are free, their bounds, the
 // observation uncertainties and the stop rules.

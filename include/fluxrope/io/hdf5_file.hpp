@@ -4,10 +4,12 @@
 // back (tests, later tools). Every failure is a fluxrope::Error naming the file and
 // the object.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "fluxrope/io/atomic_output.hpp"
+#include "fluxrope/io/page_cache.hpp"
 
 namespace fluxrope {
 
@@ -71,9 +73,16 @@ class H5File {
   int64_t read_int_attr(const std::string& object, const std::string& name) const;
   bool exists(const std::string& name) const;
 
+ // Hands the pages written by write_rows back from the page cache as the file grows, and at
+  // close waits for the file's writeback (WrittenPages, page_cache.hpp; [output]
+  // release_page_cache). Create mode only; results do not depend on it.
+  void release_written_pages();
+
  private:
-  std::string path_;
+  std::string path_;  // as messages show it
+  std::string file_;  // as opened
   int64_t id_ = -1;
+  std::unique_ptr<WrittenPages> pages_;
 };
 
 }  // namespace fluxrope
