@@ -246,6 +246,26 @@ TEST(Counts, PhiloxMatchesTheKnownAnswerVectors) {
   EXPECT_EQ(c.v[3], 0x24126ea1u);
 }
 
+// philox_first_blocks (the CPU counts' vectorized first blocks) against philox4x32_10 with
+// PhiloxStream's counter (c, b, a, 0), and a stream started from them against a plain one.
+TEST(Counts, VectorizedFirstBlocksEqualThePlainGenerator) {
+  const std::uint64_t seed = 0x9e3779b97f4a7c15ull;
+  const std::uint32_t a = 3, b = 0xfffffff0u;
+  std::uint32_t c[67], w0[67], w1[67], w2[67], w3[67];
+  for (int l = 0; l < 67; ++l) c[l] = 0x01000193u * static_cast<std::uint32_t>(l) + 7u;
+  philox_first_blocks(seed, a, b, c, 67, w0, w1, w2, w3);
+  for (int l = 0; l < 67; ++l) {
+    const Philox4x32 want = philox4x32_10({{c[l], b, a, 0}}, static_cast<std::uint32_t>(seed),
+                                          static_cast<std::uint32_t>(seed >> 32));
+    EXPECT_EQ(w0[l], want.v[0]) << l;
+    EXPECT_EQ(w1[l], want.v[1]) << l;
+    EXPECT_EQ(w2[l], want.v[2]) << l;
+    EXPECT_EQ(w3[l], want.v[3]) << l;
+    PhiloxStream plain(seed, a, b, c[l]), started(seed, a, b, c[l], {{w0[l], w1[l], w2[l], w3[l]}});
+    for (int k = 0; k < 5; ++k) EXPECT_EQ(plain.uniform(), started.uniform()) << l << " draw " << k;
+  }
+}
+
 // Over many keys the draws have the Poisson mean and variance (5 sigma of their sampling
 // error) and pass a chi-square test against the Poisson pmf (bins of >= 20 expected draws;
 // bound: dof + 5 sqrt(2 dof), about a 5-sigma excursion).

@@ -47,6 +47,14 @@ class PhiloxStream {
         a_(a),
         b_(b),
         c_(c) {}
+  // The same stream, its first block (counter block 0) computed already (philox_first_blocks).
+  FLUXROPE_HD PhiloxStream(std::uint64_t seed, std::uint32_t a, std::uint32_t b, std::uint32_t c,
+                           const Philox4x32& first_block)
+      : PhiloxStream(seed, a, b, c) {
+    block_ = first_block;
+    next_ = 1;
+    used_ = 0;
+  }
   FLUXROPE_HD double uniform() {
     if (used_ == 2) {
       block_ = philox4x32_10({{c_, b_, a_, next_}}, k0_, k1_);
@@ -65,5 +73,42 @@ class PhiloxStream {
   int used_ = 2;
   Philox4x32 block_{{0, 0, 0, 0}};
 };
+
+// Block 0 of the streams (seed, a, b, c[l]) for l < n: the counter words of PhiloxStream, one
+// stream a lane, written as a plain loop over the lanes so that a vectorizing compiler runs 2-8
+// lanes an instruction (the rounds of one block are a chain of dependent multiplies, ~50 cycles
+// scalar). Integer arithmetic: the same bits as philox4x32_10 on any path.
+FLUXROPE_HD inline void philox_first_blocks(std::uint64_t seed, std::uint32_t a, std::uint32_t b,
+                                            const std::uint32_t* c, int n, std::uint32_t* w0,
+                                            std::uint32_t* w1, std::uint32_t* w2,
+                                            std::uint32_t* w3) {
+  constexpr std::uint32_t M0 = 0xD2511F53u, M1 = 0xCD9E8D57u;
+  constexpr std::uint32_t W0 = 0x9E3779B9u, W1 = 0xBB67AE85u;
+#if defined(_OPENMP) && !defined(__CUDACC__)
+#pragma omp simd
+#endif
+  for (int l = 0; l < n; ++l) {
+    std::uint32_t v0 = c[l], v1 = b, v2 = a, v3 = 0;  // PhiloxStream's counter (c, b, a, 0)
+    std::uint32_t k0 = static_cast<std::uint32_t>(seed), k1 = static_cast<std::uint32_t>(seed >> 32);
+    for (int r = 0; r < 10; ++r) {
+      if (r > 0) {
+        k0 += W0;
+        k1 += W1;
+      }
+      const std::uint64_t p0 = static_cast<std::uint64_t>(M0) * v0;
+      const std::uint64_t p1 = static_cast<std::uint64_t>(M1) * v2;
+      const std::uint32_t n0 = static_cast<std::uint32_t>(p1 >> 32) ^ v1 ^ k0;
+      const std::uint32_t n2 = static_cast<std::uint32_t>(p0 >> 32) ^ v3 ^ k1;
+      v1 = static_cast<std::uint32_t>(p1);
+      v3 = static_cast<std::uint32_t>(p0);
+      v0 = n0;
+      v2 = n2;
+    }
+    w0[l] = v0;
+    w1[l] = v1;
+    w2[l] = v2;
+    w3[l] = v3;
+  }
+}
 
 }  // namespace fluxrope

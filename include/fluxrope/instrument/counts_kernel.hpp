@@ -33,7 +33,18 @@ struct CountsProblem {
   FLUXROPE_HD long n_items() const { return n_samples * FPI_N_BINS; }
 };
 
+// The per-bin work of counts_item, the bin's Philox stream given (keyed by (seed, key of the
+// sample, bin); used only with noise).
+FLUXROPE_HD inline void counts_item_with(const CountsProblem& p, long item, PhiloxStream& rng);
+
 FLUXROPE_HD inline void counts_item(const CountsProblem& p, long item) {
+  const long s = item / FPI_N_BINS;
+  PhiloxStream rng(p.seed, p.key[2 * s], p.key[2 * s + 1],
+                   static_cast<std::uint32_t>(item % FPI_N_BINS));
+  counts_item_with(p, item, rng);
+}
+
+FLUXROPE_HD inline void counts_item_with(const CountsProblem& p, long item, PhiloxStream& rng) {
   const long s = item / FPI_N_BINS;
   const long b = item % FPI_N_BINS;
   const int e = p.parity[s] * FPI_N_ENERGY + static_cast<int>(b % FPI_N_ENERGY);
@@ -42,7 +53,6 @@ FLUXROPE_HD inline void counts_item(const CountsProblem& p, long item) {
   const double N = f > 0 ? f / A : 0.0;  // docs/model.md §8: negative f gives no counts
   double c, dist, err;
   if (p.noise) {
-    PhiloxStream rng(p.seed, p.key[2 * s], p.key[2 * s + 1], static_cast<std::uint32_t>(b));
     c = static_cast<double>(poisson_draw(N, rng));
     dist = A * c;
     err = A * sqrt(c);
