@@ -82,32 +82,16 @@ FLUXROPE_HD inline void philox_first_blocks(std::uint64_t seed, std::uint32_t a,
                                             const std::uint32_t* c, int n, std::uint32_t* w0,
                                             std::uint32_t* w1, std::uint32_t* w2,
                                             std::uint32_t* w3) {
-  constexpr std::uint32_t M0 = 0xD2511F53u, M1 = 0xCD9E8D57u;
-  constexpr std::uint32_t W0 = 0x9E3779B9u, W1 = 0xBB67AE85u;
+  const std::uint32_t k0 = static_cast<std::uint32_t>(seed), k1 = static_cast<std::uint32_t>(seed >> 32);
 #if defined(_OPENMP) && !defined(__CUDACC__)
 #pragma omp simd
 #endif
   for (int l = 0; l < n; ++l) {
-    std::uint32_t v0 = c[l], v1 = b, v2 = a, v3 = 0;  // PhiloxStream's counter (c, b, a, 0)
-    std::uint32_t k0 = static_cast<std::uint32_t>(seed), k1 = static_cast<std::uint32_t>(seed >> 32);
-    for (int r = 0; r < 10; ++r) {
-      if (r > 0) {
-        k0 += W0;
-        k1 += W1;
-      }
-      const std::uint64_t p0 = static_cast<std::uint64_t>(M0) * v0;
-      const std::uint64_t p1 = static_cast<std::uint64_t>(M1) * v2;
-      const std::uint32_t n0 = static_cast<std::uint32_t>(p1 >> 32) ^ v1 ^ k0;
-      const std::uint32_t n2 = static_cast<std::uint32_t>(p0 >> 32) ^ v3 ^ k1;
-      v1 = static_cast<std::uint32_t>(p1);
-      v3 = static_cast<std::uint32_t>(p0);
-      v0 = n0;
-      v2 = n2;
-    }
-    w0[l] = v0;
-    w1[l] = v1;
-    w2[l] = v2;
-    w3[l] = v3;
+    const Philox4x32 r = philox4x32_10({{c[l], b, a, 0}}, k0, k1);  // PhiloxStream's counter
+    w0[l] = r.v[0];
+    w1[l] = r.v[1];
+    w2[l] = r.v[2];
+    w3[l] = r.v[3];
   }
 }
 

@@ -34,16 +34,7 @@ struct CountsProblem {
 };
 
 // The per-bin work of counts_item, the bin's Philox stream given (keyed by (seed, key of the
-// sample, bin); used only with noise).
-FLUXROPE_HD inline void counts_item_with(const CountsProblem& p, long item, PhiloxStream& rng);
-
-FLUXROPE_HD inline void counts_item(const CountsProblem& p, long item) {
-  const long s = item / FPI_N_BINS;
-  PhiloxStream rng(p.seed, p.key[2 * s], p.key[2 * s + 1],
-                   static_cast<std::uint32_t>(item % FPI_N_BINS));
-  counts_item_with(p, item, rng);
-}
-
+// sample, bin); drawn from only with noise).
 FLUXROPE_HD inline void counts_item_with(const CountsProblem& p, long item, PhiloxStream& rng) {
   const long s = item / FPI_N_BINS;
   const long b = item % FPI_N_BINS;
@@ -66,6 +57,13 @@ FLUXROPE_HD inline void counts_item_with(const CountsProblem& p, long item, Phil
   p.dist[item] = dist;
   p.disterr[item] = err;
   p.def[item] = dist < 0 ? 0.0 : p.def_per_e2f * E * E * dist;
+}
+
+FLUXROPE_HD inline void counts_item(const CountsProblem& p, long item) {
+  const long s = item / FPI_N_BINS;
+  PhiloxStream rng(p.seed, p.key[2 * s], p.key[2 * s + 1],
+                   static_cast<std::uint32_t>(item % FPI_N_BINS));
+  counts_item_with(p, item, rng);
 }
 
 }  // namespace fluxrope
