@@ -9,13 +9,16 @@
 #include <omp.h>
 
 #include <cmath>
+#include <cstring>
 #include <map>
+#include <random>
 
 #include "fluxrope/core/constants.hpp"
 #include "fluxrope/core/error.hpp"
 #include "fluxrope/core/philox.hpp"
 #include "fluxrope/engine/parallel_for.hpp"
 #include "fluxrope/equilibrium/quadrature.hpp"
+#include "fluxrope/instrument/counts_block.hpp"
 #include "fluxrope/instrument/products.hpp"
 #include "test_util.hpp"
 
@@ -264,6 +267,85 @@ TEST(Counts, VectorizedFirstBlocksEqualThePlainGenerator) {
     PhiloxStream plain(seed, a, b, c[l]), started(seed, a, b, c[l], {{w0[l], w1[l], w2[l], w3[l]}});
     for (int k = 0; k < 5; ++k) EXPECT_EQ(plain.uniform(), started.uniform()) << l << " draw " << k;
   }
+}
+
+// The CPU backend's counts in blocks (counts_block, vectorized steps) give the bits of
+// counts_item bin by bin: every output, over means that take each path of poisson_draw (none,
+// negative f, the inversion's first term, its search up to just below 30, PTRS's quick acceptance
+// and its full trials from 30 on, means beyond the block's limit) and random means.
+TEST(Counts, BlocksGiveTheBitsOfThePerBinDraw) {
+  const long n = 6;
+  const std::vector<double> fixed = {0.0, -3.0, -0.0, 1e-300, 1e-9, 0.003, 0.7, 1.0, 2.5, 9.99,
+                                     17.0, 29.0, 29.999999, 30.0, 30.000001, 31.0, 64.0, 1e3,
+                                     2.5e5, 1e9, 3e13, 4e15, 1e17, 1e200};
+  std::vector<double> f(static_cast<size_t>(n) * FPI_N_BINS), A(2 * FPI_N_ENERGY), E(2 * FPI_N_ENERGY);
+  for (int i = 0; i < 2 * FPI_N_ENERGY; ++i) {
+    A[static_cast<size_t>(i)] = 0.5 + 0.01 * i;
+    E[static_cast<size_t>(i)] = 10.0 * (i + 1);
+  }
+  std::mt19937_64 rng(42);
+  std::uniform_real_distribution<double> u(-5.0, 3.5);
+  for (size_t i = 0; i < f.size(); ++i)
+    f[i] = i < 4 * fixed.size() ? fixed[i % fixed.size()] * A[i % FPI_N_ENERGY]
+                                : std::pow(10.0, u(rng));
+  std::vector<int> parity(static_cast<size_t>(n));
+  std::vector<std::uint32_t> key(2 * static_cast<size_t>(n));
+  for (long s = 0; s < n; ++s) {
+    parity[static_cast<size_t>(s)] = static_cast<int>(s % 2);
+    key[2 * static_cast<size_t>(s)] = static_cast<std::uint32_t>(s % 4);
+    key[2 * static_cast<size_t>(s) + 1] = static_cast<std::uint32_t>(1000 + s);
+  }
+  struct Out {
+    std::vector<double> N, dist, err, def;
+    std::vector<std::int32_t> counts;
+    explicit Out(size_t m) : N(m), dist(m), err(m), def(m), counts(m) {}
+  };
+  auto problem = [&](Out& o) {
+    CountsProblem p;
+    p.f_model = f.data();
+    p.one_count = A.data();
+    p.energy = E.data();
+    p.parity = parity.data();
+    p.key = key.data();
+    p.seed = 0x5eedull << 33;
+    p.n_samples = n;
+    p.counts_expected = o.N.data();
+    p.counts = o.counts.data();
+    p.dist = o.dist.data();
+    p.disterr = o.err.data();
+    p.def = o.def.data();
+    return p;
+  };
+  Out want(f.size()), backend(f.size()), direct(f.size());
+  const CountsProblem pw = problem(want);
+  for (long i = 0; i < pw.n_items(); ++i) counts_item(pw, i);
+  make_cpu_backend()->counts(problem(backend));  // the widest vector path of this CPU
+  const CountsProblem pd = problem(direct);      // this file's own (baseline) compilation
+  for (long i0 = 0; i0 < pd.n_items(); i0 += COUNTS_BLOCK) counts_block(pd, i0);
+  auto bits = [](double x) {
+    std::uint64_t b;
+    std::memcpy(&b, &x, sizeof b);
+    return b;
+  };
+  long differ = 0;
+  for (const Out* o : {&backend, &direct})
+    for (size_t i = 0; i < f.size(); ++i) {
+      const bool same = o->counts[i] == want.counts[i] && bits(o->N[i]) == bits(want.N[i]) &&
+                        bits(o->dist[i]) == bits(want.dist[i]) &&
+                        bits(o->err[i]) == bits(want.err[i]) && bits(o->def[i]) == bits(want.def[i]);
+      if (!same && ++differ <= 5)
+        ADD_FAILURE() << (o == &backend ? "backend" : "direct") << " bin " << i << ": N "
+                      << want.N[i] << ", counts " << o->counts[i] << " want " << want.counts[i];
+    }
+  EXPECT_EQ(differ, 0);
+  // the means cover every path: some bins above PTRS_FROM, some in the inversion's search
+  long n_ptrs = 0, n_search = 0;
+  for (size_t i = 0; i < f.size(); ++i) {
+    n_ptrs += want.N[i] >= 30.0;
+    n_search += want.N[i] > 0 && want.N[i] < 30.0 && want.counts[i] > 0;
+  }
+  EXPECT_GT(n_ptrs, 10000);
+  EXPECT_GT(n_search, 10000);
 }
 
 // Over many keys the draws have the Poisson mean and variance (5 sigma of their sampling

@@ -8,6 +8,7 @@
 
 #include "fluxrope/core/error.hpp"
 #include "fluxrope/engine/parallel_for.hpp"
+#include "fluxrope/instrument/counts_block.hpp"
 
 namespace fluxrope {
 
@@ -38,35 +39,14 @@ FLUXROPE_ITEM_PROBLEMS(FLUXROPE_INSTANTIATE)
 #undef FLUXROPE_INSTANTIATE
 
 namespace {
-// philox_first_blocks on the widest vector ISA (parallel_for.hpp): integer arithmetic, so every
-// path gives the same bits.
-FLUXROPE_TARGET_AVX512 void first_blocks_avx512(std::uint64_t seed, std::uint32_t a,
-                                                std::uint32_t b, const std::uint32_t* c, int n,
-                                                std::uint32_t* w0, std::uint32_t* w1,
-                                                std::uint32_t* w2, std::uint32_t* w3) {
-  philox_first_blocks(seed, a, b, c, n, w0, w1, w2, w3);
+// counts_block on the widest vector ISA (parallel_for.hpp): each bin's IEEE operations in
+// counts_item's order on every path, so every path gives the same bits.
+FLUXROPE_TARGET_AVX512 FLUXROPE_FLATTEN void counts_block_avx512(const CountsProblem& p, long i0) {
+  counts_block(p, i0);
 }
-FLUXROPE_TARGET_AVX2 void first_blocks_avx2(std::uint64_t seed, std::uint32_t a, std::uint32_t b,
-                                            const std::uint32_t* c, int n, std::uint32_t* w0,
-                                            std::uint32_t* w1, std::uint32_t* w2,
-                                            std::uint32_t* w3) {
-  philox_first_blocks(seed, a, b, c, n, w0, w1, w2, w3);
+FLUXROPE_TARGET_AVX2 FLUXROPE_FLATTEN void counts_block_avx2(const CountsProblem& p, long i0) {
+  counts_block(p, i0);
 }
-void first_blocks(std::uint64_t seed, std::uint32_t a, std::uint32_t b, const std::uint32_t* c,
-                  int n, std::uint32_t* w0, std::uint32_t* w1, std::uint32_t* w2,
-                  std::uint32_t* w3) {
-  switch (detail::simd_level()) {
-    case 2:
-      first_blocks_avx512(seed, a, b, c, n, w0, w1, w2, w3);
-      break;
-    case 1:
-      first_blocks_avx2(seed, a, b, c, n, w0, w1, w2, w3);
-      break;
-    default:
-      philox_first_blocks(seed, a, b, c, n, w0, w1, w2, w3);
-  }
-}
-
 
 class CpuBackend final : public Backend {
  public:
@@ -150,20 +130,16 @@ class CpuBackend final : public Backend {
       parallel_for_cpu(p.n_items(), [&](long i) { counts_item(p, i); });
       return;
     }
-    // In blocks of one sample's bins: their streams' first Philox blocks vectorized
-    // (philox_first_blocks), then counts_item's own per-bin work; the same bits.
-    constexpr int W = 64;
-    static_assert(FPI_N_BINS % W == 0, "a block holds bins of one sample");
-    parallel_for_cpu(p.n_items() / W, [&](long block) {
-      const long i0 = block * W, s = i0 / FPI_N_BINS;
-      const std::uint32_t a = p.key[2 * s], b = p.key[2 * s + 1];
-      std::uint32_t c[W], w0[W], w1[W], w2[W], w3[W];
-      for (int l = 0; l < W; ++l) c[l] = static_cast<std::uint32_t>((i0 + l) % FPI_N_BINS);
-      first_blocks(p.seed, a, b, c, W, w0, w1, w2, w3);
-      for (int l = 0; l < W; ++l) {
-        PhiloxStream rng(p.seed, a, b, c[l], Philox4x32{{w0[l], w1[l], w2[l], w3[l]}});
-        counts_item_with(p, i0 + l, rng);
-      }
+    // In blocks of one sample's bins, the per-bin steps vectorized (counts_block); the same bits.
+    const int level = detail::simd_level();
+    parallel_for_cpu(p.n_items() / COUNTS_BLOCK, [&](long block) {
+      const long i0 = block * COUNTS_BLOCK;
+      if (level == 2)
+        counts_block_avx512(p, i0);
+      else if (level == 1)
+        counts_block_avx2(p, i0);
+      else
+        counts_block(p, i0);
     });
   }
   void reduce(const SkymapSource& src, const ReductionProblem& r_in,

@@ -25,10 +25,13 @@ void parallel_for_cpu(long n, F&& f) {
 #define FLUXROPE_CPU_DISPATCH 1
 #define FLUXROPE_TARGET_AVX2 __attribute__((target("avx2")))
 #define FLUXROPE_TARGET_AVX512 __attribute__((target("avx512f,avx512dq,avx512vl")))
+// Inlines every call in the function (where the ISA's copy of a long inline body must be its own).
+#define FLUXROPE_FLATTEN __attribute__((flatten))
 #else
 #define FLUXROPE_CPU_DISPATCH 0
 #define FLUXROPE_TARGET_AVX2
 #define FLUXROPE_TARGET_AVX512
+#define FLUXROPE_FLATTEN
 #endif
 
 namespace detail {

@@ -34,8 +34,12 @@ inline double g_dt_from_one_count(double E_eV, double A_s3_cm6,
 // rejection PTRS (W. Hormann 1993, Insurance Math. Econom. 12, 39; the method of NumPy), whose
 // log / lgamma come from the platform's libm: host and device agree except where an acceptance
 // test lands within an ulp of its bound.
+// Means from 2^62 on (and an infinite one) give 2^62 without a draw: the count would not fit an
+// int64 (the stored counts saturate at 2^31 - 1 long before, counts_item).
+inline constexpr double POISSON_MEAN_MAX = 4611686018427387904.0;  // 2^62
 FLUXROPE_HD inline std::int64_t poisson_draw(double mean, PhiloxStream& rng) {
   if (!(mean > 0.0)) return 0;
+  if (!(mean < POISSON_MEAN_MAX)) return static_cast<std::int64_t>(POISSON_MEAN_MAX);
   if (mean < 30.0) {
     const double u = rng.uniform();
     double p = exp_poly(-mean), cdf = p;
@@ -55,6 +59,7 @@ FLUXROPE_HD inline std::int64_t poisson_draw(double mean, PhiloxStream& rng) {
     const double U = rng.uniform() - 0.5, V = rng.uniform();
     const double us = 0.5 - fabs(U);
     const double k = floor((2.0 * a / us + b) * U + mean + 0.43);
+    // (a k returned is below 2^63: the mean is below 2^62, an accepted k within a few sqrt(mean) of it)
     if (us >= 0.07 && V <= vr) return static_cast<std::int64_t>(k);
     if (k < 0.0 || (us < 0.013 && V > us)) continue;
     if (log(V) + log(invalpha) - log(a / (us * us) + b) <= -mean + k * loglam - lgamma(k + 1.0))
