@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "fluxrope/core/error.hpp"
+#include "fluxrope/core/stopwatch.hpp"
 #include "fluxrope/engine/backend.hpp"
 
 namespace fluxrope {
@@ -133,6 +134,15 @@ void for_items(long n, const F& f) {
   if (n > 0) thrust::for_each_n(thrust::counting_iterator<long>(0), n, f);
 }
 #endif
+
+// The seconds since the watch's last lap, once every kernel launched so far has finished: on
+// CUDA a synchronization (the launches are asynchronous); on the host system they have.
+inline double stage_done(Stopwatch& watch) {
+#if defined(__CUDACC__)
+  FLUXROPE_THRUST("synchronize", FLUXROPE_CUDA_CHECK(cudaStreamSynchronize(0)));
+#endif
+  return watch.lap();
+}
 
 // host array -> device vector (reusing its memory), returns the device pointer
 template <class T>
@@ -357,6 +367,9 @@ class ThrustBackend : public Backend {
   }
 
   void synth_batch(const SynthBatchProblem& b) override {
+    // each stage timed once its kernels have finished (stage_done)
+    BatchStageTimes t;
+    Stopwatch watch;
     // 1. the batch's skymaps into sky_, its dense PADs into out_: they stay on the device
     long n_samples;
     if (b.source.response) {
@@ -368,9 +381,11 @@ class ThrustBackend : public Backend {
       run_into("synth_batch (skymap_item)", b.source.centre->n_items(),
                SkymapItems{device_skymap(*b.source.centre)}, sky_);
     }
+    t.skymaps_s += stage_done(watch);
     const long per_gyro = b.gyro ? static_cast<long>(b.gyro->n_energy) * b.gyro->n_pitch : 0;
     if (b.gyro) run_into("synth_batch (gyro_pad_item)", b.gyro->n_items(),
                          GyroPadItems{device_gyro(*b.gyro)}, out_);
+    t.dense_pads_s += stage_done(watch);
     // 2. counts of the whole batch, from sky_ where it is
     const size_t cells = static_cast<size_t>(n_samples) * FPI_N_BINS;
     CountsProblem c = b.counts;
@@ -393,6 +408,7 @@ class ThrustBackend : public Backend {
       c.def = thrust::raw_pointer_cast(def_.data());
     });
     FLUXROPE_THRUST("synth_batch (counts_item)", for_items(c.n_items(), CountsItems{c}));
+    t.counts_s += stage_done(watch);
     // 3. the reductions of dist and of the model skymap, and the extremes, on the device
     ReductionProblem r = b.reduction;
     r.n_samples = static_cast<int>(n_samples);
@@ -421,6 +437,7 @@ class ThrustBackend : public Backend {
       for_items(n_samples, ExtremesItems{c.f_model, thrust::raw_pointer_cast(f_min_.data()),
                                          thrust::raw_pointer_cast(n_negative_.data())});
     });
+    t.reductions_s += stage_done(watch);
     // 4. only the products come back, each segment's rows into its arrays
     rows_host_.resize(red_.size());
     const size_t width = static_cast<size_t>(rd.row_width());
@@ -445,6 +462,8 @@ class ThrustBackend : public Backend {
       scatter_dist_rows(rows_host_.data() + static_cast<size_t>(o.first) * width, o.n, rd.n_pitch,
                         o.moments_dist, o.pad);
     }
+    t.copies_s += watch.lap();
+    if (b.stages) *b.stages += t;
   }
 
  private:

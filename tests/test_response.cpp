@@ -407,18 +407,23 @@ struct CountsSink final : ProductSink {
   }
 };
 
+// The first n samples of every track (a few keep a test quick).
+std::vector<Track> first_samples(std::vector<Track> tracks, size_t n) {
+  for (Track& t : tracks) {
+    t.time_s.resize(n);
+    t.parity.resize(n);
+    t.r_rope_m.resize(n);
+  }
+  return tracks;
+}
+
 CountsSink run_event(const RunConfig& cfg, int threads, size_t batch) {
   const int before = omp_get_max_threads();
   omp_set_num_threads(threads);
   auto cpu = make_cpu_backend();
   const GeometrySettings& g = cfg.geometry;
   const RopeFrame frame = make_rope_frame(g.L_gse, g.M_gse, g.N_gse);
-  std::vector<Track> tracks = make_tracks(g, frame);
-  for (Track& t : tracks) {  // 5 samples each keep the test quick
-    t.time_s.resize(5);
-    t.parity.resize(5);
-    t.r_rope_m.resize(5);
-  }
+  const std::vector<Track> tracks = first_samples(make_tracks(g, frame), 5);
   CountsSink sink;
   synthesize_event(*cpu, yang(), test::solved("yang2022").profile, frame, cfg.instrument,
                    g.cadence_s, tracks, batch, sink);
@@ -469,12 +474,7 @@ TEST(WriteBehind, SinkErrorsReachTheCallerAndBatchesArriveInOrder) {
   auto cpu = make_cpu_backend();
   const GeometrySettings& g = cfg.geometry;
   const RopeFrame frame = make_rope_frame(g.L_gse, g.M_gse, g.N_gse);
-  std::vector<Track> tracks = make_tracks(g, frame);
-  for (Track& t : tracks) {
-    t.time_s.resize(5);
-    t.parity.resize(5);
-    t.r_rope_m.resize(5);
-  }
+  const std::vector<Track> tracks = first_samples(make_tracks(g, frame), 5);
   const RadialProfile& prof = test::solved("yang2022").profile;
   // batches of 3 samples over 4 x 5 rows: 9 segments (track, row0) in the tracks' order
   FailingSink ok(0);
@@ -491,6 +491,33 @@ TEST(WriteBehind, SinkErrorsReachTheCallerAndBatchesArriveInOrder) {
       EXPECT_NE(std::string(e.what()).find("the disk is full (test)"), std::string::npos);
     }
     EXPECT_EQ(bad.calls, fail) << "nothing is written after the error";
+  }
+}
+
+// The backend's time stage by stage (the tool's "backend stages" line): every backend times
+// each stage of synth_batch, and the stages partition the time the synthesis spent in it.
+TEST(SynthTiming, EveryBackendTimesItsStagesWithinTheBackendTime) {
+  const RunConfig cfg = test::config_of("yang2022", {"geometry.duration_s=0.15"});
+  const GeometrySettings& g = cfg.geometry;
+  const RopeFrame frame = make_rope_frame(g.L_gse, g.M_gse, g.N_gse);
+  const std::vector<Track> tracks = first_samples(make_tracks(g, frame), 5);
+  const RadialProfile& prof = test::solved("yang2022").profile;
+  for (auto make : {make_cpu_backend, make_thrust_host_backend}) {
+    auto backend = make();
+    FailingSink sink(0);
+    const SynthTiming tm = synthesize_event(*backend, yang(), prof, frame, cfg.instrument,
+                                            g.cadence_s, tracks, 3, sink)
+                               .timing;
+    const BatchStageTimes& st = tm.stages;
+    SCOPED_TRACE(backend->name());
+    EXPECT_GT(st.skymaps_s, 0.0);
+    EXPECT_GT(st.dense_pads_s, 0.0);
+    EXPECT_GT(st.counts_s, 0.0);
+    EXPECT_GT(st.reductions_s, 0.0);
+    EXPECT_GE(st.copies_s, 0.0);
+    // laps of one clock inside the interval kernel_s measures around each synth_batch call
+    EXPECT_LE(st.total_s(), tm.kernel_s);
+    EXPECT_GT(st.total_s(), 0.5 * tm.kernel_s);
   }
 }
 

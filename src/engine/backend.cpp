@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "fluxrope/core/error.hpp"
+#include "fluxrope/core/stopwatch.hpp"
 #include "fluxrope/engine/parallel_for.hpp"
 #include "fluxrope/instrument/counts_block.hpp"
 
@@ -157,13 +158,17 @@ class CpuBackend final : public Backend {
   }
   void synth_batch(const SynthBatchProblem& b) override {
     // the batch's skymaps and dense PADs in one pass each, then segment by segment straight
-    // into the segment's arrays (no batch-sized copies of the products)
+    // into the segment's arrays (no batch-sized copies of the products); each stage timed
+    BatchStageTimes t;
+    Stopwatch watch;
     if (b.source.response)
       response_skymaps(*b.source.response, sky_);
     else
       skymaps(*b.source.centre, sky_);
+    t.skymaps_s += watch.lap();
     const long per_gyro = b.gyro ? static_cast<long>(b.gyro->n_energy) * b.gyro->n_pitch : 0;
     if (b.gyro) gyro_pads(*b.gyro, gyro_);
+    t.dense_pads_s += watch.lap();
     static const AllChannels channels;
     for (int si = 0; si < b.n_segments; ++si) {
       const SynthSegmentOut& o = b.segments[si];
@@ -171,6 +176,7 @@ class CpuBackend final : public Backend {
                 o.sky_model);
       std::copy(gyro_.begin() + o.first * per_gyro, gyro_.begin() + (o.first + o.n) * per_gyro,
                 o.gyro);
+      t.copies_s += watch.lap();
       CountsProblem cp = b.counts;
       cp.f_model = o.sky_model;
       cp.parity = b.counts.parity + o.first;
@@ -182,6 +188,7 @@ class CpuBackend final : public Backend {
       cp.disterr = o.disterr;
       cp.def = o.def;
       counts(cp);
+      t.counts_s += watch.lap();
       // the segment's rows of the batch's reductions
       ReductionProblem r = b.reduction;
       r.parity += o.first;
@@ -197,7 +204,9 @@ class CpuBackend final : public Backend {
       parallel_for_cpu(o.n, [&](long s) {
         skymap_extremes_item(o.sky_model, s, o.f_min, o.n_negative);
       });
+      t.reductions_s += watch.lap();
     }
+    if (b.stages) *b.stages += t;
   }
 
  private:

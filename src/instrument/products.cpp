@@ -12,6 +12,7 @@
 
 
 #include "fluxrope/core/constants.hpp"
+#include "fluxrope/core/stopwatch.hpp"
 #include "fluxrope/instrument/fpi_moments.hpp"
 #include "fluxrope/engine/parallel_for.hpp"
 
@@ -29,11 +30,6 @@ double profile_at(const std::vector<double>& f, double h, double rho) {
 }
 
 namespace {
-
-using clock_type = std::chrono::steady_clock;
-double seconds_since(clock_type::time_point t0) {
-  return std::chrono::duration<double>(clock_type::now() - t0).count();
-}
 
 // A run of consecutive rows of one track inside a batch.
 struct Segment {
@@ -67,7 +63,7 @@ class WriteBehind {
   // Hands the filled buffer (next()'s) to the writer, once the writer is done with the one before.
   void submit() {
     std::unique_lock<std::mutex> lock(mutex_);
-    const auto t0 = clock_type::now();
+    const auto t0 = SteadyClock::now();
     changed_.wait(lock, [&] { return pending_ == nullptr || error_; });  // one batch in flight
     wait_s_ += seconds_since(t0);
     rethrow(lock);
@@ -78,7 +74,7 @@ class WriteBehind {
   // Waits until every submitted batch is written; rethrows the writer's error.
   void finish() {
     std::unique_lock<std::mutex> lock(mutex_);
-    const auto t0 = clock_type::now();
+    const auto t0 = SteadyClock::now();
     changed_.wait(lock, [&] { return pending_ == nullptr || error_; });
     wait_s_ += seconds_since(t0);
     rethrow(lock);
@@ -102,7 +98,7 @@ class WriteBehind {
       BatchProducts* b = pending_;
       lock.unlock();
       std::exception_ptr err;
-      const auto t0 = clock_type::now();
+      const auto t0 = SteadyClock::now();
       try {
         for (size_t i = 0; i < b->segments.size(); ++i)
           sink_.write(b->segments[i].track, b->segments[i].row0, b->products[i]);
@@ -304,7 +300,7 @@ SynthResult synthesize_event(Backend& backend, const ProfileTables& profile,
   size_t track = 0, row = 0, done = 0;
   while (done < total) {
     // The batch: up to batch_samples samples, spanning tracks in order.
-    auto t0 = clock_type::now();
+    auto t0 = SteadyClock::now();
     std::vector<Segment> segments;
     size_t m = 0;
     while (m < batch_samples && track < tracks.size()) {
@@ -355,7 +351,7 @@ SynthResult synthesize_event(Backend& backend, const ProfileTables& profile,
 
     // Per-sample model quantities first (the field against which PADs and temperatures are
     // taken), and each segment's arrays sized (clear() and resize() keep their memory).
-    t0 = clock_type::now();
+    t0 = SteadyClock::now();
     BatchProducts& batch = writer.next();
     batch.segments = segments;
     batch.products.resize(segments.size());
@@ -408,7 +404,7 @@ SynthResult synthesize_event(Backend& backend, const ProfileTables& profile,
     result.timing.host_s += seconds_since(t0);
 
     // The backend: skymaps -> counts -> reductions, the dense PADs (batch_kernel.hpp).
-    t0 = clock_type::now();
+    t0 = SteadyClock::now();
     SynthBatchProblem bp;
     bp.source.response = integrated ? &setup.problem : nullptr;
     bp.source.centre = integrated ? nullptr : &centre.problem;
@@ -431,11 +427,12 @@ SynthResult synthesize_event(Backend& backend, const ProfileTables& profile,
     bp.reduction.weighting = instrument.pad_weighting;
     bp.segments = outs.data();
     bp.n_segments = static_cast<int>(outs.size());
+    bp.stages = &result.timing.stages;
     backend.synth_batch(bp);
     result.timing.kernel_s += seconds_since(t0);
 
     // Moments into the tracks' frames, the run's summary.
-    t0 = clock_type::now();
+    t0 = SteadyClock::now();
     for (size_t si = 0; si < segments.size(); ++si) {
       const Segment& sg = segments[si];
       TrackProducts& p = batch.products[si];

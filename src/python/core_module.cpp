@@ -213,6 +213,12 @@ nb::dict synth(const PyEquilibrium& e, const std::string& backend_name,
   timing["host_s"] = res.timing.host_s;
   timing["write_s"] = res.timing.sink_s;
   timing["write_wait_s"] = res.timing.wait_s;
+  const BatchStageTimes& st = res.timing.stages;
+  timing["skymaps_s"] = st.skymaps_s;
+  timing["dense_pads_s"] = st.dense_pads_s;
+  timing["counts_s"] = st.counts_s;
+  timing["reductions_s"] = st.reductions_s;
+  timing["copies_s"] = st.copies_s;
   out["timing"] = timing;
   const Mat3& R = geo.frame.gse_to_rope;
   out["gse_to_rope"] = numpy(std::vector<double>{R.r0.x, R.r0.y, R.r0.z, R.r1.x, R.r1.y, R.r1.z,

@@ -57,6 +57,27 @@ struct SkymapSource {
   const SkymapProblem* centre = nullptr;      // bin-centre skymaps
 };
 
+// Where a backend's synth_batch time went, stage by stage: wall seconds, added up over the
+// batches. The CPU backend times each stage as it runs; the device backend waits for each
+// stage's kernels before it times the next (a few microseconds a batch). (total - skymaps) /
+// skymaps is what the other stages add to the skymap kernel (docs/performance.md).
+struct BatchStageTimes {
+  double skymaps_s = 0.0;     // the response (or bin-centre) kernel
+  double dense_pads_s = 0.0;  // the gyro-averaged PADs
+  double counts_s = 0.0;      // counts, noise, dist, disterr, DEF per bin
+  double reductions_s = 0.0;  // moments of dist and of the model, PAD cells, extremes
+  double copies_s = 0.0;      // products into the segments' host arrays (device: the downloads)
+  double total_s() const { return skymaps_s + dense_pads_s + counts_s + reductions_s + copies_s; }
+  BatchStageTimes& operator+=(const BatchStageTimes& o) {
+    skymaps_s += o.skymaps_s;
+    dense_pads_s += o.dense_pads_s;
+    counts_s += o.counts_s;
+    reductions_s += o.reductions_s;
+    copies_s += o.copies_s;
+    return *this;
+  }
+};
+
 struct SynthBatchProblem {
   SkymapSource source;                 // the batch's skymaps (exactly one of the two)
   const GyroPadProblem* gyro = nullptr;  // the batch's dense PADs (host pointers)
@@ -68,6 +89,7 @@ struct SynthBatchProblem {
   ReductionProblem reduction;
   const SynthSegmentOut* segments = nullptr;
   int n_segments = 0;
+  BatchStageTimes* stages = nullptr;  // when set, the batch's stage times are added to it
 };
 
 // The two reductions of a batch, from the caller's b.reduction: of dist (moments with the

@@ -100,6 +100,7 @@ struct TrackSummary {
 struct SynthTiming {
   double prepare_s = 0.0;  // per-position factors, sample tables
   double kernel_s = 0.0;   // the backend: skymaps, dense PADs, counts / dist / DEF per bin
+  BatchStageTimes stages;  // kernel_s stage by stage, as the backend timed them
   double host_s = 0.0;     // per-sample reductions on the CPU cores: PADs, moments, min f
   double sink_s = 0.0;     // the sink (HDF5 writing), on its own thread behind the kernels
   double wait_s = 0.0;     // the computation waiting for the sink (writing not hidden)
