@@ -26,6 +26,7 @@ class Handle {
   }
   Handle(const Handle&) = delete;
   Handle& operator=(const Handle&) = delete;
+  Handle(Handle&& o) noexcept : id_(o.id_), close_(o.close_) { o.id_ = -1; }
   hid_t get() const { return id_; }
   bool ok() const { return id_ >= 0; }
 
@@ -159,10 +160,25 @@ void H5File::create(const std::string& name, const std::vector<uint64_t>& shape,
 }
 
 namespace {
+// A row-written dataset opened for writing. Without filters its chunks bypass HDF5's chunk
+// cache (a cache of 0 bytes): the rows go from the caller's buffer straight to the file, where
+// through the cache each chunk was first copied into it (and a chunk that a batch only partly
+// covers was read back to be completed); the chunks hold the same bytes either way. With
+// filters (gzip) the cache stays: a chunk is compressed whole.
+Handle open_for_rows(hid_t file, const std::string& path, const std::string& name) {
+  Handle dapl(H5Pcreate(H5P_DATASET_ACCESS), H5Pclose);
+  H5Pset_chunk_cache(dapl.get(), 0, 0, H5D_CHUNK_CACHE_W0_DEFAULT);
+  Handle ds(H5Dopen2(file, name.c_str(), dapl.get()), H5Dclose);
+  if (!ds.ok()) throw Error(fmt::format("no dataset '{}' in '{}'", name, path));
+  Handle dcpl(H5Dget_create_plist(ds.get()), H5Pclose);
+  if (H5Pget_nfilters(dcpl.get()) == 0) return ds;
+  return Handle(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose);
+}
+
 void write_rows_as(hid_t file, const std::string& path, const std::string& name, uint64_t row0,
                    uint64_t nrows, hid_t mem_type, const void* data) {
   if (nrows == 0) return;
-  Handle ds(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose);
+  const Handle ds = open_for_rows(file, path, name);
   if (!ds.ok()) throw Error(fmt::format("no dataset '{}' in '{}'", name, path));
   Handle fspace(H5Dget_space(ds.get()), H5Sclose);
   const int rank = H5Sget_simple_extent_ndims(fspace.get());
