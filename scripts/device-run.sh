@@ -6,7 +6,7 @@
 # kernels (issue 17's ratio, scripts/interval-ratio.py); writes ONE report file,
 # $OUT/report.md (plus the raw logs beside it), that the docs' tables are filled from. Every
 # step has its own time limit (150 + 90 + 120 + 180 + 45 s: under 10 minutes however slow a
-# step is; about 4 expected), so one call of the device tool holds the whole run.
+# step is), so one call of the device tool holds the whole run.
 #
 #   bash scripts/device-run.sh                         # on the GPU machine (backend cuda)
 #   bash scripts/device-run.sh --backend thrust-host   # the rehearsal, on any machine

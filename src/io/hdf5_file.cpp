@@ -172,14 +172,15 @@ Handle open_for_rows(hid_t file, const std::string& path, const std::string& nam
   if (!ds.ok()) throw Error(fmt::format("no dataset '{}' in '{}'", name, path));
   Handle dcpl(H5Dget_create_plist(ds.get()), H5Pclose);
   if (H5Pget_nfilters(dcpl.get()) == 0) return ds;
-  return Handle(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose);
+  Handle cached(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!cached.ok()) throw Error(fmt::format("no dataset '{}' in '{}'", name, path));
+  return cached;
 }
 
 void write_rows_as(hid_t file, const std::string& path, const std::string& name, uint64_t row0,
                    uint64_t nrows, hid_t mem_type, const void* data) {
   if (nrows == 0) return;
   const Handle ds = open_for_rows(file, path, name);
-  if (!ds.ok()) throw Error(fmt::format("no dataset '{}' in '{}'", name, path));
   Handle fspace(H5Dget_space(ds.get()), H5Sclose);
   const int rank = H5Sget_simple_extent_ndims(fspace.get());
   std::vector<hsize_t> dims(rank);

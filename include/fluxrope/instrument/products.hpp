@@ -99,9 +99,9 @@ struct TrackSummary {
 };
 struct SynthTiming {
   double prepare_s = 0.0;  // per-position factors, sample tables
-  double kernel_s = 0.0;   // the backend: skymaps, dense PADs, counts / dist / DEF per bin
+  double kernel_s = 0.0;   // the backend: skymaps, dense PADs, counts, per-sample reductions
   BatchStageTimes stages;  // kernel_s stage by stage, as the backend timed them
-  double host_s = 0.0;     // per-sample reductions on the CPU cores: PADs, moments, min f
+  double host_s = 0.0;     // model quantities along the tracks, the moments into GSE
   double sink_s = 0.0;     // the sink (HDF5 writing), on its own thread behind the kernels
   double wait_s = 0.0;     // the computation waiting for the sink (writing not hidden)
 };
